@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The kiosk's two commands (see README.md):
+#   ./kiosk.sh         install what is missing, then start the kiosk in the browser
+#   ./kiosk.sh test    install with the test tools, then run the test suite
+# Installs into ./.venv (override with KIOSK_VENV). Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+venv="${KIOSK_VENV:-.venv}"
+python="${PYTHON:-python3}"
+
+if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+  echo "kiosk: Python 3.11 or newer is needed (found: $("$python" --version 2>&1)); install it (apt-get install python3) and run again." >&2
+  exit 2
+fi
+if [ ! -x "$venv/bin/python" ]; then
+  if ! "$python" -m venv "$venv"; then
+    echo "kiosk: could not create a virtual environment; install Debian's python3-venv (apt-get install python3-venv) and run again." >&2
+    exit 2
+  fi
+fi
+"$venv/bin/python" -m pip install --quiet --upgrade pip
+
+mode="${1:-run}"
+if [ "$mode" = "test" ]; then
+  "$venv/bin/python" -m pip install --quiet -e ".[test]"
+else
+  "$venv/bin/python" -m pip install --quiet -e .
+fi
+
+# Resolve and verify the models once (later runs read the cache).
+"$venv/bin/kiosk" models fetch
+
+case "$mode" in
+  test)
+    shift || true
+    exec "$venv/bin/python" -m pytest "$@"
+    ;;
+  run)
+    exec "$venv/bin/streamlit" run streamlit_app.py --server.headless true --browser.gatherUsageStats false
+    ;;
+  *)
+    echo "usage: ./kiosk.sh [test [pytest args...]]" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,159 @@
+"""Calibration profiles: every threshold and weight, as data.
+
+A profile is a TOML file in this folder (``default.toml``) or any path. The
+vision step reads its ``[vision.*]`` tables into :class:`VisionCalibration`.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, fields
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from kiosk.errors import CalibrationError
+
+PROFILE_DIR = Path(__file__).resolve().parent
+DEFAULT_PROFILE = "default"
+
+
+@dataclass(frozen=True)
+class FramingThresholds:
+    min_face_height_share: float
+    max_face_height_share: float
+    max_face_offset_share: float
+    min_face_luma: float
+    max_backlight_luma_difference: float
+
+
+@dataclass(frozen=True)
+class EyeContactThresholds:
+    eye_yaw_deg_per_unit: float
+    eye_pitch_deg_per_unit: float
+    max_gaze_yaw_deg: float
+    max_gaze_pitch_deg: float
+    eyes_closed_blink: float
+
+
+@dataclass(frozen=True)
+class SmileThresholds:
+    min_smile_intensity: float
+    min_eye_squint_for_duchenne: float
+    distress_min_eye_closure: float
+    distress_min_inner_brow_raise: float
+    laugh_min_upper_lip_raise: float
+
+
+@dataclass(frozen=True)
+class PostureThresholds:
+    max_shoulder_tilt_deg: float
+    max_head_tilt_deg: float
+    max_head_drop_deg: float
+    max_torso_lean_deg: float
+    min_ear_to_shoulder_ratio: float
+
+
+@dataclass(frozen=True)
+class ArmThresholds:
+    max_wrist_to_midline_ratio: float
+    max_wrist_drop_ratio: float
+    max_forearm_angle_deg: float
+    face_touch_margin_share: float
+    neck_below_chin_share: float
+
+
+@dataclass(frozen=True)
+class EpisodeThresholds:
+    merge_gap_s: float
+    min_episode_s: float
+
+
+@dataclass(frozen=True)
+class VisionCalibration:
+    """The ``[vision]`` part of a calibration profile."""
+
+    min_landmark_visibility: float
+    min_face_confidence: float
+    framing: FramingThresholds
+    eye_contact: EyeContactThresholds
+    smile: SmileThresholds
+    posture: PostureThresholds
+    arms: ArmThresholds
+    episodes: EpisodeThresholds
+
+
+def profile_path(name_or_path: str | Path) -> Path:
+    """A profile name (``default``) or a path to a ``.toml`` file -> the file."""
+    candidate = Path(name_or_path)
+    if candidate.suffix == ".toml" or candidate.exists():
+        return candidate
+    return PROFILE_DIR / f"{name_or_path}.toml"
+
+
+def read_profile(name_or_path: str | Path = DEFAULT_PROFILE) -> dict[str, Any]:
+    """Parse a profile file into a plain dict.
+
+    Raises:
+        CalibrationError: missing file or invalid TOML, naming the file.
+    """
+    path = profile_path(name_or_path)
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in PROFILE_DIR.glob("*.toml")))
+        raise CalibrationError(f"Calibration profile {name_or_path!r} not found at {path}; known profiles: {known}.")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise CalibrationError(f"Calibration profile {path} is not valid TOML ({err}); fix the file.") from err
+
+
+def _section(cls: type, table: Any, where: str, path: Path) -> Any:
+    if not isinstance(table, dict):
+        raise CalibrationError(f"Calibration profile {path}: [{where}] is missing; add it (see default.toml).")
+    values = {}
+    for field in fields(cls):
+        if field.name not in table:
+            raise CalibrationError(
+                f"Calibration profile {path}: [{where}] has no {field.name}; add it (see default.toml)."
+            )
+        value = table[field.name]
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise CalibrationError(
+                f"Calibration profile {path}: [{where}] {field.name} = {value!r} is not a number."
+            )
+        values[field.name] = float(value)
+    return cls(**values)
+
+
+@lru_cache(maxsize=8)
+def load_vision_calibration(name_or_path: str | Path = DEFAULT_PROFILE) -> VisionCalibration:
+    """Read and validate the vision thresholds of a profile (cached per process).
+
+    Raises:
+        CalibrationError: the profile is missing, malformed, or lacks a threshold.
+    """
+    path = profile_path(name_or_path)
+    data = read_profile(name_or_path)
+    table = data.get("vision")
+    if not isinstance(table, dict):
+        raise CalibrationError(f"Calibration profile {path} has no [vision] table; add it (see default.toml).")
+    visibility = table.get("min_landmark_visibility")
+    if not isinstance(visibility, (int, float)) or not 0.0 <= visibility <= 1.0:
+        raise CalibrationError(
+            f"Calibration profile {path}: [vision] min_landmark_visibility must be a number from 0 to 1, got {visibility!r}."
+        )
+    confidence = table.get("min_face_confidence")
+    if not isinstance(confidence, (int, float)) or not 0.0 < confidence < 1.0:
+        raise CalibrationError(
+            f"Calibration profile {path}: [vision] min_face_confidence must be a number between 0 and 1, got {confidence!r}."
+        )
+    return VisionCalibration(
+        min_landmark_visibility=float(visibility),
+        min_face_confidence=float(confidence),
+        framing=_section(FramingThresholds, table.get("framing"), "vision.framing", path),
+        eye_contact=_section(EyeContactThresholds, table.get("eye_contact"), "vision.eye_contact", path),
+        smile=_section(SmileThresholds, table.get("smile"), "vision.smile", path),
+        posture=_section(PostureThresholds, table.get("posture"), "vision.posture", path),
+        arms=_section(ArmThresholds, table.get("arms"), "vision.arms", path),
+        episodes=_section(EpisodeThresholds, table.get("episodes"), "vision.episodes", path),
+    )

@@ -1,0 +1,270 @@
+"""A recorded file as a take source (PyAV).
+
+Opens any container FFmpeg reads (mp4, mov, webm, mkv, phone videos with
+rotation metadata, variable frame rate, still images, audio-only files) and
+yields upright RGB frames with presentation times, and the audio track as
+16 kHz mono float32, all on the take's time axis.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from fractions import Fraction
+from pathlib import Path
+from types import TracebackType
+
+import av
+import numpy as np
+
+from kiosk.capture.take import AUDIO_SAMPLE_RATE_HZ, AudioTrack, RecordingInfo, VideoFrame
+from kiosk.errors import MediaError
+
+_STILL_IMAGE_FORMATS = {"image2", "png_pipe", "jpeg_pipe", "webp_pipe"}
+
+
+def _upright(rgb: np.ndarray, clockwise_deg: int) -> np.ndarray:
+    # np.rot90 turns counter-clockwise for positive k.
+    if clockwise_deg == 90:
+        rgb = np.rot90(rgb, k=-1)
+    elif clockwise_deg == 180:
+        rgb = np.rot90(rgb, k=2)
+    elif clockwise_deg == 270:
+        rgb = np.rot90(rgb, k=1)
+    # PyAV returns a view with the decoder's row padding (a 700-pixel-wide
+    # frame has 2112-byte rows, not 2100); MediaPipe reads such an array as if
+    # it were packed and then silently finds no face. Always hand on a copy.
+    return np.ascontiguousarray(rgb)
+
+
+def _clockwise_rotation(stream_rotation: float) -> int:
+    """Display-matrix rotation (counter-clockwise degrees) -> clockwise turn to apply."""
+    turn = int(round(-stream_rotation / 90.0)) * 90 % 360
+    return turn
+
+
+def _seconds(pts: int | None, time_base: Fraction | None) -> float | None:
+    if pts is None or time_base is None:
+        return None
+    return float(pts * time_base)
+
+
+class RecordingSource:
+    """A recorded file, opened for reading frames and audio.
+
+    Use as a context manager; the container is closed on exit::
+
+        with RecordingSource("take.mp4") as rec:
+            print(rec.info.describe())
+            for frame in rec.frames():
+                ...
+            audio = rec.audio()
+
+    Raises:
+        MediaError: the file is missing, not a media file, or corrupt.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        if not self.path.exists():
+            raise MediaError(f"The file {self.path} does not exist; check the path and try again.")
+        if self.path.is_dir():
+            raise MediaError(f"{self.path} is a folder, not a recording; give the path of a video or audio file.")
+        try:
+            self._container = av.open(str(self.path))
+        except (av.FFmpegError, UnicodeDecodeError, ValueError) as err:
+            raise MediaError(
+                f"{self.path} could not be read as a video or audio file ({_reason(err)}); "
+                "check that it is a complete recording (mp4, mov, webm, mkv, wav, ...) and try again."
+            ) from err
+        self.info = self._read_info()
+        self._start_s = self._take_start()
+        self._read_once = False
+
+    # -- lifetime ---------------------------------------------------------
+    def __enter__(self) -> RecordingSource:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._container.close()
+
+    # -- headers ----------------------------------------------------------
+    def _read_info(self) -> RecordingInfo:
+        c = self._container
+        video = c.streams.video[0] if c.streams.video else None
+        audio = c.streams.audio[0] if c.streams.audio else None
+        fmt = c.format.name
+        width = height = 0
+        rate = 0.0
+        rotation = 0
+        if video is not None:
+            width, height = video.codec_context.width, video.codec_context.height
+            if fmt not in _STILL_IMAGE_FORMATS and video.average_rate:
+                rate = float(video.average_rate)
+            rotation = _clockwise_rotation(_stream_rotation(video) or _first_frame_rotation(self.path))
+            if rotation in (90, 270):
+                width, height = height, width
+        duration = c.duration / av.time_base if c.duration else 0.0
+        if fmt in _STILL_IMAGE_FORMATS:
+            duration = 0.0
+        return RecordingInfo(
+            path=self.path,
+            container=fmt,
+            duration_s=float(duration),
+            has_video=video is not None,
+            has_audio=audio is not None,
+            width=width,
+            height=height,
+            frame_rate_hz=rate,
+            rotation_deg=rotation,
+            video_codec=video.codec_context.name if video is not None else "",
+            audio_codec=audio.codec_context.name if audio is not None else "",
+        )
+
+    def _take_start(self) -> float:
+        """The earliest stream start: time zero of the take, in container seconds."""
+        starts = [
+            s
+            for stream in (*self._container.streams.video[:1], *self._container.streams.audio[:1])
+            if (s := _seconds(stream.start_time, stream.time_base)) is not None
+        ]
+        return min(starts) if starts else 0.0
+
+    # -- decoding ---------------------------------------------------------
+    def _rewind(self) -> None:
+        # A second pass (audio after video, or frames twice) reopens the file
+        # rather than seeking: seeking loses a still image's only frame and the
+        # first audio packets of some mp4s, and an opened codec's thread_type
+        # can no longer be set.
+        if self._read_once:
+            self._container.close()
+            self._container = av.open(str(self.path))
+        self._read_once = True
+
+    def frames(self) -> Iterator[VideoFrame]:
+        """Yield every decodable frame, upright RGB, in presentation order.
+
+        Raises:
+            MediaError: the file has no video stream, or no frame decodes.
+        """
+        if not self.info.has_video:
+            raise MediaError(
+                f"{self.path} has no video stream ({self.info.describe()}); "
+                "body language needs a video recording: record with the camera on."
+            )
+        self._rewind()
+        stream = self._container.streams.video[0]
+        stream.thread_type = "AUTO"
+        count = 0
+        last_time = -math.inf
+        try:
+            for frame in self._container.decode(stream):
+                t = _seconds(frame.pts, frame.time_base)
+                if t is None:
+                    # Some raw streams carry no timestamps; fall back to the nominal rate.
+                    rate = self.info.frame_rate_hz or 30.0
+                    t = self._start_s + count / rate
+                time_s = max(t - self._start_s, 0.0)
+                if time_s <= last_time:
+                    # Timestamps must rise for video-mode tracking; a duplicate
+                    # frame (VFR, edit lists) carries nothing new.
+                    continue
+                last_time = time_s
+                rotation = _clockwise_rotation(getattr(frame, "rotation", 0) or 0) or self.info.rotation_deg
+                rgb = _upright(frame.to_ndarray(format="rgb24"), rotation)
+                count += 1
+                yield VideoFrame(time_s=time_s, rgb=rgb)
+        except av.FFmpegError as err:
+            if count == 0:
+                raise MediaError(
+                    f"{self.path} is damaged: its video could not be decoded ({_reason(err)}); "
+                    "record the take again or re-export the file."
+                ) from err
+            # A truncated file: keep the frames that decoded, like a player would.
+            return
+        if count == 0:
+            raise MediaError(
+                f"{self.path} has a video stream but not one frame could be decoded; "
+                "the file is probably truncated: record the take again."
+            )
+
+    def audio(self) -> AudioTrack | None:
+        """The whole audio track as 16 kHz mono float32, or ``None`` without one.
+
+        Raises:
+            MediaError: the audio stream exists but not one sample decodes.
+        """
+        if not self.info.has_audio:
+            return None
+        self._rewind()
+        stream = self._container.streams.audio[0]
+        # rematrix_maxval=1 keeps the downmix at unity gain: by default FFmpeg
+        # mixes stereo to float mono as 0.707*(L+R), 3 dB louder than either
+        # channel, which pushes a full-scale recording past [-1, 1].
+        resampler = av.AudioResampler(
+            format="flt", layout="mono", rate=AUDIO_SAMPLE_RATE_HZ, options={"rematrix_maxval": "1.0"}
+        )
+        chunks: list[np.ndarray] = []
+        first_time: float | None = None
+        try:
+            for frame in self._container.decode(stream):
+                if first_time is None:
+                    first_time = _seconds(frame.pts, frame.time_base)
+                for out in resampler.resample(frame):
+                    chunks.append(out.to_ndarray().reshape(-1))
+            for out in resampler.resample(None):
+                chunks.append(out.to_ndarray().reshape(-1))
+        except av.FFmpegError as err:
+            if not chunks:
+                raise MediaError(
+                    f"{self.path} has an audio track that could not be decoded ({_reason(err)}); "
+                    "re-export the file or record again."
+                ) from err
+        samples = np.concatenate(chunks).astype(np.float32, copy=False) if chunks else np.zeros(0, np.float32)
+        start = max((first_time if first_time is not None else self._start_s) - self._start_s, 0.0)
+        return AudioTrack(samples=samples, sample_rate_hz=AUDIO_SAMPLE_RATE_HZ, start_s=start)
+
+
+def _stream_rotation(stream: av.video.stream.VideoStream) -> float:
+    """Counter-clockwise display rotation in degrees from the stream's display matrix."""
+    for holder in (stream, stream.codec_context):
+        side = getattr(holder, "side_data", None)
+        if side is not None:
+            try:
+                value = side.get("DISPLAYMATRIX") if hasattr(side, "get") else None
+            except Exception:  # noqa: BLE001 - side-data APIs differ across PyAV versions
+                value = None
+            if isinstance(value, (int, float)):
+                return float(value)
+    try:
+        return float(stream.metadata.get("rotate", 0)) * -1.0
+    except ValueError:
+        return 0.0
+
+
+def _first_frame_rotation(path: Path) -> float:
+    """Counter-clockwise display rotation of the first decoded frame, 0.0 if none decodes.
+
+    PyAV exposes a stream's display matrix only on decoded frames (FFmpeg no
+    longer exports a ``rotate`` tag), so peek with a separate container.
+    """
+    try:
+        with av.open(str(path)) as container:
+            for frame in container.decode(video=0):
+                return float(getattr(frame, "rotation", 0) or 0)
+    except av.FFmpegError:
+        pass
+    return 0.0
+
+
+def _reason(err: BaseException) -> str:
+    text = getattr(err, "strerror", None) or str(err)
+    return text.strip().rstrip(".") or type(err).__name__

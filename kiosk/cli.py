@@ -1,0 +1,146 @@
+"""The ``kiosk`` command line.
+
+    kiosk models fetch                  resolve and verify the MediaPipe models
+    kiosk analyze TAKE [--json OUT]     body language of a recorded take
+    kiosk bench vision                  per-frame speed of the body analyser
+
+Every failure a user can cause ends with one sentence on stderr and exit
+code 2; set ``KIOSK_DEBUG=1`` to see a traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from kiosk.capture.take import RecordingInfo
+from kiosk.errors import EXIT_BAD_INPUT, KioskError
+
+#: Recordings longer than this (seconds) get a progress bar on stderr.
+PROGRESS_BAR_AFTER_S = 3.0
+
+
+def _fetch_models(args: argparse.Namespace) -> int:
+    from kiosk.models import fetch_all
+
+    paths = fetch_all(progress=lambda message: print(message, file=sys.stderr))
+    for name, path in paths.items():
+        print(f"{name}: {path}")
+    return 0
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    from kiosk.analysis import analyse_recording, require_a_face
+    from kiosk.calibration import load_vision_calibration
+    from kiosk.report.body_json import body_document, write_body_document
+    from kiosk.report.text import summary_table
+
+    calibration = load_vision_calibration(args.profile)
+    bar = None
+
+    def start_bar(info: RecordingInfo) -> None:
+        nonlocal bar
+        if info.duration_s > PROGRESS_BAR_AFTER_S and not args.quiet:
+            from tqdm import tqdm
+
+            expected = int(info.duration_s * info.frame_rate_hz) or None
+            bar = tqdm(total=expected, unit="frame", desc="Analysing", file=sys.stderr, leave=False)
+
+    try:
+        analysis = analyse_recording(
+            args.take, calibration, on_start=start_bar, on_frame=lambda _: bar.update() if bar else None
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    if args.json is not None:
+        document = body_document(
+            analysis.info, analysis.audio, analysis.timeline, analysis.summary, profile=args.profile
+        )
+        write_body_document(document, args.json)
+    require_a_face(analysis)
+    print(summary_table(analysis.info, analysis.audio, analysis.summary))
+    if args.json is not None:
+        print(f"\nFull timeline written to {args.json}")
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from kiosk.bench import run_vision_bench
+
+    print(run_vision_bench(args.file, frames=args.frames))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiosk", description="Voice and body-language practice kiosk.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    models = commands.add_parser("models", help="manage the MediaPipe models")
+    models_commands = models.add_subparsers(dest="models_command", required=True)
+    fetch = models_commands.add_parser("fetch", help="resolve and verify the models into the cache")
+    fetch.set_defaults(run=_fetch_models)
+
+    analyze = commands.add_parser("analyze", help="analyse a recorded take")
+    analyze.add_argument("take", type=Path, help="video (mp4, mov, webm, mkv, ...) or still image")
+    analyze.add_argument("--json", type=Path, help="write the per-frame timeline and summary here")
+    analyze.add_argument("--profile", default="default", help="calibration profile name or .toml path")
+    analyze.add_argument("--quiet", action="store_true", help="no progress bar")
+    analyze.set_defaults(run=_analyze)
+
+    bench = commands.add_parser("bench", help="measure speed")
+    bench_commands = bench.add_subparsers(dest="bench_command", required=True)
+    vision = bench_commands.add_parser("vision", help="ms per frame for face, pose and the whole analyser")
+    vision.add_argument("--file", type=Path, default=None, help="recording to time (default: a shared test clip)")
+    vision.add_argument("--frames", type=int, default=150, help="frames per measurement")
+    vision.set_defaults(run=_bench)
+    return parser
+
+
+def _quiet_native_logs() -> None:
+    """Send MediaPipe's C++ log lines (written straight to fd 2) to /dev/null.
+
+    Python's own stderr (messages, the progress bar) moves to a duplicate of
+    the real stderr first, so the user still sees everything the kiosk says.
+    """
+    if os.environ.get("KIOSK_DEBUG"):
+        return
+    try:
+        sys.stderr.flush()
+        real_stderr = os.dup(2)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+        sys.stderr = os.fdopen(real_stderr, "w", buffering=1, encoding=sys.stderr.encoding or "utf-8", errors="replace")
+    except OSError:
+        pass  # no fd 2 to redirect (embedded use): leave logging as it is
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _quiet_native_logs()
+    try:
+        return int(args.run(args))
+    except KioskError as err:
+        print(f"kiosk: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("kiosk: interrupted.", file=sys.stderr)
+        return 130
+    except Exception as err:  # noqa: BLE001 - a user never sees a traceback
+        if os.environ.get("KIOSK_DEBUG"):
+            traceback.print_exc()
+        print(
+            f"kiosk: unexpected error ({type(err).__name__}: {err}); nothing stored was changed. "
+            "Run again with KIOSK_DEBUG=1 and report the output.",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

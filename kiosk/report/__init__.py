@@ -1,0 +1,1 @@
+"""Report: how a take's analysis is presented (text table, JSON)."""

@@ -1,0 +1,22 @@
+"""Vision: the trainee's body language from video frames.
+
+``landmarks`` runs the MediaPipe models; ``signals`` interprets one frame;
+``summary`` turns a take's frames into shares and episodes; ``analyser``
+ties them together for a take.
+"""
+
+from kiosk.vision.analyser import BodyAnalyser, analyse_frames
+from kiosk.vision.signals import FrameSignals
+from kiosk.vision.summary import BODY_CUES, BodySummary, BodyTimeline, CueSummary, Episode, summarise
+
+__all__ = [
+    "BODY_CUES",
+    "BodyAnalyser",
+    "BodySummary",
+    "BodyTimeline",
+    "CueSummary",
+    "Episode",
+    "FrameSignals",
+    "analyse_frames",
+    "summarise",
+]

@@ -1,0 +1,411 @@
+"""Body-language signals of one frame, from its landmarks (pure functions).
+
+Every function here takes landmark arrays and calibration thresholds and
+returns plain values; nothing runs a model. A cue whose landmarks are not
+visible enough is ``None`` (unknown) for that frame, never guessed.
+
+Coordinates: image x to the right and y down, normalised 0-1 by MediaPipe;
+angles are computed in pixels (x scaled by the aspect ratio) so that a square
+stays square. Head and gaze angles are degrees with yaw positive towards the
+image's right, pitch positive upwards.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from kiosk.calibration import VisionCalibration
+from kiosk.vision.landmarks import Detections, FaceDetection, PoseDetection
+
+# Pose landmark indices (MediaPipe BlazePose topology).
+NOSE = 0
+LEFT_EAR, RIGHT_EAR = 7, 8
+LEFT_SHOULDER, RIGHT_SHOULDER = 11, 12
+LEFT_ELBOW, RIGHT_ELBOW = 13, 14
+LEFT_WRIST, RIGHT_WRIST = 15, 16
+LEFT_HAND = (15, 17, 19, 21)  # wrist, pinky, index, thumb
+RIGHT_HAND = (16, 18, 20, 22)
+LEFT_HIP, RIGHT_HIP = 23, 24
+LEFT_KNEE, RIGHT_KNEE = 25, 26
+LEFT_ANKLE, RIGHT_ANKLE = 27, 28
+
+
+@dataclass(frozen=True)
+class HeadPose:
+    """Head orientation in degrees: yaw (+ towards image right), pitch (+ up), roll (+ clockwise in the image)."""
+
+    yaw_deg: float
+    pitch_deg: float
+    roll_deg: float
+
+
+@dataclass(frozen=True)
+class FrameSignals:
+    """What the trainee's body said in one frame. ``None`` means unknown.
+
+    Times in seconds from the start of the take; shares are fractions of the
+    frame (0-1); angles in degrees; luma 0-255.
+    """
+
+    time_s: float
+    # presence and framing
+    face_found: bool
+    people_in_view: int
+    face_box: tuple[float, float, float, float] | None  # x0, y0, x1, y1 as shares of width/height
+    face_height_share: float | None
+    face_offset_x_share: float | None  # + right of centre
+    face_offset_y_share: float | None  # + below centre
+    face_luma: float | None
+    background_luma: float | None
+    too_dark: bool | None
+    backlit: bool | None
+    well_framed: bool | None
+    # eye contact
+    head_yaw_deg: float | None
+    head_pitch_deg: float | None
+    head_roll_deg: float | None
+    gaze_yaw_deg: float | None
+    gaze_pitch_deg: float | None
+    eyes_closed: bool | None
+    eye_contact: bool | None
+    # smile
+    smile_intensity: float | None
+    smile_reaches_eyes: bool | None
+    smiling: bool | None
+    # posture
+    shoulder_tilt_deg: float | None
+    head_tilted: bool | None
+    head_dropped: bool | None
+    torso_lean_deg: float | None
+    shoulders_raised: bool | None
+    upright: bool | None
+    # arms, hands and legs
+    arms_crossed: bool | None
+    wrists_across_body: int | None
+    hands_visible: bool | None
+    hand_on_face: bool | None
+    legs_crossed: bool | None
+
+    @property
+    def others_present(self) -> bool:
+        return self.people_in_view > 1
+
+
+# -- choosing the trainee ------------------------------------------------------
+def face_box(face: FaceDetection) -> tuple[float, float, float, float]:
+    """Bounding box of the face landmarks, as shares of the frame (x0, y0, x1, y1)."""
+    xy = face.landmarks[:, :2]
+    x0, y0 = np.clip(xy.min(axis=0), 0.0, 1.0)
+    x1, y1 = np.clip(xy.max(axis=0), 0.0, 1.0)
+    return float(x0), float(y0), float(x1), float(y1)
+
+
+def trainee_index(faces: tuple[FaceDetection, ...]) -> int | None:
+    """Which face is the trainee: the largest, most central one."""
+    if not faces:
+        return None
+
+    def weight(face: FaceDetection) -> float:
+        x0, y0, x1, y1 = face_box(face)
+        area = (x1 - x0) * (y1 - y0)
+        off_centre = math.hypot((x0 + x1) / 2 - 0.5, (y0 + y1) / 2 - 0.5)
+        return area * (1.0 - off_centre)
+
+    return int(max(range(len(faces)), key=lambda i: weight(faces[i])))
+
+
+def matching_pose(poses: tuple[PoseDetection, ...], box: tuple[float, float, float, float] | None) -> PoseDetection | None:
+    """The pose whose nose is nearest the trainee's face.
+
+    Without a face there is no trainee to attribute a body to: the pose model
+    alone also "finds" bodies in cartoons and posters.
+    """
+    if not poses or box is None:
+        return None
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return min(poses, key=lambda p: math.hypot(p.landmarks[NOSE, 0] - cx, p.landmarks[NOSE, 1] - cy))
+
+
+def people_in_view(detections: Detections) -> int:
+    """How many people are in view: faces, or bodies beside a face (a face may be too small to land-mark)."""
+    if not detections.faces:
+        return 0
+    return max(len(detections.faces), len(detections.poses))
+
+
+# -- face ------------------------------------------------------------------------
+def head_pose(face: FaceDetection) -> HeadPose:
+    """Head yaw, pitch and roll from the facial transformation matrix."""
+    rotation = face.head_pose[:3, :3].astype(np.float64)
+    forward = rotation[:, 2]  # the face's out-of-face axis in camera coordinates
+    yaw = math.degrees(math.atan2(forward[0], forward[2]))
+    pitch = math.degrees(math.atan2(forward[1], math.hypot(forward[0], forward[2])))
+    roll = math.degrees(math.atan2(-rotation[1, 0], rotation[0, 0]))
+    return HeadPose(yaw_deg=yaw, pitch_deg=pitch, roll_deg=roll)
+
+
+def _pair(shapes: dict[str, float], stem: str) -> float:
+    return (shapes.get(stem + "Left", 0.0) + shapes.get(stem + "Right", 0.0)) / 2.0
+
+
+def eye_rotation_deg(shapes: dict[str, float], calibration: VisionCalibration) -> tuple[float, float]:
+    """Eye-in-head (yaw, pitch) in degrees from the ``eyeLook*`` blendshapes.
+
+    The subject's left eye looking out and right eye looking in both turn the
+    gaze towards the subject's left, which is the image's right.
+    """
+    c = calibration.eye_contact
+    towards_image_right = (
+        shapes.get("eyeLookOutLeft", 0.0) + shapes.get("eyeLookInRight", 0.0)
+        - shapes.get("eyeLookInLeft", 0.0) - shapes.get("eyeLookOutRight", 0.0)
+    ) / 2.0
+    upwards = _pair(shapes, "eyeLookUp") - _pair(shapes, "eyeLookDown")
+    return towards_image_right * c.eye_yaw_deg_per_unit, upwards * c.eye_pitch_deg_per_unit
+
+
+def smile_judgement(shapes: dict[str, float], calibration: VisionCalibration) -> tuple[float, bool, bool]:
+    """(intensity 0-1, reaches the eyes, smiling) from the blendshapes.
+
+    A smile is the lip-corner pull (``mouthSmile*``) unless the face shows the
+    signature of crying: eyes screwed shut or the grief brow, without the
+    raised upper lip of a laugh.
+    """
+    c = calibration.smile
+    intensity = _pair(shapes, "mouthSmile")
+    squint = max(_pair(shapes, "cheekSquint"), _pair(shapes, "eyeSquint"))
+    upper_lip_raise = _pair(shapes, "mouthUpperUp")
+    distress = upper_lip_raise < c.laugh_min_upper_lip_raise and (
+        _pair(shapes, "eyeBlink") >= c.distress_min_eye_closure
+        or shapes.get("browInnerUp", 0.0) >= c.distress_min_inner_brow_raise
+    )
+    smiling = intensity >= c.min_smile_intensity and not distress
+    return intensity, smiling and squint >= c.min_eye_squint_for_duchenne, smiling
+
+
+def region_luma(rgb: np.ndarray, box: tuple[float, float, float, float]) -> tuple[float, float]:
+    """Mean BT.601 luma (0-255) inside a box and in the rest of the frame."""
+    h, w = rgb.shape[:2]
+    # A quarter-resolution view is plenty for a mean and keeps this cheap.
+    step = max(1, min(h, w) // 180)
+    small = rgb[::step, ::step].astype(np.float32)
+    luma = small @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    sh, sw = luma.shape
+    x0, y0, x1, y1 = (int(box[0] * sw), int(box[1] * sh), int(math.ceil(box[2] * sw)), int(math.ceil(box[3] * sh)))
+    inside = luma[y0:y1, x0:x1]
+    mask = np.ones_like(luma, dtype=bool)
+    mask[y0:y1, x0:x1] = False
+    face = float(inside.mean()) if inside.size else float("nan")
+    rest = float(luma[mask].mean()) if mask.any() else face
+    return face, rest
+
+
+# -- body ------------------------------------------------------------------------
+def _px(pose: PoseDetection, index: int, aspect: float) -> np.ndarray:
+    """A landmark in width-normalised pixels (x, y), so angles are true."""
+    return np.array([pose.landmarks[index, 0] * aspect, pose.landmarks[index, 1]], dtype=np.float64)
+
+
+def _seen(pose: PoseDetection, calibration: VisionCalibration, *indices: int) -> bool:
+    return bool(np.all(pose.visibility[list(indices)] >= calibration.min_landmark_visibility))
+
+
+def shoulder_tilt_deg(pose: PoseDetection, aspect: float, calibration: VisionCalibration) -> float | None:
+    """Angle of the shoulder line from horizontal, degrees (+ when the image-right shoulder is lower)."""
+    if not _seen(pose, calibration, LEFT_SHOULDER, RIGHT_SHOULDER):
+        return None
+    left, right = _px(pose, LEFT_SHOULDER, aspect), _px(pose, RIGHT_SHOULDER, aspect)
+    a, b = (left, right) if left[0] >= right[0] else (right, left)  # a is on the image right
+    return math.degrees(math.atan2(a[1] - b[1], a[0] - b[0]))
+
+
+def torso_lean_deg(pose: PoseDetection, calibration: VisionCalibration) -> float | None:
+    """Angle of the hips-to-shoulders line from vertical in 3-D (metres space), degrees."""
+    if not _seen(pose, calibration, LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_HIP, RIGHT_HIP):
+        return None
+    w = pose.world.astype(np.float64)
+    spine = (w[LEFT_SHOULDER] + w[RIGHT_SHOULDER]) / 2 - (w[LEFT_HIP] + w[RIGHT_HIP]) / 2
+    length = float(np.linalg.norm(spine))
+    if length == 0.0:
+        return None
+    # World y points down, so an upright spine is (0, -1, 0).
+    return math.degrees(math.acos(max(-1.0, min(1.0, -spine[1] / length))))
+
+
+def shoulder_width(pose: PoseDetection, aspect: float) -> float:
+    return float(np.linalg.norm(_px(pose, LEFT_SHOULDER, aspect) - _px(pose, RIGHT_SHOULDER, aspect)))
+
+
+def shoulders_raised(pose: PoseDetection, aspect: float, calibration: VisionCalibration) -> bool | None:
+    """Shoulders drawn up towards the ears: small vertical ear-to-shoulder gap for the shoulder width."""
+    if not _seen(pose, calibration, LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_EAR, RIGHT_EAR):
+        return None
+    width = shoulder_width(pose, aspect)
+    if width == 0.0:
+        return None
+    ears_y = (pose.landmarks[LEFT_EAR, 1] + pose.landmarks[RIGHT_EAR, 1]) / 2
+    shoulders_y = (pose.landmarks[LEFT_SHOULDER, 1] + pose.landmarks[RIGHT_SHOULDER, 1]) / 2
+    return bool((shoulders_y - ears_y) / width < calibration.posture.min_ear_to_shoulder_ratio)
+
+
+def wrists_across_body(pose: PoseDetection, aspect: float, calibration: VisionCalibration) -> int | None:
+    """How many forearms are folded across the torso (0, 1 or 2); ``None`` if the arms are not seen.
+
+    A forearm is folded across when its wrist lies near or past the body's
+    midline towards the opposite side, below the shoulders and not far below
+    them, and the forearm runs roughly level (a hand raised to the chest, say
+    holding glasses, has a steep forearm and does not count).
+    """
+    if not _seen(pose, calibration, LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_WRIST, RIGHT_WRIST, LEFT_ELBOW, RIGHT_ELBOW):
+        return None
+    width = shoulder_width(pose, aspect)
+    if width == 0.0:
+        return None
+    left_sh, right_sh = _px(pose, LEFT_SHOULDER, aspect), _px(pose, RIGHT_SHOULDER, aspect)
+    mid = (left_sh + right_sh) / 2
+    arms = calibration.arms
+    count = 0
+    for wrist, elbow, own_shoulder in ((LEFT_WRIST, LEFT_ELBOW, left_sh), (RIGHT_WRIST, RIGHT_ELBOW, right_sh)):
+        w, e = _px(pose, wrist, aspect), _px(pose, elbow, aspect)
+        own_side = math.copysign(1.0, own_shoulder[0] - mid[0])
+        # + when the wrist is on its own side of the midline, - when past it.
+        from_midline = (w[0] - mid[0]) * own_side / width
+        drop = (w[1] - mid[1]) / width
+        forearm_deg = math.degrees(math.atan2(abs(w[1] - e[1]), abs(w[0] - e[0])))
+        if (
+            from_midline <= arms.max_wrist_to_midline_ratio
+            and 0.0 <= drop <= arms.max_wrist_drop_ratio
+            and forearm_deg <= arms.max_forearm_angle_deg
+        ):
+            count += 1
+    return count
+
+
+def hands_visible(pose: PoseDetection, calibration: VisionCalibration) -> bool:
+    """At least one wrist or hand point is seen inside the frame."""
+    points = np.array(LEFT_HAND + RIGHT_HAND)
+    seen = pose.visibility[points] >= calibration.min_landmark_visibility
+    inside = np.all((pose.landmarks[points, :2] >= 0.0) & (pose.landmarks[points, :2] <= 1.0), axis=1)
+    return bool(np.any(seen & inside))
+
+
+def hand_on_face(
+    pose: PoseDetection, box: tuple[float, float, float, float], calibration: VisionCalibration
+) -> bool | None:
+    """A seen hand point inside the face box, grown to take in the neck."""
+    points = np.array(LEFT_HAND + RIGHT_HAND)
+    seen = pose.visibility[points] >= calibration.min_landmark_visibility
+    if not np.any(seen):
+        return None
+    arms = calibration.arms
+    x0, y0, x1, y1 = box
+    mx, my = (x1 - x0) * arms.face_touch_margin_share, (y1 - y0) * arms.face_touch_margin_share
+    neck = (y1 - y0) * arms.neck_below_chin_share
+    xy = pose.landmarks[points[seen], :2]
+    inside = (xy[:, 0] >= x0 - mx) & (xy[:, 0] <= x1 + mx) & (xy[:, 1] >= y0 - my) & (xy[:, 1] <= y1 + neck)
+    return bool(np.any(inside))
+
+
+def legs_crossed(pose: PoseDetection, calibration: VisionCalibration) -> bool | None:
+    """Ankles (or knees) on the opposite sides from their hips; ``None`` unless knees and ankles are seen."""
+    if not _seen(pose, calibration, LEFT_HIP, RIGHT_HIP, LEFT_KNEE, RIGHT_KNEE, LEFT_ANKLE, RIGHT_ANKLE):
+        return None
+    x = pose.landmarks[:, 0]
+    hips = math.copysign(1.0, x[LEFT_HIP] - x[RIGHT_HIP])
+    return bool((x[LEFT_ANKLE] - x[RIGHT_ANKLE]) * hips < 0 or (x[LEFT_KNEE] - x[RIGHT_KNEE]) * hips < 0)
+
+
+# -- the frame ---------------------------------------------------------------------
+def _all_known(*values: bool | None) -> bool:
+    return all(v is not None for v in values)
+
+
+def frame_signals(detections: Detections, rgb: np.ndarray, calibration: VisionCalibration) -> FrameSignals:
+    """Interpret one frame's detections as the trainee's body-language signals.
+
+    Args:
+        detections: what the landmarkers found in the frame.
+        rgb: the frame itself, ``(height, width, 3)`` uint8, for lighting.
+        calibration: thresholds from the calibration profile.
+    """
+    aspect = detections.width / detections.height if detections.height else 1.0
+    index = trainee_index(detections.faces)
+    face = detections.faces[index] if index is not None else None
+    box = face_box(face) if face is not None else None
+    pose = matching_pose(detections.poses, box)
+    people = people_in_view(detections)
+
+    values: dict[str, object] = {}
+    if face is not None and box is not None:
+        fr = calibration.framing
+        height_share = box[3] - box[1]
+        offset_x, offset_y = (box[0] + box[2]) / 2 - 0.5, (box[1] + box[3]) / 2 - 0.5
+        face_luma, background_luma = region_luma(rgb, box)
+        head = head_pose(face)
+        eye_yaw, eye_pitch = eye_rotation_deg(face.blendshapes, calibration)
+        gaze_yaw, gaze_pitch = head.yaw_deg + eye_yaw, head.pitch_deg + eye_pitch
+        ec = calibration.eye_contact
+        closed = _pair(face.blendshapes, "eyeBlink") >= ec.eyes_closed_blink
+        intensity, duchenne, smiling = smile_judgement(face.blendshapes, calibration)
+        values.update(
+            face_box=box,
+            face_height_share=height_share,
+            face_offset_x_share=offset_x,
+            face_offset_y_share=offset_y,
+            face_luma=face_luma,
+            background_luma=background_luma,
+            too_dark=face_luma < fr.min_face_luma,
+            backlit=background_luma - face_luma > fr.max_backlight_luma_difference,
+            well_framed=fr.min_face_height_share <= height_share <= fr.max_face_height_share
+            and abs(offset_x) <= fr.max_face_offset_share
+            and abs(offset_y) <= fr.max_face_offset_share,
+            head_yaw_deg=head.yaw_deg,
+            head_pitch_deg=head.pitch_deg,
+            head_roll_deg=head.roll_deg,
+            gaze_yaw_deg=gaze_yaw,
+            gaze_pitch_deg=gaze_pitch,
+            eyes_closed=closed,
+            eye_contact=not closed and abs(gaze_yaw) <= ec.max_gaze_yaw_deg and abs(gaze_pitch) <= ec.max_gaze_pitch_deg,
+            smile_intensity=intensity,
+            smile_reaches_eyes=duchenne,
+            smiling=smiling,
+            head_tilted=abs(head.roll_deg) > calibration.posture.max_head_tilt_deg,
+            head_dropped=head.pitch_deg < -calibration.posture.max_head_drop_deg,
+        )
+
+    if pose is not None:
+        tilt = shoulder_tilt_deg(pose, aspect, calibration)
+        lean = torso_lean_deg(pose, calibration)
+        raised = shoulders_raised(pose, aspect, calibration)
+        across = wrists_across_body(pose, aspect, calibration)
+        values.update(
+            shoulder_tilt_deg=tilt,
+            torso_lean_deg=lean,
+            shoulders_raised=raised,
+            wrists_across_body=across,
+            arms_crossed=None if across is None else across == 2,
+            hands_visible=hands_visible(pose, calibration),
+            hand_on_face=hand_on_face(pose, box, calibration) if box is not None else None,
+            legs_crossed=legs_crossed(pose, calibration),
+        )
+
+    # Upright needs the shoulders and the head; the torso lean counts when the hips are seen.
+    tilt = values.get("shoulder_tilt_deg")
+    dropped, tilted = values.get("head_dropped"), values.get("head_tilted")
+    if tilt is not None and _all_known(dropped, tilted):
+        p = calibration.posture
+        lean = values.get("torso_lean_deg")
+        values["upright"] = (
+            abs(tilt) <= p.max_shoulder_tilt_deg
+            and not dropped
+            and not tilted
+            and (lean is None or lean <= p.max_torso_lean_deg)
+        )
+
+    field_names = FrameSignals.__dataclass_fields__
+    defaults = {name: None for name in field_names}
+    defaults.update(values)
+    defaults.update(time_s=detections.time_s, face_found=face is not None, people_in_view=people)
+    return FrameSignals(**defaults)

