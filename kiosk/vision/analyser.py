@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from types import TracebackType
 
 from kiosk.calibration import DEFAULT_PROFILE, VisionCalibration, load_vision_calibration
+from kiosk.capture.readahead import read_ahead
 from kiosk.capture.take import VideoFrame
 from kiosk.vision.landmarks import BodyLandmarker, Detections
 from kiosk.vision.signals import FrameSignals, frame_signals
@@ -70,7 +71,7 @@ def analyse_frames(
     """
     signals: list[FrameSignals] = []
     with BodyAnalyser(calibration) as analyser:
-        for frame in frames:
+        for frame in read_ahead(frames):
             result = analyser.analyse(frame)
             signals.append(result)
             if on_frame is not None:

@@ -117,16 +117,28 @@ def trainee_index(faces: tuple[FaceDetection, ...]) -> int | None:
     return int(max(range(len(faces)), key=lambda i: weight(faces[i])))
 
 
-def matching_pose(poses: tuple[PoseDetection, ...], box: tuple[float, float, float, float] | None) -> PoseDetection | None:
-    """The pose whose nose is nearest the trainee's face.
+def matching_pose(
+    poses: tuple[PoseDetection, ...], box: tuple[float, float, float, float] | None, calibration: VisionCalibration
+) -> PoseDetection | None:
+    """The body whose nose lies on the trainee's face (the face box, grown a little).
 
     Without a face there is no trainee to attribute a body to: the pose model
-    alone also "finds" bodies in cartoons and posters.
+    alone also "finds" bodies in cartoons and posters. A body whose nose is on
+    someone else's face is not the trainee's either.
     """
     if not poses or box is None:
         return None
-    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-    return min(poses, key=lambda p: math.hypot(p.landmarks[NOSE, 0] - cx, p.landmarks[NOSE, 1] - cy))
+    x0, y0, x1, y1 = box
+    margin = calibration.arms.face_touch_margin_share
+    mx, my = (x1 - x0) * margin, (y1 - y0) * margin
+    on_face = [
+        p for p in poses
+        if x0 - mx <= p.landmarks[NOSE, 0] <= x1 + mx and y0 - my <= p.landmarks[NOSE, 1] <= y1 + my
+    ]
+    if not on_face:
+        return None
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    return min(on_face, key=lambda p: math.hypot(p.landmarks[NOSE, 0] - cx, p.landmarks[NOSE, 1] - cy))
 
 
 def people_in_view(detections: Detections) -> int:
@@ -208,8 +220,21 @@ def _px(pose: PoseDetection, index: int, aspect: float) -> np.ndarray:
     return np.array([pose.landmarks[index, 0] * aspect, pose.landmarks[index, 1]], dtype=np.float64)
 
 
+def _seen_each(pose: PoseDetection, calibration: VisionCalibration, points: list[int] | np.ndarray) -> np.ndarray:
+    """Per landmark: visible enough and inside the frame.
+
+    MediaPipe keeps a high visibility for shoulders just below the frame edge
+    (0.8-0.99 on head-and-shoulders portraits): their positions are guesses,
+    so a point outside the picture is never used.
+    """
+    xy = pose.landmarks[points, :2]
+    inside = np.all((xy >= 0.0) & (xy <= 1.0), axis=1)
+    return inside & (pose.visibility[points] >= calibration.min_landmark_visibility)
+
+
 def _seen(pose: PoseDetection, calibration: VisionCalibration, *indices: int) -> bool:
-    return bool(np.all(pose.visibility[list(indices)] >= calibration.min_landmark_visibility))
+    """Every one of these landmarks is seen (see :func:`_seen_each`)."""
+    return bool(np.all(_seen_each(pose, calibration, list(indices))))
 
 
 def shoulder_tilt_deg(pose: PoseDetection, aspect: float, calibration: VisionCalibration) -> float | None:
@@ -222,16 +247,19 @@ def shoulder_tilt_deg(pose: PoseDetection, aspect: float, calibration: VisionCal
 
 
 def torso_lean_deg(pose: PoseDetection, calibration: VisionCalibration) -> float | None:
-    """Angle of the hips-to-shoulders line from vertical in 3-D (metres space), degrees."""
+    """Sideways lean of the hips-to-shoulders line from vertical, in the picture plane, degrees.
+
+    Only the picture plane: the pose model's depth (z) is too rough from one
+    frontal camera (an upright person in a photo measures 24 deg with it).
+    """
     if not _seen(pose, calibration, LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_HIP, RIGHT_HIP):
         return None
     w = pose.world.astype(np.float64)
     spine = (w[LEFT_SHOULDER] + w[RIGHT_SHOULDER]) / 2 - (w[LEFT_HIP] + w[RIGHT_HIP]) / 2
-    length = float(np.linalg.norm(spine))
-    if length == 0.0:
+    sideways, up = float(spine[0]), float(-spine[1])  # world y points down
+    if sideways == 0.0 and up == 0.0:
         return None
-    # World y points down, so an upright spine is (0, -1, 0).
-    return math.degrees(math.acos(max(-1.0, min(1.0, -spine[1] / length))))
+    return abs(math.degrees(math.atan2(sideways, up)))
 
 
 def shoulder_width(pose: PoseDetection, aspect: float) -> float:
@@ -285,18 +313,19 @@ def wrists_across_body(pose: PoseDetection, aspect: float, calibration: VisionCa
 
 def hands_visible(pose: PoseDetection, calibration: VisionCalibration) -> bool:
     """At least one wrist or hand point is seen inside the frame."""
-    points = np.array(LEFT_HAND + RIGHT_HAND)
-    seen = pose.visibility[points] >= calibration.min_landmark_visibility
-    inside = np.all((pose.landmarks[points, :2] >= 0.0) & (pose.landmarks[points, :2] <= 1.0), axis=1)
-    return bool(np.any(seen & inside))
+    return bool(np.any(_seen_each(pose, calibration, list(LEFT_HAND + RIGHT_HAND))))
 
 
 def hand_on_face(
     pose: PoseDetection, box: tuple[float, float, float, float], calibration: VisionCalibration
 ) -> bool | None:
-    """A seen hand point inside the face box, grown to take in the neck."""
+    """A seen hand point inside the face box, grown to take in the neck.
+
+    ``None`` when no hand point is seen: the pose model often loses a hand
+    held over the mouth, so "no hand seen" is not "no hand on the face".
+    """
     points = np.array(LEFT_HAND + RIGHT_HAND)
-    seen = pose.visibility[points] >= calibration.min_landmark_visibility
+    seen = _seen_each(pose, calibration, points)
     if not np.any(seen):
         return None
     arms = calibration.arms
@@ -334,7 +363,7 @@ def frame_signals(detections: Detections, rgb: np.ndarray, calibration: VisionCa
     index = trainee_index(detections.faces)
     face = detections.faces[index] if index is not None else None
     box = face_box(face) if face is not None else None
-    pose = matching_pose(detections.poses, box)
+    pose = matching_pose(detections.poses, box, calibration)
     people = people_in_view(detections)
 
     values: dict[str, object] = {}
