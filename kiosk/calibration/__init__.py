@@ -67,6 +67,7 @@ class ArmThresholds:
 class EpisodeThresholds:
     merge_gap_s: float
     min_episode_s: float
+    max_frame_span_s: float
 
 
 @dataclass(frozen=True)

@@ -35,11 +35,6 @@ BODY_CUES: tuple[str, ...] = (
     "legs_crossed",
 )
 
-#: Longest stretch a single frame may stand for: a gap in a variable-rate
-#: file should not make one frame count for seconds.
-_MAX_FRAME_SPAN_S = 0.5
-
-
 @dataclass(frozen=True)
 class Episode:
     """A stretch of the take where a cue held, seconds from the start of the take."""
@@ -88,8 +83,12 @@ class BodyTimeline:
         values = [getattr(f, name) for f in self.frames]
         return np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
 
-    def frame_spans_s(self) -> np.ndarray:
-        """How long each frame stands for, in seconds."""
+    def frame_spans_s(self, *, max_span_s: float) -> np.ndarray:
+        """How long each frame stands for, in seconds, at most ``max_span_s``.
+
+        The cap keeps a gap in a variable-rate file from making one frame
+        count for seconds.
+        """
         times = self.times_s
         if len(times) == 0:
             return times
@@ -97,7 +96,7 @@ class BodyTimeline:
             return np.ones(1)  # a still image: one frame is the whole take
         spans = np.diff(times)
         spans = np.append(spans, np.median(spans))
-        return np.minimum(spans, _MAX_FRAME_SPAN_S)
+        return np.minimum(spans, max_span_s)
 
 
 @dataclass(frozen=True)
@@ -154,7 +153,7 @@ def summarise_cue(
 ) -> CueSummary:
     """Share, episodes and onset of one yes/no cue (``value=0.0`` summarises where it did *not* hold)."""
     column = timeline.column(cue)
-    spans = timeline.frame_spans_s()
+    spans = timeline.frame_spans_s(max_span_s=calibration.episodes.max_frame_span_s)
     known = ~np.isnan(column)
     observed = float(spans[known].sum())
     held = np.where(known, (column == value).astype(np.float64), np.nan)
@@ -184,7 +183,7 @@ def _median(timeline: BodyTimeline, name: str) -> float | None:
 
 def summarise(timeline: BodyTimeline, calibration: VisionCalibration) -> BodySummary:
     """Summarise every body cue of a take."""
-    spans = timeline.frame_spans_s()
+    spans = timeline.frame_spans_s(max_span_s=calibration.episodes.max_frame_span_s)
     times = timeline.times_s
     duration = float(times[-1] + spans[-1]) if len(times) else 0.0
     look_away = summarise_cue(timeline, "eye_contact", calibration, value=0.0)

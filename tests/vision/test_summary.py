@@ -20,7 +20,6 @@ from kiosk.calibration import VisionCalibration, load_vision_calibration
 from kiosk.vision.landmarks import Detections, FaceDetection, PoseDetection
 from kiosk.vision.signals import FrameSignals, frame_signals
 from kiosk.vision.summary import (
-    _MAX_FRAME_SPAN_S,
     BODY_CUES,
     BodyTimeline,
     Episode,
@@ -66,27 +65,29 @@ def assert_episodes(found: tuple[Episode, ...], *pairs: tuple[float, float]) -> 
 
 
 # -- how long each frame stands for ------------------------------------------------
-def test_frame_spans_at_a_steady_rate() -> None:
-    spans = timeline(at_fps(5)).frame_spans_s()
+def test_frame_spans_at_a_steady_rate(cal: VisionCalibration) -> None:
+    spans = timeline(at_fps(5)).frame_spans_s(max_span_s=cal.episodes.max_frame_span_s)
     assert spans == pytest.approx([0.1] * 5)
 
 
-def test_frame_spans_at_a_variable_rate() -> None:
+def test_frame_spans_at_a_variable_rate(cal: VisionCalibration) -> None:
     # Each frame lasts until the next; the last lasts the median frame interval.
-    spans = timeline([0.0, 0.1, 0.2, 0.6, 0.7]).frame_spans_s()
+    spans = timeline([0.0, 0.1, 0.2, 0.6, 0.7]).frame_spans_s(max_span_s=cal.episodes.max_frame_span_s)
     assert spans == pytest.approx([0.1, 0.1, 0.4, 0.1, 0.1])
 
 
-def test_a_gap_in_the_file_does_not_make_one_frame_last_seconds() -> None:
-    spans = timeline([0.0, 2.0, 2.1]).frame_spans_s()
+def test_a_gap_in_the_file_does_not_make_one_frame_last_seconds(cal: VisionCalibration) -> None:
+    cap = cal.episodes.max_frame_span_s
+    spans = timeline([0.0, 2.0, 2.1]).frame_spans_s(max_span_s=cap)
     # 2.0 s and the median interval (1.05 s) are both cut to the cap.
-    assert spans == pytest.approx([_MAX_FRAME_SPAN_S, 0.1, _MAX_FRAME_SPAN_S])
-    assert _MAX_FRAME_SPAN_S < 2.0
+    assert spans == pytest.approx([cap, 0.1, cap])
+    assert cap < 2.0
 
 
-def test_a_still_image_is_one_frame_standing_for_the_whole_take() -> None:
-    assert timeline([0.0]).frame_spans_s() == pytest.approx([1.0])
-    assert timeline([]).frame_spans_s().size == 0
+def test_a_still_image_is_one_frame_standing_for_the_whole_take(cal: VisionCalibration) -> None:
+    cap = cal.episodes.max_frame_span_s
+    assert timeline([0.0]).frame_spans_s(max_span_s=cap) == pytest.approx([1.0])
+    assert timeline([]).frame_spans_s(max_span_s=cap).size == 0
 
 
 # -- episodes ----------------------------------------------------------------------
