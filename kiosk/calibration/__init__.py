@@ -76,6 +76,7 @@ class VisionCalibration:
 
     min_landmark_visibility: float
     min_face_confidence: float
+    body_nose_margin_share: float
     framing: FramingThresholds
     eye_contact: EyeContactThresholds
     smile: SmileThresholds
@@ -148,9 +149,15 @@ def load_vision_calibration(name_or_path: str | Path = DEFAULT_PROFILE) -> Visio
         raise CalibrationError(
             f"Calibration profile {path}: [vision] min_face_confidence must be a number between 0 and 1, got {confidence!r}."
         )
+    nose_margin = table.get("body_nose_margin_share")
+    if not isinstance(nose_margin, (int, float)) or isinstance(nose_margin, bool) or nose_margin < 0.0:
+        raise CalibrationError(
+            f"Calibration profile {path}: [vision] body_nose_margin_share must be a number of 0 or more, got {nose_margin!r}."
+        )
     return VisionCalibration(
         min_landmark_visibility=float(visibility),
         min_face_confidence=float(confidence),
+        body_nose_margin_share=float(nose_margin),
         framing=_section(FramingThresholds, table.get("framing"), "vision.framing", path),
         eye_contact=_section(EyeContactThresholds, table.get("eye_contact"), "vision.eye_contact", path),
         smile=_section(SmileThresholds, table.get("smile"), "vision.smile", path),

@@ -129,7 +129,7 @@ def matching_pose(
     if not poses or box is None:
         return None
     x0, y0, x1, y1 = box
-    margin = calibration.arms.face_touch_margin_share
+    margin = calibration.body_nose_margin_share
     mx, my = (x1 - x0) * margin, (y1 - y0) * margin
     on_face = [
         p for p in poses
