@@ -25,3 +25,7 @@ class ModelUnavailableError(KioskError):
 
 class CalibrationError(KioskError):
     """A calibration profile is missing, malformed, or inconsistent."""
+
+
+class ScriptError(KioskError):
+    """A scripted line that cannot be prepared: empty, or in an unsupported language."""

@@ -1,7 +1,8 @@
 """Calibration profiles: every threshold and weight, as data.
 
 A profile is a TOML file in this folder (``default.toml``) or any path. The
-vision step reads its ``[vision.*]`` tables into :class:`VisionCalibration`.
+vision step reads its ``[vision.*]`` tables into :class:`VisionCalibration`,
+the voice step its ``[voice.*]`` tables into :class:`VoiceCalibration`.
 """
 
 from __future__ import annotations
@@ -164,4 +165,97 @@ def load_vision_calibration(name_or_path: str | Path = DEFAULT_PROFILE) -> Visio
         posture=_section(PostureThresholds, table.get("posture"), "vision.posture", path),
         arms=_section(ArmThresholds, table.get("arms"), "vision.arms", path),
         episodes=_section(EpisodeThresholds, table.get("episodes"), "vision.episodes", path),
+    )
+
+
+@dataclass(frozen=True)
+class VoiceActivityThresholds:
+    min_pause_s: float
+    silence_below_peak_db: float
+    noise_floor_quantile: float
+    min_snr_db: float
+    min_speech_dbfs: float
+    min_voiced_s: float
+
+
+@dataclass(frozen=True)
+class SyllableThresholds:
+    min_dip_db: float
+
+
+@dataclass(frozen=True)
+class ToneThresholds:
+    monotone_max_spread_st: float
+    phrase_end_window_s: float
+    phrase_end_min_change_st: float
+    too_quiet_dbfs: float
+    too_loud_dbfs: float
+    clip_level: float
+    min_clipped_run_samples: float
+    voice_break_min_jump_st: float
+
+
+@dataclass(frozen=True)
+class FillerThresholds:
+    min_duration_s: float
+    max_pitch_spread_st: float
+    max_spectral_change_db: float
+    max_word_overlap_share: float
+
+
+@dataclass(frozen=True)
+class AlignmentSettings:
+    beam: float
+    word_beam: float
+    wide_beam: float
+    wide_word_beam: float
+    comfort_noise_dbfs: float
+    min_relative_word_score: float
+
+
+@dataclass(frozen=True)
+class VoiceCalibration:
+    """The ``[voice]`` part of a calibration profile."""
+
+    pitch_floor_hz: float
+    pitch_ceiling_hz: float
+    frame_step_s: float
+    activity: VoiceActivityThresholds
+    syllables: SyllableThresholds
+    tone: ToneThresholds
+    fillers: FillerThresholds
+    alignment: AlignmentSettings
+
+
+@lru_cache(maxsize=8)
+def load_voice_calibration(name_or_path: str | Path = DEFAULT_PROFILE) -> VoiceCalibration:
+    """Read and validate the voice thresholds of a profile (cached per process).
+
+    Raises:
+        CalibrationError: the profile is missing, malformed, or lacks a threshold.
+    """
+    path = profile_path(name_or_path)
+    table = read_profile(name_or_path).get("voice")
+    if not isinstance(table, dict):
+        raise CalibrationError(f"Calibration profile {path} has no [voice] table; add it (see default.toml).")
+    top = {}
+    for key in ("pitch_floor_hz", "pitch_ceiling_hz", "frame_step_s"):
+        value = table.get(key)
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+            raise CalibrationError(
+                f"Calibration profile {path}: [voice] {key} must be a positive number, got {value!r}."
+            )
+        top[key] = float(value)
+    if top["pitch_floor_hz"] >= top["pitch_ceiling_hz"]:
+        raise CalibrationError(
+            f"Calibration profile {path}: [voice] pitch_floor_hz ({top['pitch_floor_hz']}) must be below "
+            f"pitch_ceiling_hz ({top['pitch_ceiling_hz']})."
+        )
+    return VoiceCalibration(
+        **top,
+        activity=_section(VoiceActivityThresholds, table.get("activity"), "voice.activity", path),
+        syllables=_section(SyllableThresholds, table.get("syllables"), "voice.syllables", path),
+        tone=_section(ToneThresholds, table.get("tone"), "voice.tone", path),
+        fillers=_section(FillerThresholds, table.get("fillers"), "voice.fillers", path),
+        alignment=_section(AlignmentSettings, table.get("alignment"), "voice.alignment", path),
     )

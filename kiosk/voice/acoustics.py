@@ -1,0 +1,196 @@
+"""Per-frame acoustics of a take's audio: loudness, pitch, spectral change, clipping.
+
+Pitch and intensity come from Praat (through praat-parselmouth): its
+autocorrelation pitch tracker is the reference the kiosk is checked against
+and was the most accurate and fast enough (see ``kiosk bench voice``).
+Everything is sampled on one grid of frames, ``frame_step_s`` apart, with
+times in seconds from the start of the take.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import parselmouth
+
+from kiosk.calibration import VoiceCalibration
+from kiosk.capture import AudioTrack
+from kiosk.errors import MediaError
+
+#: Praat reads samples as pascals; its intensity is dB re 20 uPa. An RMS of
+#: 1.0 (full scale) is therefore 20*log10(1/2e-5) = 93.98 dB in Praat.
+PRAAT_DB_AT_FULL_SCALE = 20.0 * np.log10(1.0 / 2e-5)
+#: Loudness reported for digital silence (dBFS), instead of minus infinity.
+SILENCE_DBFS = -120.0
+#: Spectral-change analysis window: 25 ms, the usual speech frame.
+_SPECTRUM_WINDOW_S = 0.025
+#: Spectral change is compared over the band that carries vowel formants.
+_SPECTRUM_BAND_HZ = (100.0, 4000.0)
+
+
+@dataclass(frozen=True)
+class VoiceFrames:
+    """Frame-by-frame measurements of a take's audio.
+
+    Attributes:
+        times_s: (n,) frame centres, seconds from the start of the take.
+        loudness_dbfs: (n,) RMS level in dB re full scale (Praat intensity window).
+        f0_hz: (n,) fundamental frequency in Hz, NaN where unvoiced.
+        spectral_change_db: (n,) mean absolute change of the log spectrum from
+            the previous frame, dB (0 for the first frame).
+        clipped: (n,) True where the frame holds a run of clipped samples.
+        step_s: spacing of the frames in seconds.
+    """
+
+    times_s: np.ndarray
+    loudness_dbfs: np.ndarray
+    f0_hz: np.ndarray
+    spectral_change_db: np.ndarray
+    clipped: np.ndarray
+    step_s: float
+
+    @property
+    def voiced(self) -> np.ndarray:
+        """(n,) True where a pitch was found."""
+        return ~np.isnan(self.f0_hz)
+
+    @property
+    def pitch_st(self) -> np.ndarray:
+        """(n,) pitch in semitones re 100 Hz, NaN where unvoiced."""
+        return semitones_re_100hz(self.f0_hz)
+
+    def __len__(self) -> int:
+        return len(self.times_s)
+
+    def index_at(self, time_s: float) -> int:
+        """The frame covering ``time_s`` (clamped to the take)."""
+        if len(self.times_s) == 0:
+            return 0
+        start = self.times_s[0] - self.step_s / 2
+        return int(np.clip(np.floor((time_s - start) / self.step_s), 0, len(self.times_s) - 1))
+
+
+def semitones_re_100hz(f0_hz: np.ndarray | float) -> np.ndarray:
+    """Pitch in semitones relative to 100 Hz (NaN stays NaN)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return 12.0 * np.log2(np.asarray(f0_hz, dtype=float) / 100.0)
+
+
+def validate_audio(audio: AudioTrack) -> None:
+    """Raise if ``audio`` is not mono float samples this step can read.
+
+    Raises:
+        MediaError: samples not 1-D, not finite, or a non-positive sample rate.
+    """
+    samples = audio.samples
+    if samples.ndim != 1:
+        raise MediaError(f"Invalid shape for mono audio: ndim={samples.ndim}, shape={samples.shape}; pass one channel.")
+    if audio.sample_rate_hz <= 0:
+        raise MediaError(f"Invalid audio sample rate {audio.sample_rate_hz} Hz.")
+    if samples.size and not np.all(np.isfinite(samples)):
+        raise MediaError("The audio holds NaN or infinite samples; re-record or re-export the take.")
+
+
+def measure_frames(audio: AudioTrack, calibration: VoiceCalibration) -> VoiceFrames:
+    """Measure loudness, pitch, spectral change and clipping every ``frame_step_s``.
+
+    Args:
+        audio: mono samples in [-1, 1] on the take's time axis.
+        calibration: pitch range and frame step (``[voice]``), clip level (``[voice.tone]``).
+
+    Raises:
+        MediaError: see :func:`validate_audio`.
+    """
+    validate_audio(audio)
+    step = calibration.frame_step_s
+    rate = audio.sample_rate_hz
+    samples = audio.samples.astype(np.float64, copy=False)
+    count = int(len(samples) / rate / step)
+    times = audio.start_s + (np.arange(count) + 0.5) * step
+    if count < 3:
+        empty = np.zeros(count)
+        return VoiceFrames(times, empty + SILENCE_DBFS, empty + np.nan, empty, empty.astype(bool), step)
+
+    sound = parselmouth.Sound(samples, sampling_frequency=rate, start_time=audio.start_s)
+    loudness = _loudness_dbfs(sound, times, calibration)
+    f0 = _pitch_hz(sound, times, calibration)
+    change = _spectral_change_db(samples, rate, times - audio.start_s)
+    clipped = _clipped_frames(samples, rate, times - audio.start_s, step, calibration)
+    return VoiceFrames(times, loudness, f0, change, clipped, step)
+
+
+def _nearest(xs: np.ndarray, values: np.ndarray, times: np.ndarray, fill: float) -> np.ndarray:
+    """Sample a Praat track (frame times ``xs``) at ``times`` by nearest frame."""
+    if len(xs) == 0:
+        return np.full(len(times), fill)
+    if len(xs) == 1:
+        return np.full(len(times), values[0])
+    step = xs[1] - xs[0]
+    index = np.rint((times - xs[0]) / step).astype(int)
+    inside = (index >= 0) & (index < len(xs))
+    out = np.full(len(times), fill)
+    out[inside] = values[index[inside]]
+    return out
+
+
+def _loudness_dbfs(sound: parselmouth.Sound, times: np.ndarray, calibration: VoiceCalibration) -> np.ndarray:
+    try:
+        intensity = sound.to_intensity(minimum_pitch=calibration.pitch_floor_hz, time_step=calibration.frame_step_s)
+    except parselmouth.PraatError:
+        # Shorter than Praat's analysis window (about 3/floor seconds).
+        return np.full(len(times), SILENCE_DBFS)
+    values = intensity.values[0] - PRAAT_DB_AT_FULL_SCALE
+    values = np.maximum(values, SILENCE_DBFS)
+    return _nearest(np.asarray(intensity.xs()), values, times, SILENCE_DBFS)
+
+
+def _pitch_hz(sound: parselmouth.Sound, times: np.ndarray, calibration: VoiceCalibration) -> np.ndarray:
+    try:
+        pitch = sound.to_pitch_ac(
+            time_step=calibration.frame_step_s,
+            pitch_floor=calibration.pitch_floor_hz,
+            pitch_ceiling=calibration.pitch_ceiling_hz,
+        )
+    except parselmouth.PraatError:
+        return np.full(len(times), np.nan)
+    f0 = pitch.selected_array["frequency"].astype(float)
+    f0[f0 <= 0] = np.nan
+    return _nearest(np.asarray(pitch.xs()), f0, times, np.nan)
+
+
+def _spectral_change_db(samples: np.ndarray, rate: int, centres_s: np.ndarray) -> np.ndarray:
+    """Mean |change| of the band-limited log spectrum between neighbouring frames, dB."""
+    window = int(round(_SPECTRUM_WINDOW_S * rate))
+    n_fft = 1 << (window - 1).bit_length()
+    padded = np.pad(samples, (window // 2, window))
+    starts = np.clip(np.rint(centres_s * rate).astype(int), 0, len(samples))
+    frames = np.lib.stride_tricks.sliding_window_view(padded, window)[starts]
+    spectrum = np.abs(np.fft.rfft(frames * np.hanning(window), n=n_fft, axis=1))
+    freqs = np.fft.rfftfreq(n_fft, 1.0 / rate)
+    band = (freqs >= _SPECTRUM_BAND_HZ[0]) & (freqs <= min(_SPECTRUM_BAND_HZ[1], rate / 2))
+    level = 20.0 * np.log10(spectrum[:, band] + 1e-9)
+    # Only the spectral shape matters, not how loud the frame is.
+    level -= level.mean(axis=1, keepdims=True)
+    change = np.zeros(len(centres_s))
+    change[1:] = np.mean(np.abs(np.diff(level, axis=0)), axis=1)
+    return change
+
+
+def _clipped_frames(
+    samples: np.ndarray, rate: int, centres_s: np.ndarray, step: float, calibration: VoiceCalibration
+) -> np.ndarray:
+    tone = calibration.tone
+    at_rails = np.abs(samples) >= tone.clip_level
+    min_run = max(1, int(tone.min_clipped_run_samples))
+    if not at_rails.any():
+        return np.zeros(len(centres_s), dtype=bool)
+    # Runs of consecutive samples at the rails, at least min_run long.
+    run_ok = np.convolve(at_rails.astype(np.int32), np.ones(min_run, dtype=np.int32), mode="same") >= min_run
+    clipped_samples = at_rails & run_ok
+    half = int(round(step * rate / 2))
+    cumulative = np.concatenate(([0], np.cumsum(clipped_samples)))
+    centre = np.rint(centres_s * rate).astype(int)
+    lo = np.clip(centre - half, 0, len(samples))
+    hi = np.clip(centre + half, 0, len(samples))
+    return (cumulative[hi] - cumulative[lo]) > 0

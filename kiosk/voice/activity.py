@@ -1,0 +1,83 @@
+"""Voice activity: where the trainee speaks and where they pause (pure functions).
+
+Speech is where the loudness stands clear of both the take's own peak range
+and the room's noise floor, and holds some voicing; every silence of at
+least ``min_pause_s`` between two stretches of speech is a pause.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from kiosk.calibration import VoiceActivityThresholds
+from kiosk.voice.acoustics import VoiceFrames
+
+
+@dataclass(frozen=True)
+class Stretch:
+    """A stretch of the take, seconds from its start."""
+
+    start_s: float
+    end_s: float
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+
+def speech_threshold_dbfs(frames: VoiceFrames, thresholds: VoiceActivityThresholds) -> float:
+    """The loudness (dBFS) above which a frame may be speech in this take."""
+    if len(frames) == 0:
+        return float("inf")
+    loudness = frames.loudness_dbfs
+    peak = float(np.quantile(loudness, 0.99))
+    floor = float(np.quantile(loudness, thresholds.noise_floor_quantile))
+    return max(peak - thresholds.silence_below_peak_db, floor + thresholds.min_snr_db, thresholds.min_speech_dbfs)
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """Half-open index ranges [start, stop) where ``mask`` is True."""
+    padded = np.concatenate(([False], mask, [False])).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    return list(zip(edges[0::2].tolist(), edges[1::2].tolist()))
+
+
+def speech_stretches(frames: VoiceFrames, thresholds: VoiceActivityThresholds) -> tuple[Stretch, ...]:
+    """Stretches of speech, with silences shorter than a pause bridged.
+
+    Returns:
+        Stretches in time order; empty when nothing in the take is speech.
+    """
+    if len(frames) == 0:
+        return ()
+    step = frames.step_s
+    active = frames.loudness_dbfs >= speech_threshold_dbfs(frames, thresholds)
+    bridge = int(round(thresholds.min_pause_s / step))
+    voiced = frames.voiced
+
+    def bridged(mask: np.ndarray) -> np.ndarray:
+        out = mask.copy()
+        runs = _runs(mask)
+        for (_, stop), (start, _) in zip(runs, runs[1:]):
+            if start - stop < bridge:
+                out[stop:start] = True
+        return out
+
+    # Bridge first so a word's voicing counts for the whole word, then drop
+    # stretches without enough voice (clicks, fans), then bridge again.
+    merged = bridged(active)
+    min_voiced = int(round(thresholds.min_voiced_s / step))
+    kept = np.zeros_like(merged)
+    for start, stop in _runs(merged):
+        if np.count_nonzero(voiced[start:stop] & active[start:stop]) >= max(1, min_voiced):
+            kept[start:stop] = True
+    kept = bridged(kept)
+    origin = frames.times_s[0] - step / 2
+    return tuple(Stretch(origin + start * step, origin + stop * step) for start, stop in _runs(kept))
+
+
+def pauses_between(speech: tuple[Stretch, ...]) -> tuple[Stretch, ...]:
+    """The silences between consecutive stretches of speech."""
+    return tuple(Stretch(a.end_s, b.start_s) for a, b in zip(speech, speech[1:]))

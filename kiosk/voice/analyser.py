@@ -1,0 +1,281 @@
+"""The voice step for a take: frames -> speech -> alignment -> tone -> summary.
+
+``analyse_voice`` runs every stage and reports each one's duration through
+``on_stage`` (used by ``kiosk bench voice``); ``summarise_voice`` turns the
+signals into the numbers a trainer reads.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from kiosk.calibration import VoiceCalibration
+from kiosk.capture import AudioTrack
+from kiosk.voice.acoustics import VoiceFrames, measure_frames, semitones_re_100hz
+from kiosk.voice.activity import Stretch, pauses_between, speech_stretches
+from kiosk.voice.alignment import LineAlignment, ScriptAligner, shared_aligner
+from kiosk.voice.fillers import filled_pauses
+from kiosk.voice.script import ScriptLine
+from kiosk.voice.signals import (
+    WORD_SAID,
+    WORD_SKIPPED,
+    WORD_UNCHECKED,
+    WORD_UNCLEAR,
+    Pause,
+    SpokenWord,
+    VoiceSignals,
+    VoiceSummary,
+)
+from kiosk.voice.syllables import syllable_nuclei_s
+from kiosk.voice.tone import (
+    PhraseEnd,
+    clipped_share,
+    phrase_end_movement,
+    pitch_spread_st,
+    speech_loudness,
+    voice_breaks_s,
+)
+
+#: Stage names reported to ``on_stage``, in order.
+VOICE_STAGES = ("acoustics", "activity", "syllables", "alignment", "tone", "fillers")
+
+
+def analyse_voice(
+    audio: AudioTrack,
+    line: ScriptLine | None,
+    calibration: VoiceCalibration,
+    *,
+    aligner: ScriptAligner | None = None,
+    on_stage: Callable[[str, float], None] | None = None,
+) -> VoiceSignals:
+    """Analyse a take's audio against the line the trainee meant to say.
+
+    Args:
+        audio: 16 kHz mono samples on the take's time axis (from ``kiosk.capture``).
+        line: the scripted line, or ``None`` for free speech.
+        calibration: the profile's ``[voice]`` part.
+        aligner: the English aligner (default: the process's shared one).
+        on_stage: called with (stage name, seconds) after each stage.
+
+    Raises:
+        MediaError: malformed audio samples.
+    """
+    clock = time.perf_counter()
+
+    def done(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        if on_stage is not None:
+            on_stage(stage, now - clock)
+        clock = now
+
+    frames = measure_frames(audio, calibration)
+    done("acoustics")
+    speech = speech_stretches(frames, calibration.activity)
+    done("activity")
+    nuclei = syllable_nuclei_s(frames, speech, syllables=calibration.syllables, activity=calibration.activity)
+    done("syllables")
+
+    words: tuple[SpokenWord, ...] = ()
+    passes = 0
+    if line is not None:
+        alignment = None
+        if speech and line.spoken_words:
+            aligner = aligner or shared_aligner(calibration.alignment)
+            alignment = aligner.align(
+                audio, line.spoken_words, speech_start_s=speech[0].start_s, speech_end_s=speech[-1].end_s
+            )
+            passes = alignment.passes
+        words = _delivered_words(line, alignment, speech, calibration)
+    done("alignment")
+
+    pauses = tuple(Pause(p.start_s, p.end_s, _word_before(words, p.start_s)) for p in pauses_between(speech))
+    ends = tuple(
+        phrase_end_movement(frames, end, start, calibration.tone) for start, end in _phrases(speech, words, line)
+    )
+    breaks = voice_breaks_s(frames, speech, calibration.tone)
+    done("tone")
+    word_spans = [Stretch(w.start_s, w.end_s) for w in words if w.start_s is not None and w.end_s is not None]
+    fillers = filled_pauses(frames, speech, word_spans, calibration.fillers)
+    done("fillers")
+    return VoiceSignals(
+        frames=frames,
+        speech=speech,
+        pauses=pauses,
+        syllable_nuclei_s=nuclei,
+        line=line,
+        words=words,
+        alignment_passes=passes,
+        phrase_ends=ends,
+        filled_pauses=fillers,
+        voice_breaks_s=breaks,
+    )
+
+
+def _last_speech_end(speech: tuple[Stretch, ...], start_s: float, end_s: float) -> float:
+    """End of the last speech stretch overlapping [start_s, end_s] (``end_s`` if none)."""
+    ends = [s.end_s for s in speech if s.start_s < end_s and s.end_s > start_s]
+    return max(ends) if ends else end_s
+
+
+def _delivered_words(
+    line: ScriptLine, alignment: LineAlignment | None, speech: tuple[Stretch, ...], calibration: VoiceCalibration
+) -> tuple[SpokenWord, ...]:
+    if alignment is None or not alignment.found:
+        status = WORD_SKIPPED if alignment is not None else None
+        return tuple(
+            SpokenWord(w.index, w.written, status if (w.checked and status) else WORD_UNCHECKED if not w.checked
+                       else WORD_SKIPPED, None, None, None)
+            for w in line.words
+        )
+    median = float(np.median([t.score_per_frame for t in alignment.found]))
+    last_found = alignment.found[-1]
+    out = []
+    for word in line.words:
+        if not word.checked:
+            out.append(SpokenWord(word.index, word.written, WORD_UNCHECKED, None, None, None))
+            continue
+        parts = [alignment.words[i] for i in line.spoken_range(word.index)]
+        found = [p for p in parts if p is not None]
+        if len(found) < len(parts) or not found:
+            out.append(SpokenWord(word.index, word.written, WORD_SKIPPED, None, None, None))
+            continue
+        relative = min(p.score_per_frame for p in found) - median
+        status = WORD_SAID if relative >= calibration.alignment.min_relative_word_score else WORD_UNCLEAR
+        end = found[-1].end_s
+        if found[-1] is last_found:
+            # The aligner lets the last word run on into the silence after it
+            # (to the end of the file); it ends, at the latest, with its speech.
+            end = min(end, max(found[0].start_s, _last_speech_end(speech, found[0].start_s, end)))
+        out.append(SpokenWord(word.index, word.written, status, found[0].start_s, end, relative))
+    return tuple(out)
+
+
+def _word_before(words: tuple[SpokenWord, ...], time_s: float) -> int | None:
+    before = [w.index for w in words if w.end_s is not None and w.end_s <= time_s + 0.05]
+    return before[-1] if before else None
+
+
+def _phrases(
+    speech: tuple[Stretch, ...], words: tuple[SpokenWord, ...], line: ScriptLine | None
+) -> list[tuple[float, float]]:
+    """(start, end) of each phrase: speech stretches, further split at the
+    line's punctuation where the words are aligned."""
+    cuts: list[float] = []
+    if line is not None:
+        for spoken, written in zip(words, line.words):
+            if written.phrase_end and spoken.end_s is not None:
+                cuts.append(spoken.end_s)
+    phrases = []
+    for stretch in speech:
+        start = stretch.start_s
+        inner = sorted(c for c in cuts if stretch.start_s < c < stretch.end_s - 0.15)
+        for cut in inner:
+            phrases.append((start, cut))
+            start = cut
+        phrases.append((start, stretch.end_s))
+    return phrases
+
+
+def summarise_voice(signals: VoiceSignals, calibration: VoiceCalibration) -> VoiceSummary:
+    """The take's voice in a trainer's numbers; see :class:`VoiceSummary`."""
+    frames: VoiceFrames = signals.frames
+    speech = signals.speech
+    tone = calibration.tone
+    notes: list[str] = []
+    speaking = float(sum(s.duration_s for s in speech))
+    span = float(speech[-1].end_s - speech[0].start_s) if speech else 0.0
+    pauses = [p.duration_s for p in signals.pauses]
+
+    words = signals.words
+    checked = [w for w in words if w.status != WORD_UNCHECKED]
+    said = [w for w in words if w.status == WORD_SAID]
+    timed = [w for w in words if w.start_s is not None]
+    wpm = None
+    if len(timed) >= 2:
+        aligned_span = timed[-1].end_s - timed[0].start_s
+        first, last = timed[0].index, timed[-1].index
+        # Count the line's words between the first and last aligned ones,
+        # unchecked ones included (they were said in between), skipped ones not.
+        spoken = [w for w in words[first : last + 1] if w.status != WORD_SKIPPED]
+        if aligned_span > 0:
+            wpm = 60.0 * len(spoken) / aligned_span
+
+    voiced_speech_f0 = frames.f0_hz[np.isfinite(frames.f0_hz)]
+    in_speech_f0 = np.array([])
+    if speech:
+        from kiosk.voice.tone import in_stretches
+
+        in_speech_f0 = frames.f0_hz[in_stretches(frames, speech) & frames.voiced]
+    f0 = in_speech_f0 if len(in_speech_f0) else voiced_speech_f0
+    f0_median = float(np.median(f0)) if speech and len(f0) else None
+    spread = pitch_spread_st(frames, speech) if speech else float("nan")
+    loud = speech_loudness(frames, speech)
+    loud_median = float(np.median(loud)) if len(loud) else None
+    clipped = clipped_share(frames, speech)
+
+    if not speech:
+        notes.append(
+            "No speech detected: check that the microphone is on and not muted, then speak the line clearly."
+        )
+    else:
+        if clipped > 0:
+            notes.append(
+                f"The sound was clipped (distorted) for {clipped:.0%} of the line: "
+                "turn the microphone gain down or move back from it."
+            )
+        if loud_median is not None and loud_median < tone.too_quiet_dbfs:
+            notes.append(f"The voice is quiet ({loud_median:.0f} dBFS): speak up or move closer to the microphone.")
+        if loud_median is not None and loud_median > tone.too_loud_dbfs:
+            notes.append(f"The voice is very loud ({loud_median:.0f} dBFS): turn the microphone gain down.")
+    if signals.line is not None:
+        unchecked = [w.written for w in signals.line.words if not w.checked]
+        if signals.line.language != "en":
+            notes.append(
+                f"Words are not checked for language {signals.line.language!r} (no aligner for it); "
+                "pace is measured in syllables per second."
+            )
+        elif unchecked:
+            notes.append(
+                "Not in the pronunciation dictionary, so not checked: " + ", ".join(repr(w) for w in unchecked) + "."
+            )
+        elif speech and not timed:
+            notes.append("The line could not be matched to the speech: check the right line was read.")
+
+    ends = [e.movement for e in signals.phrase_ends]
+    return VoiceSummary(
+        speech_found=bool(speech),
+        speaking_s=speaking,
+        first_word_s=float(speech[0].start_s) if speech else None,
+        span_s=span,
+        pause_count=len(pauses),
+        pause_mean_s=float(np.mean(pauses)) if pauses else None,
+        longest_pause_s=float(max(pauses)) if pauses else None,
+        words_per_minute=wpm,
+        speech_rate_syl_per_s=len(signals.syllable_nuclei_s) / span if span > 0 else None,
+        articulation_rate_syl_per_s=len(signals.syllable_nuclei_s) / speaking if speaking > 0 else None,
+        line_words=len(words),
+        words_said=len(said),
+        line_delivered_share=(len(said) / len(checked)) if checked and speech else None,
+        skipped_words=tuple(w.written for w in words if w.status == WORD_SKIPPED),
+        unclear_words=tuple(w.written for w in words if w.status == WORD_UNCLEAR),
+        unchecked_words=tuple(w.written for w in words if w.status == WORD_UNCHECKED),
+        f0_median_hz=f0_median,
+        f0_median_st=float(semitones_re_100hz(f0_median)) if f0_median else None,
+        pitch_spread_st=None if np.isnan(spread) else float(spread),
+        monotone=None if np.isnan(spread) else bool(spread < tone.monotone_max_spread_st),
+        loudness_median_dbfs=loud_median,
+        loudness_spread_db=float(np.std(loud)) if len(loud) else None,
+        too_quiet=None if loud_median is None else loud_median < tone.too_quiet_dbfs,
+        too_loud=None if loud_median is None else loud_median > tone.too_loud_dbfs,
+        clipped_share=clipped,
+        voice_break_count=len(signals.voice_breaks_s),
+        filled_pause_count=len(signals.filled_pauses),
+        falling_ends=ends.count("falling"),
+        level_ends=ends.count("level"),
+        rising_ends=ends.count("rising"),
+        notes=tuple(notes),
+    )

@@ -1,0 +1,101 @@
+"""Tone of voice from the frame measurements (pure functions).
+
+Pitch in semitones re 100 Hz, so spreads and movements compare across
+voices; loudness in dBFS over speech frames only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from kiosk.calibration import ToneThresholds
+from kiosk.voice.acoustics import VoiceFrames
+from kiosk.voice.activity import Stretch
+
+#: Scale from the median absolute deviation to a standard deviation for
+#: normally distributed values; robust to the tracker's rare octave errors.
+_MAD_TO_SD = 1.4826
+#: Fewest voiced frames for a phrase-end movement (50 ms at 10 ms frames).
+_MIN_PHRASE_END_FRAMES = 5
+
+
+@dataclass(frozen=True)
+class PhraseEnd:
+    """The pitch movement at the end of one phrase.
+
+    Attributes:
+        end_s: where the phrase ends, seconds from the start of the take.
+        movement: "falling", "level" or "rising"; "unknown" if too little voicing.
+        change_st: pitch change over the phrase's last voiced stretch, semitones.
+    """
+
+    end_s: float
+    movement: str
+    change_st: float
+
+
+def in_stretches(frames: VoiceFrames, stretches: tuple[Stretch, ...]) -> np.ndarray:
+    """(n,) True for frames whose centre lies in one of ``stretches``."""
+    mask = np.zeros(len(frames), dtype=bool)
+    for stretch in stretches:
+        mask |= (frames.times_s >= stretch.start_s) & (frames.times_s < stretch.end_s)
+    return mask
+
+
+def robust_spread(values: np.ndarray) -> float:
+    """Standard deviation estimated from the median absolute deviation (NaN if empty)."""
+    values = values[np.isfinite(values)]
+    if len(values) == 0:
+        return float("nan")
+    return float(_MAD_TO_SD * np.median(np.abs(values - np.median(values))))
+
+
+def pitch_spread_st(frames: VoiceFrames, speech: tuple[Stretch, ...]) -> float:
+    """Pitch variability over voiced speech, semitones (robust standard deviation)."""
+    return robust_spread(frames.pitch_st[in_stretches(frames, speech)])
+
+
+def phrase_end_movement(frames: VoiceFrames, end_s: float, start_s: float, thresholds: ToneThresholds) -> PhraseEnd:
+    """Classify the pitch movement over the last voiced stretch before ``end_s``."""
+    inside = (frames.times_s >= start_s) & (frames.times_s <= end_s) & frames.voiced
+    voiced_times = frames.times_s[inside]
+    if len(voiced_times) < _MIN_PHRASE_END_FRAMES:
+        return PhraseEnd(end_s, "unknown", float("nan"))
+    last = voiced_times[-1]
+    window = inside & (frames.times_s >= last - thresholds.phrase_end_window_s)
+    pitch = frames.pitch_st[window]
+    if len(pitch) < _MIN_PHRASE_END_FRAMES:
+        return PhraseEnd(end_s, "unknown", float("nan"))
+    third = max(1, len(pitch) // 3)
+    change = float(np.median(pitch[-third:]) - np.median(pitch[:third]))
+    if change <= -thresholds.phrase_end_min_change_st:
+        movement = "falling"
+    elif change >= thresholds.phrase_end_min_change_st:
+        movement = "rising"
+    else:
+        movement = "level"
+    return PhraseEnd(end_s, movement, change)
+
+
+def voice_breaks_s(frames: VoiceFrames, speech: tuple[Stretch, ...], thresholds: ToneThresholds) -> np.ndarray:
+    """Times of sudden pitch jumps between neighbouring voiced frames in speech."""
+    pitch = frames.pitch_st
+    jump = np.abs(np.diff(pitch)) >= thresholds.voice_break_min_jump_st
+    both_in_speech = in_stretches(frames, speech)
+    jump &= both_in_speech[1:] & both_in_speech[:-1]
+    return frames.times_s[1:][jump]
+
+
+def speech_loudness(frames: VoiceFrames, speech: tuple[Stretch, ...]) -> np.ndarray:
+    """Loudness (dBFS) of the voiced frames of speech."""
+    return frames.loudness_dbfs[in_stretches(frames, speech) & frames.voiced]
+
+
+def clipped_share(frames: VoiceFrames, speech: tuple[Stretch, ...]) -> float:
+    """Share 0-1 of the speech frames that hold clipped samples (0 if no speech)."""
+    mask = in_stretches(frames, speech)
+    if not mask.any():
+        return 0.0
+    return float(np.count_nonzero(frames.clipped & mask) / np.count_nonzero(mask))
