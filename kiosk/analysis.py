@@ -1,4 +1,4 @@
-"""One recorded take through capture and body analysis: used by the CLI and the app."""
+"""One recorded take through capture, body and voice analysis: used by the CLI and the app."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk.calibration import VisionCalibration
+from kiosk.calibration import VisionCalibration, VoiceCalibration
 from kiosk.capture import AudioTrack, RecordingInfo, RecordingSource
 from kiosk.errors import MediaError
 from kiosk.vision import BodySummary, BodyTimeline, FrameSignals, analyse_frames, summarise
+from kiosk.voice import ScriptLine, VoiceSignals, VoiceSummary, analyse_voice, summarise_voice
 
 
 @dataclass(frozen=True)
@@ -58,4 +59,72 @@ def require_a_face(analysis: BodyAnalysis) -> None:
         raise MediaError(
             f"No face was found in any of the {analysis.summary.frame_count} frames of {analysis.info.path.name}; "
             "the trainee should face the camera, lit from the front and fully in frame, then record again."
+        )
+
+
+@dataclass(frozen=True)
+class TakeAnalysis:
+    """A recorded take's body language (if it has video) and voice (if it has sound)."""
+
+    info: RecordingInfo
+    audio: AudioTrack | None
+    body: BodyAnalysis | None
+    voice: VoiceSignals | None
+    voice_summary: VoiceSummary | None
+
+
+def analyse_take(
+    path: str | Path,
+    *,
+    vision_calibration: VisionCalibration,
+    voice_calibration: VoiceCalibration,
+    line: ScriptLine | None = None,
+    on_start: Callable[[RecordingInfo], None] | None = None,
+    on_frame: Callable[[FrameSignals], None] | None = None,
+) -> TakeAnalysis:
+    """Analyse whatever a recording holds: video for the body, sound for the voice.
+
+    Args:
+        line: the scripted line the trainee meant to say (``None``: free speech).
+
+    Raises:
+        MediaError: unreadable file, or neither video nor sound in it.
+    """
+    with RecordingSource(path) as source:
+        info = source.info
+        if not info.has_video and not info.has_audio:
+            raise MediaError(
+                f"{info.path} holds neither video nor sound ({info.describe()}); record the take again."
+            )
+        if on_start is not None:
+            on_start(info)
+        body = None
+        if info.has_video:
+            timeline = analyse_frames(source.frames(), calibration=vision_calibration, on_frame=on_frame)
+        audio = source.audio()
+    if info.has_video:
+        body = BodyAnalysis(
+            info=info, audio=audio, timeline=timeline, summary=summarise(timeline, vision_calibration)
+        )
+    voice = voice_summary = None
+    if audio is not None:
+        voice = analyse_voice(audio, line, voice_calibration)
+        voice_summary = summarise_voice(voice, voice_calibration)
+    return TakeAnalysis(info=info, audio=audio, body=body, voice=voice, voice_summary=voice_summary)
+
+
+def require_speech(analysis: TakeAnalysis) -> None:
+    """Raise if a sound-only take holds no speech.
+
+    Raises:
+        MediaError: no audio, or no speech detected in it.
+    """
+    if analysis.voice_summary is None:
+        raise MediaError(
+            f"{analysis.info.path.name} has no sound; record the take with the microphone on."
+        )
+    if not analysis.voice_summary.speech_found:
+        raise MediaError(
+            f"No speech detected in {analysis.info.path.name}: check that the microphone is on and not muted, "
+            "then say the line clearly and record again."
         )

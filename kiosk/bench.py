@@ -4,6 +4,8 @@ Vision: median and p95 milliseconds per frame for the face landmarker alone,
 the pose landmarker alone, and the whole analyser (both models concurrently
 plus interpretation) at 640x480 and 1280x720, and frames per second over a
 whole file including decoding.
+
+Voice: the real-time factor of each stage of the voice analysis.
 """
 
 from __future__ import annotations
@@ -94,3 +96,78 @@ def run_vision_bench(path: Path | None = None, *, frames: int = 150) -> str:
         f"{'keeps up' if count / elapsed >= info.frame_rate_hz else 'slower than'} real time).",
     ]
     return "\n".join(lines)
+
+
+#: Default voice clips: a slow oratorical line, and five read sentences
+#: joined into one ~25 s take (``../shared/data``), with their transcripts.
+_SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+JFK_CLIP = _SHARED / "whisper" / "jfk.flac"
+LIBRIVOX_DIR = _SHARED / "pocketsphinx" / "librivox"
+
+
+def _voice_cases(path: Path | None, line: str | None) -> list[tuple[str, object, str | None]]:
+    from kiosk.capture import AudioTrack
+
+    def audio_of(p: Path) -> AudioTrack:
+        with RecordingSource(p) as source:
+            audio = source.audio()
+        if audio is None:
+            from kiosk.errors import MediaError
+
+            raise MediaError(f"{p} has no sound to time.")
+        return audio
+
+    if path is not None:
+        return [(Path(path).name, audio_of(Path(path)), line)]
+    cases: list[tuple[str, object, str | None]] = [
+        ("jfk.flac (11 s)", audio_of(JFK_CLIP), (JFK_CLIP.with_suffix(".txt")).read_text().strip())
+    ]
+    parts, texts = [], []
+    for wav in sorted(LIBRIVOX_DIR.glob("*.wav")):
+        parts.append(audio_of(wav).samples)
+        texts.append(wav.with_suffix(".txt").read_text().strip())
+    if parts:
+        joined = AudioTrack(samples=np.concatenate(parts), sample_rate_hz=16000, start_s=0.0)
+        cases.append((f"5 LibriVox sentences ({joined.duration_s:.0f} s)", joined, " ".join(texts)))
+    return cases
+
+
+def run_voice_bench(path: Path | None = None, *, line: str | None = None, repeats: int = 5) -> str:
+    """Time the voice step per stage; returns the table to print.
+
+    The real-time factor is processing seconds per second of audio (0.05
+    means 30 s of audio analysed in 1.5 s). The one-time loading of the
+    aligner's model is timed separately.
+    """
+    from kiosk.calibration import load_voice_calibration
+    from kiosk.voice import VOICE_STAGES, analyse_voice, prepare_line, summarise_voice
+    from kiosk.voice.alignment import shared_aligner
+
+    calibration = load_voice_calibration()
+    start = time.perf_counter()
+    aligner = shared_aligner(calibration.alignment)
+    aligner.in_dictionary("hello")  # loads the model
+    load_s = time.perf_counter() - start
+    out = [f"Aligner model loaded once per process in {load_s:.2f} s.", ""]
+    header = f"{'clip':<30} " + " ".join(f"{s:>10}" for s in VOICE_STAGES) + f" {'summary':>10} {'total':>8}"
+    out += ["Real-time factor (median of runs; seconds per second of audio)", header, "-" * len(header)]
+    for name, audio, text in _voice_cases(path, line):
+        prepared = prepare_line(text) if text else None
+        runs: list[dict[str, float]] = []
+        for _ in range(max(1, repeats) + 1):
+            stages: dict[str, float] = {}
+            signals = analyse_voice(audio, prepared, calibration, on_stage=stages.__setitem__)
+            begin = time.perf_counter()
+            summarise_voice(signals, calibration)
+            stages["summary"] = time.perf_counter() - begin
+            runs.append(stages)
+        runs = runs[1:]  # the first run warms caches
+        duration = audio.duration_s
+        medians = {k: float(np.median([r[k] for r in runs])) / duration for k in runs[0]}
+        total = float(np.median([sum(r.values()) for r in runs])) / duration
+        out.append(
+            f"{name:<30} "
+            + " ".join(f"{medians[s]:10.4f}" for s in VOICE_STAGES)
+            + f" {medians['summary']:10.4f} {total:8.4f}"
+        )
+    return "\n".join(out)

@@ -1,8 +1,10 @@
 """The ``kiosk`` command line.
 
     kiosk models fetch                  resolve and verify the MediaPipe models
-    kiosk analyze TAKE [--json OUT]     body language of a recorded take
+    kiosk analyze TAKE [--line TEXT] [--lang en] [--json OUT]
+                                        body language and voice of a recorded take
     kiosk bench vision                  per-frame speed of the body analyser
+    kiosk bench voice                   real-time factor of the voice analysis
 
 Every failure a user can cause ends with one sentence on stderr and exit
 code 2; set ``KIOSK_DEBUG=1`` to see a traceback instead.
@@ -34,38 +36,60 @@ def _fetch_models(args: argparse.Namespace) -> int:
 
 
 def _analyze(args: argparse.Namespace) -> int:
-    from kiosk.analysis import analyse_recording, require_a_face
-    from kiosk.calibration import load_vision_calibration
+    from kiosk.analysis import analyse_take, require_a_face, require_speech
+    from kiosk.calibration import load_vision_calibration, load_voice_calibration
     from kiosk.report.body_json import body_document, write_body_document
-    from kiosk.report.text import summary_table
+    from kiosk.report.text import summary_table, voice_table
+    from kiosk.voice import prepare_line
 
-    calibration = load_vision_calibration(args.profile)
+    vision_calibration = load_vision_calibration(args.profile)
+    voice_calibration = load_voice_calibration(args.profile)
+    line = prepare_line(args.line, language=args.lang) if args.line is not None else None
     bar = None
 
     def start_bar(info: RecordingInfo) -> None:
         nonlocal bar
-        if info.duration_s > PROGRESS_BAR_AFTER_S and not args.quiet:
+        if info.has_video and info.duration_s > PROGRESS_BAR_AFTER_S and not args.quiet:
             from tqdm import tqdm
 
             expected = int(info.duration_s * info.frame_rate_hz) or None
             bar = tqdm(total=expected, unit="frame", desc="Analysing", file=sys.stderr, leave=False)
 
     try:
-        analysis = analyse_recording(
-            args.take, calibration, on_start=start_bar, on_frame=lambda _: bar.update() if bar else None
+        analysis = analyse_take(
+            args.take,
+            vision_calibration=vision_calibration,
+            voice_calibration=voice_calibration,
+            line=line,
+            on_start=start_bar,
+            on_frame=lambda _: bar.update() if bar else None,
         )
     finally:
         if bar is not None:
             bar.close()
+    body = analysis.body
     if args.json is not None:
         document = body_document(
-            analysis.info, analysis.audio, analysis.timeline, analysis.summary, profile=args.profile
+            analysis.info,
+            analysis.audio,
+            body.timeline if body else None,
+            body.summary if body else None,
+            profile=args.profile,
+            voice=analysis.voice,
+            voice_summary=analysis.voice_summary,
         )
         write_body_document(document, args.json)
-    require_a_face(analysis)
-    print(summary_table(analysis.info, analysis.audio, analysis.summary))
+    if body is not None:
+        require_a_face(body)
+        print(summary_table(analysis.info, analysis.audio, body.summary))
+    else:
+        require_speech(analysis)
+        print(f"{analysis.info.path.name}: {analysis.info.describe()}")
+        print("No video: body language needs a recording with the camera on; this report covers the voice.")
+    if analysis.voice is not None and analysis.voice_summary is not None:
+        print(voice_table(analysis.voice, analysis.voice_summary))
     if args.json is not None:
-        print(f"\nFull timeline written to {args.json}")
+        print(f"\nFull analysis written to {args.json}")
     return 0
 
 
@@ -73,6 +97,13 @@ def _bench(args: argparse.Namespace) -> int:
     from kiosk.bench import run_vision_bench
 
     print(run_vision_bench(args.file, frames=args.frames))
+    return 0
+
+
+def _bench_voice(args: argparse.Namespace) -> int:
+    from kiosk.bench import run_voice_bench
+
+    print(run_voice_bench(args.file, line=args.line, repeats=args.repeats))
     return 0
 
 
@@ -86,7 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.set_defaults(run=_fetch_models)
 
     analyze = commands.add_parser("analyze", help="analyse a recorded take")
-    analyze.add_argument("take", type=Path, help="video (mp4, mov, webm, mkv, ...) or still image")
+    analyze.add_argument(
+        "take", type=Path, help="video (mp4, mov, webm, mkv, ...), sound (wav, flac, m4a, ...) or still image"
+    )
+    analyze.add_argument("--line", help="the scripted line the trainee meant to say (checks the words and pace)")
+    analyze.add_argument("--lang", default="en", help="language of the line: en, da, lt or zh (default en)")
     analyze.add_argument("--json", type=Path, help="write the per-frame timeline and summary here")
     analyze.add_argument("--profile", default="default", help="calibration profile name or .toml path")
     analyze.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -98,6 +133,11 @@ def build_parser() -> argparse.ArgumentParser:
     vision.add_argument("--file", type=Path, default=None, help="recording to time (default: a shared test clip)")
     vision.add_argument("--frames", type=int, default=150, help="frames per measurement")
     vision.set_defaults(run=_bench)
+    voice = bench_commands.add_parser("voice", help="real-time factor of the voice analysis, per stage")
+    voice.add_argument("--file", type=Path, default=None, help="recording to time (default: a shared test clip)")
+    voice.add_argument("--line", default=None, help="its scripted line (default: the clip's transcript)")
+    voice.add_argument("--repeats", type=int, default=5, help="timed runs (the median is reported)")
+    voice.set_defaults(run=_bench_voice)
     return parser
 
 

@@ -52,12 +52,80 @@ def test_analyze_prints_a_table_and_writes_a_valid_json_timeline(tmp_path: Path)
 
     document = json.loads(out.read_text())
     jsonschema.validate(document, body_schema())
-    assert document["schema_version"] == 1
+    assert document["schema_version"] == 2
     assert len(document["timeline"]) == 72
     smiling = document["summary"]["cues"]["smiling"]
     assert smiling["first_onset_s"] == pytest.approx(0.8, abs=0.2)
     assert document["audio"]["present"] is True
+    # The clip's sound is room noise only: the voice part says so.
+    assert document["voice"]["summary"]["speech_found"] is False
+    assert "No speech detected" in result.stdout
     assert not list(tmp_path.glob("*.part"))
+
+
+def test_analyze_a_video_with_speech_reports_the_voice_too(tmp_path: Path) -> None:
+    out = tmp_path / "take.json"
+    result = kiosk("analyze", str(SHARED_DATA / "video-retalking" / "face_2.mp4"), "--json", str(out), "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert "Eye contact" in result.stdout and "Voice" in result.stdout
+    document = json.loads(out.read_text())
+    jsonschema.validate(document, body_schema())
+    voice = document["voice"]["summary"]
+    # Praat's median for this clip is 166.6 Hz (reference/speech_measures.csv).
+    assert voice["f0_median_hz"] == pytest.approx(166.6, rel=0.05)
+    assert voice["words_per_minute"] is None  # no line given: pace comes from syllables
+    assert voice["speech_rate_syl_per_s"] > 2.0
+
+
+def test_analyze_audio_alone_with_its_line(tmp_path: Path) -> None:
+    out = tmp_path / "line.json"
+    result = kiosk(
+        "analyze",
+        str(SHARED_DATA / "whisper" / "jfk.flac"),
+        "--line",
+        "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country.",
+        "--lang",
+        "en",
+        "--json",
+        str(out),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "No video" in result.stdout
+    assert "Line delivered           100% (22 of 22 words as written)" in result.stdout
+    document = json.loads(out.read_text())
+    jsonschema.validate(document, body_schema())
+    assert document["summary"] is None and document["timeline"] == []
+    voice = document["voice"]
+    # Reference: 129.8 words per minute over the aligned span (speech_measures.csv).
+    assert voice["summary"]["words_per_minute"] == pytest.approx(129.8, rel=0.10)
+    assert [w["status"] for w in voice["words"]] == ["said"] * 22
+    longest = max(voice["pauses"], key=lambda p: p["duration_s"])
+    assert voice["line"]["words"][longest["after_word"]]["written"] == "Americans"
+
+
+def test_analyze_audio_alone_without_speech(tmp_path: Path) -> None:
+    import wave
+
+    silent = tmp_path / "silence.wav"
+    with wave.open(str(silent), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        out.writeframes(b"\0\0" * 16000 * 2)
+    assert_clean_failure(kiosk("analyze", str(silent), "--line", "Good morning."), "No speech detected")
+
+
+def test_an_empty_line_is_refused() -> None:
+    assert_clean_failure(
+        kiosk("analyze", str(SHARED_DATA / "pocketsphinx" / "goforward.wav"), "--line", "  "), "empty"
+    )
+
+
+def test_an_unsupported_language_is_refused() -> None:
+    assert_clean_failure(
+        kiosk("analyze", str(SHARED_DATA / "pocketsphinx" / "goforward.wav"), "--line", "Hola", "--lang", "es"),
+        "es",
+    )
 
 
 def test_analyze_reports_others_in_view(tmp_path: Path) -> None:
@@ -90,8 +158,10 @@ def test_truncated_recording(tmp_path: Path) -> None:
     assert "record" in result.stderr or "complete recording" in result.stderr
 
 
-def test_audio_only_file_has_no_video_stream() -> None:
-    assert_clean_failure(kiosk("analyze", str(SHARED_DATA / "pocketsphinx" / "goforward.wav")), "no video")
+def test_audio_only_file_is_analysed_for_the_voice() -> None:
+    result = kiosk("analyze", str(SHARED_DATA / "pocketsphinx" / "goforward.wav"), "--line", "go forward ten meters")
+    assert result.returncode == 0, result.stderr
+    assert "No video" in result.stdout and "Words per minute" in result.stdout
 
 
 def test_no_face_in_any_frame() -> None:
@@ -128,6 +198,14 @@ def test_models_fetch_prints_the_verified_paths() -> None:
     result = kiosk("models", "fetch")
     assert result.returncode == 0, result.stderr
     assert "face_landmarker" in result.stdout and "pose_landmarker_full" in result.stdout
+
+
+def test_bench_voice_reports_each_stage() -> None:
+    result = kiosk("bench", "voice", "--repeats", "1")
+    assert result.returncode == 0, result.stderr
+    for stage in ("acoustics", "activity", "syllables", "alignment", "tone", "fillers", "total"):
+        assert stage in result.stdout
+    assert "jfk.flac" in result.stdout and "LibriVox" in result.stdout
 
 
 def test_bench_vision_reports_each_stage() -> None:

@@ -1,4 +1,4 @@
-"""The body-language analysis of a take as a JSON document (versioned schema).
+"""The analysis of a take (body language and voice) as a JSON document (versioned schema).
 
 The schema is ``body_analysis.schema.json`` beside this module; bump
 :data:`SCHEMA_VERSION` with any change a reader would notice.
@@ -15,11 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from kiosk import __version__
+from kiosk.report.voice_json import voice_section
 from kiosk.capture.take import AudioTrack, RecordingInfo
 from kiosk.vision.summary import BodySummary, BodyTimeline, Episode
+from kiosk.voice import VoiceSignals, VoiceSummary
 
 SCHEMA_ID = "kiosk/body-analysis"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def _clean(value: Any) -> Any:
@@ -44,12 +46,19 @@ def _episode(episode: Episode | None) -> dict[str, float] | None:
 def body_document(
     info: RecordingInfo,
     audio: AudioTrack | None,
-    timeline: BodyTimeline,
-    summary: BodySummary,
+    timeline: BodyTimeline | None,
+    summary: BodySummary | None,
     *,
     profile: str,
+    voice: VoiceSignals | None = None,
+    voice_summary: VoiceSummary | None = None,
 ) -> dict[str, Any]:
-    """Everything ``kiosk analyze --json`` writes, as plain JSON-ready data."""
+    """Everything ``kiosk analyze --json`` writes, as plain JSON-ready data.
+
+    ``timeline`` and ``summary`` are ``None`` for a take without video;
+    ``voice`` and ``voice_summary`` for a take without sound.
+    """
+
     doc = {
         "schema": SCHEMA_ID,
         "schema_version": SCHEMA_VERSION,
@@ -72,7 +81,9 @@ def body_document(
             "duration_s": audio.duration_s if audio is not None else None,
             "sample_rate_hz": audio.sample_rate_hz if audio is not None else None,
         },
-        "summary": {
+        "summary": None
+        if summary is None
+        else {
             "duration_s": summary.duration_s,
             "frame_count": summary.frame_count,
             "face_frame_count": summary.face_frame_count,
@@ -93,7 +104,8 @@ def body_document(
                 for cue in summary.cues
             },
         },
-        "timeline": [asdict(frame) for frame in timeline.frames],
+        "timeline": [] if timeline is None else [asdict(frame) for frame in timeline.frames],
+        "voice": None if voice is None or voice_summary is None else voice_section(voice, voice_summary),
     }
     return _clean(doc)
 

@@ -1,9 +1,10 @@
-"""The body-language summary as a short table for the terminal."""
+"""The take's summary (body language, voice) as short tables for the terminal."""
 
 from __future__ import annotations
 
 from kiosk.capture.take import AudioTrack, RecordingInfo
 from kiosk.vision.summary import BodySummary, CueSummary
+from kiosk.voice import VoiceSignals, VoiceSummary
 
 #: How each cue reads to a trainer.
 CUE_LABELS: dict[str, str] = {
@@ -65,4 +66,75 @@ def summary_table(info: RecordingInfo, audio: AudioTrack | None, summary: BodySu
     if summary.longest_look_away is not None:
         e = summary.longest_look_away
         lines.append(f"\nLongest look-away: {e.duration_s:.1f} s ({e.start_s:.1f}-{e.end_s:.1f} s).")
+    return "\n".join(lines)
+
+
+def _seconds(value: float | None, unit: str = "s", digits: int = 1) -> str:
+    return "-" if value is None else f"{value:.{digits}f} {unit}"
+
+
+def voice_table(signals: VoiceSignals, summary: VoiceSummary) -> str:
+    """A readable summary of a take's voice: pace, pauses, tone, the line."""
+    lines = ["", "Voice", "-----"]
+    if not summary.speech_found:
+        lines += [f"  {note}" for note in summary.notes]
+        return "\n".join(lines)
+    rows = [
+        ("First word after", _seconds(summary.first_word_s)),
+        ("Speaking time", _seconds(summary.speaking_s)),
+        ("Words per minute", "-" if summary.words_per_minute is None else f"{summary.words_per_minute:.0f}"),
+        ("Syllables per second", _seconds(summary.speech_rate_syl_per_s, "(speech rate)", 2)),
+        ("Articulation rate", _seconds(summary.articulation_rate_syl_per_s, "syl/s (while speaking)", 2)),
+        (
+            "Pauses (250 ms or more)",
+            f"{summary.pause_count}"
+            + (
+                f", mean {summary.pause_mean_s:.2f} s, longest {summary.longest_pause_s:.2f} s"
+                if summary.pause_count
+                else ""
+            ),
+        ),
+        ("Filled pauses (um, uh)", f"{summary.filled_pause_count}"),
+        (
+            "Pitch",
+            "-"
+            if summary.f0_median_hz is None
+            else f"median {summary.f0_median_hz:.0f} Hz ({summary.f0_median_st:+.1f} st re 100 Hz), "
+            f"spread {summary.pitch_spread_st:.1f} st" + (" - monotone" if summary.monotone else ""),
+        ),
+        (
+            "Phrase ends",
+            f"{summary.falling_ends} falling, {summary.level_ends} level, {summary.rising_ends} rising",
+        ),
+        (
+            "Loudness",
+            "-"
+            if summary.loudness_median_dbfs is None
+            else f"median {summary.loudness_median_dbfs:.0f} dBFS, spread {summary.loudness_spread_db:.1f} dB"
+            + (" - too quiet" if summary.too_quiet else "")
+            + (" - too loud" if summary.too_loud else ""),
+        ),
+        ("Clipped", f"{summary.clipped_share:.0%} of speech"),
+        ("Voice breaks", f"{summary.voice_break_count}"),
+    ]
+    if signals.line is not None:
+        delivered = (
+            "-" if summary.line_delivered_share is None else f"{summary.line_delivered_share:.0%}"
+        )
+        rows.append(("Line delivered", f"{delivered} ({summary.words_said} of {summary.line_words} words as written)"))
+        if summary.skipped_words:
+            rows.append(("Skipped", ", ".join(summary.skipped_words)))
+        if summary.unclear_words:
+            rows.append(("Unclear or replaced", ", ".join(summary.unclear_words)))
+    width = max(len(label) for label, _ in rows)
+    lines += [f"{label:<{width}}  {value}" for label, value in rows]
+    if signals.pauses:
+        where = []
+        for pause in signals.pauses[:5]:
+            after = ""
+            if pause.after_word is not None and signals.line is not None:
+                after = f" after '{signals.line.words[pause.after_word].written}'"
+            where.append(f"{pause.start_s:.1f} s ({pause.duration_s:.2f} s){after}")
+        lines.append(f"{'Pauses at':<{width}}  " + "; ".join(where) + (" ..." if len(signals.pauses) > 5 else ""))
+    lines += [f"Note: {note}" for note in summary.notes]
     return "\n".join(lines)

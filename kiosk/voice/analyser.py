@@ -132,7 +132,6 @@ def _delivered_words(
             for w in line.words
         )
     median = float(np.median([t.score_per_frame for t in alignment.found]))
-    last_found = alignment.found[-1]
     out = []
     for word in line.words:
         if not word.checked:
@@ -145,17 +144,16 @@ def _delivered_words(
             continue
         relative = min(p.score_per_frame for p in found) - median
         status = WORD_SAID if relative >= calibration.alignment.min_relative_word_score else WORD_UNCLEAR
-        end = found[-1].end_s
-        if found[-1] is last_found:
-            # The aligner lets the last word run on into the silence after it
-            # (to the end of the file); it ends, at the latest, with its speech.
-            end = min(end, max(found[0].start_s, _last_speech_end(speech, found[0].start_s, end)))
+        # The aligner lets a word run on into the silence after it (the last
+        # word to the end of the file); a word ends, at the latest, where the
+        # last stretch of speech it overlaps ends.
+        end = min(found[-1].end_s, max(found[0].start_s, _last_speech_end(speech, found[0].start_s, found[-1].end_s)))
         out.append(SpokenWord(word.index, word.written, status, found[0].start_s, end, relative))
     return tuple(out)
 
 
 def _word_before(words: tuple[SpokenWord, ...], time_s: float) -> int | None:
-    before = [w.index for w in words if w.end_s is not None and w.end_s <= time_s + 0.05]
+    before = [w.index for w in words if w.start_s is not None and w.start_s < time_s]
     return before[-1] if before else None
 
 
