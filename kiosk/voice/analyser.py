@@ -83,7 +83,8 @@ def analyse_voice(
     passes = 0
     if line is not None:
         alignment = None
-        if speech and line.spoken_words:
+        # The aligner's acoustic model and dictionary are English.
+        if speech and line.language == "en" and line.spoken_words:
             aligner = aligner or shared_aligner(calibration.alignment)
             alignment = aligner.align(
                 audio, line.spoken_words, speech_start_s=speech[0].start_s, speech_end_s=speech[-1].end_s

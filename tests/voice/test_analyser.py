@@ -115,8 +115,9 @@ def relative_error(measured: float | None, expected: float) -> float:
     return abs(measured - expected) / expected
 
 
-def statuses(signals: VoiceSignals) -> dict[str, str]:
-    return {w.written: w.status for w in signals.words}
+def statuses(signals: VoiceSignals) -> list[tuple[str, str]]:
+    """(written, status) for each word of the line, in order."""
+    return [(w.written, w.status) for w in signals.words]
 
 
 # --- pace: words per minute --------------------------------------------------------------------
@@ -174,12 +175,15 @@ def break_take() -> tuple[Path, list[tuple[float, float]]]:
 
 @requires_espeak
 def test_ssml_breaks_leave_gaps_of_their_length_in_the_synthetic_waveform() -> None:
-    # The reference for the pause test: the digital silence espeak-ng writes for each break.
+    # The reference for the pause test: the digital silence espeak-ng writes
+    # for each break. espeak-ng may end the word before a break with a few
+    # tens of ms of silence of its own (measured: 311, 809 and 1551 ms for
+    # 300, 800 and 1500 ms), so "near" is the pause test's own tolerance.
     _, gaps = break_take()
     lengths = [end - start for start, end in gaps]
     assert len(gaps) == len(BREAKS_MS), f"digital-silence gaps {gaps}"
     for length, requested in zip(lengths, BREAKS_MS):
-        assert length == pytest.approx(requested / 1000, abs=0.05), f"gap {length:.3f} s for a {requested} ms break"
+        assert length == pytest.approx(requested / 1000, abs=PAUSE_TOLERANCE_S), f"gap {length:.3f} s for a {requested} ms break"
 
 
 @requires_espeak
@@ -321,8 +325,8 @@ def test_a_word_left_out_is_skipped_and_the_rest_are_said(text: str, left_out: s
     said_text = " ".join(w for w in text.split() if w.strip(",.;?") != left_out)
     signals, summary = analysed(say(said_text, 160), text)
     by_word = statuses(signals)
-    assert by_word[left_out] == "skipped", by_word
-    assert {status for word, status in by_word.items() if word != left_out} == {"said"}, by_word
+    assert [word for word, status in by_word if status == "skipped"] == [left_out], by_word
+    assert all(status == "said" for word, status in by_word if word != left_out), by_word
     assert summary.skipped_words == (left_out,)
 
 
