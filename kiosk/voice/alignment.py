@@ -101,6 +101,8 @@ class ScriptAligner:
         self._lock = threading.Lock()
         self._normal: pocketsphinx.Decoder | None = None
         self._wide: pocketsphinx.Decoder | None = None
+        self._initial_cmn: str | None = None
+        self._take_cmn: str | None = None
 
     def __enter__(self) -> ScriptAligner:
         return self
@@ -152,6 +154,7 @@ class ScriptAligner:
         offset_s = audio.start_s + first / rate
         text = " ".join(words)
         with self._lock:
+            self._adapt_to_take(pcm)
             for passes, decoder in ((1, self._normal_decoder()), (2, self._wide_decoder())):
                 found = self._linear(decoder, pcm, text)
                 if len(found) == len(words):
@@ -167,13 +170,31 @@ class ScriptAligner:
             timings[index] = self._timing(word, offset_s)
         return LineAlignment(tuple(timings), 3)
 
+    def _adapt_to_take(self, pcm: bytes) -> None:
+        """Estimate the take's own cepstral mean (channel and voice) first.
+
+        pocketsphinx carries its running cepstral mean from one utterance to
+        the next, so alignments would depend on what was analysed before.
+        Each take starts from the model's initial mean, is run through once,
+        and is then aligned with the mean of its own sound.
+        """
+        decoder = self._normal_decoder()
+        if self._initial_cmn is None:
+            self._initial_cmn = decoder.get_cmn()
+        decoder.set_cmn(self._initial_cmn)
+        decoder.set_align_text("a")  # any search: only the features matter here
+        decoder.start_utt()
+        decoder.process_raw(pcm, full_utt=False)
+        decoder.end_utt()
+        self._take_cmn = decoder.get_cmn()
+
     @staticmethod
     def _timing(word: tuple[str, int, int, float], offset_s: float) -> WordTiming:
         name, start, stop, score = word
         return WordTiming(name, offset_s + start * ALIGNER_FRAME_S, offset_s + stop * ALIGNER_FRAME_S, score)
 
-    @staticmethod
-    def _decode(decoder: pocketsphinx.Decoder, pcm: bytes) -> list[tuple[str, int, int, float]]:
+    def _decode(self, decoder: pocketsphinx.Decoder, pcm: bytes) -> list[tuple[str, int, int, float]]:
+        decoder.set_cmn(self._take_cmn)
         decoder.start_utt()
         decoder.process_raw(pcm, full_utt=False)
         decoder.end_utt()

@@ -29,6 +29,7 @@ import pytest
 from kiosk.calibration import load_voice_calibration
 from kiosk.capture import RecordingSource
 from kiosk.voice import VoiceSignals, VoiceSummary, analyse_voice, prepare_line, summarise_voice
+from kiosk.voice.alignment import ScriptAligner
 
 from conftest import SHARED_DATA
 from speech_synth import (
@@ -183,7 +184,9 @@ def test_ssml_breaks_leave_gaps_of_their_length_in_the_synthetic_waveform() -> N
     lengths = [end - start for start, end in gaps]
     assert len(gaps) == len(BREAKS_MS), f"digital-silence gaps {gaps}"
     for length, requested in zip(lengths, BREAKS_MS):
-        assert length == pytest.approx(requested / 1000, abs=PAUSE_TOLERANCE_S), f"gap {length:.3f} s for a {requested} ms break"
+        assert length == pytest.approx(requested / 1000, abs=PAUSE_TOLERANCE_S), (
+            f"gap {length:.3f} s for a {requested} ms break"
+        )
 
 
 @requires_espeak
@@ -211,6 +214,29 @@ def test_a_line_with_three_breaks_has_exactly_three_pauses() -> None:
     _, summary = analysed(path, BREAK_LINE)
     assert summary.pause_count == len(BREAKS_MS)
     assert summary.longest_pause_s == pytest.approx(1.5, abs=PAUSE_TOLERANCE_S)
+
+
+@requires_espeak
+def test_a_take_is_aligned_the_same_whatever_was_analysed_before_it() -> None:
+    # Two aligners of the same settings: one sees only the card take, the other
+    # first aligns the twelve synthetic pace takes. A take's word timings must
+    # not depend on what the process analysed before it.
+    card = SHARED_DATA / "pocketsphinx" / "cards" / "001.wav"
+    text = fixture_text("pocketsphinx/cards/001.wav")
+
+    def word_starts(aligner: ScriptAligner) -> list[float | None]:
+        with RecordingSource(card) as source:
+            audio = source.audio()
+        signals = analyse_voice(audio, prepare_line(text, language="en"), CALIBRATION, aligner=aligner)
+        return [w.start_s for w in signals.words]
+
+    with ScriptAligner(CALIBRATION.alignment) as fresh, ScriptAligner(CALIBRATION.alignment) as used:
+        for line in LINES:
+            for rate in RATES:
+                with RecordingSource(say(line, rate)) as source:
+                    analyse_voice(source.audio(), prepare_line(line, language="en"), CALIBRATION, aligner=used)
+        first, after = word_starts(fresh), word_starts(used)
+    assert after == pytest.approx(first, abs=0.02), f"word onsets {first} alone, {after} after other takes"
 
 
 # --- word timings against real speech ----------------------------------------------------------
