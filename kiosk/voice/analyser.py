@@ -31,8 +31,8 @@ from kiosk.voice.signals import (
 )
 from kiosk.voice.syllables import syllable_nuclei_s
 from kiosk.voice.tone import (
-    PhraseEnd,
     clipped_share,
+    in_stretches,
     phrase_end_movement,
     pitch_spread_st,
     speech_loudness,
@@ -126,10 +126,9 @@ def _delivered_words(
     line: ScriptLine, alignment: LineAlignment | None, speech: tuple[Stretch, ...], calibration: VoiceCalibration
 ) -> tuple[SpokenWord, ...]:
     if alignment is None or not alignment.found:
-        status = WORD_SKIPPED if alignment is not None else None
+        # Nothing aligned (no speech, or none of it matched the line).
         return tuple(
-            SpokenWord(w.index, w.written, status if (w.checked and status) else WORD_UNCHECKED if not w.checked
-                       else WORD_SKIPPED, None, None, None)
+            SpokenWord(w.index, w.written, WORD_SKIPPED if w.checked else WORD_UNCHECKED, None, None, None)
             for w in line.words
         )
     median = float(np.median([t.score_per_frame for t in alignment.found]))
@@ -206,8 +205,6 @@ def summarise_voice(signals: VoiceSignals, calibration: VoiceCalibration) -> Voi
     voiced_speech_f0 = frames.f0_hz[np.isfinite(frames.f0_hz)]
     in_speech_f0 = np.array([])
     if speech:
-        from kiosk.voice.tone import in_stretches
-
         in_speech_f0 = frames.f0_hz[in_stretches(frames, speech) & frames.voiced]
     f0 = in_speech_f0 if len(in_speech_f0) else voiced_speech_f0
     f0_median = float(np.median(f0)) if speech and len(f0) else None

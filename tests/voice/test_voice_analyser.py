@@ -35,7 +35,6 @@ from conftest import SHARED_DATA
 from speech_synth import (
     derived_wav,
     read_wav,
-    requires_espeak,
     resample,
     say,
     say_flat,
@@ -124,7 +123,6 @@ def statuses(signals: VoiceSignals) -> list[tuple[str, str]]:
 # --- pace: words per minute --------------------------------------------------------------------
 
 
-@requires_espeak
 @pytest.mark.parametrize("rate", RATES)
 @pytest.mark.parametrize("text", LINES, ids=("greeting", "apology", "room"))
 def test_words_per_minute_matches_the_words_over_the_voiced_span_of_synthetic_speech(text: str, rate: int) -> None:
@@ -174,7 +172,6 @@ def break_take() -> tuple[Path, list[tuple[float, float]]]:
     return path, silent_gaps_s(samples, rate, min_s=0.2)
 
 
-@requires_espeak
 def test_ssml_breaks_leave_gaps_of_their_length_in_the_synthetic_waveform() -> None:
     # The reference for the pause test: the digital silence espeak-ng writes
     # for each break. espeak-ng may end the word before a break with a few
@@ -189,7 +186,6 @@ def test_ssml_breaks_leave_gaps_of_their_length_in_the_synthetic_waveform() -> N
         )
 
 
-@requires_espeak
 @pytest.mark.parametrize("which", range(len(BREAKS_MS)), ids=[f"{ms}ms" for ms in BREAKS_MS])
 def test_each_break_is_found_as_one_pause_of_its_length_after_the_word_before_it(which: int) -> None:
     path, gaps = break_take()
@@ -208,7 +204,6 @@ def test_each_break_is_found_as_one_pause_of_its_length_after_the_word_before_it
     )
 
 
-@requires_espeak
 def test_a_line_with_three_breaks_has_exactly_three_pauses() -> None:
     path, _ = break_take()
     _, summary = analysed(path, BREAK_LINE)
@@ -216,7 +211,6 @@ def test_a_line_with_three_breaks_has_exactly_three_pauses() -> None:
     assert summary.longest_pause_s == pytest.approx(1.5, abs=PAUSE_TOLERANCE_S)
 
 
-@requires_espeak
 def test_a_take_is_aligned_the_same_whatever_was_analysed_before_it() -> None:
     # Two aligners of the same settings: one sees only the card take, the other
     # first aligns the twelve synthetic pace takes. A take's word timings must
@@ -312,13 +306,11 @@ def test_median_pitch_matches_praat_on_every_reference_recording(name: str) -> N
 MONOTONE_LINE = LINES[0]
 
 
-@requires_espeak
 def test_synthetic_speech_with_a_flattened_pitch_range_is_monotone() -> None:
     _, summary = analysed(say_flat(MONOTONE_LINE, 160), MONOTONE_LINE)
     assert summary.monotone is True, f"pitch spread {summary.pitch_spread_st} st"
 
 
-@requires_espeak
 def test_the_same_synthetic_line_with_its_normal_pitch_range_is_not_monotone() -> None:
     _, summary = analysed(say(MONOTONE_LINE, 160), MONOTONE_LINE)
     assert summary.monotone is False, f"pitch spread {summary.pitch_spread_st} st"
@@ -333,7 +325,6 @@ def test_human_speech_is_not_monotone(name: str) -> None:
 # --- script adherence --------------------------------------------------------------------------
 
 
-@requires_espeak
 @pytest.mark.parametrize("text", LINES, ids=("greeting", "apology", "room"))
 def test_a_line_said_as_written_is_fully_delivered(text: str) -> None:
     signals, summary = analysed(say(text, 160), text)
@@ -341,7 +332,6 @@ def test_a_line_said_as_written_is_fully_delivered(text: str) -> None:
     assert summary.skipped_words == () and summary.unclear_words == ()
 
 
-@requires_espeak
 @pytest.mark.parametrize(
     ("text", "left_out"),
     [(LINES[2], "breakfast"), (LINES[0], "waiting")],
@@ -356,7 +346,6 @@ def test_a_word_left_out_is_skipped_and_the_rest_are_said(text: str, left_out: s
     assert summary.skipped_words == (left_out,)
 
 
-@requires_espeak
 def test_a_word_replaced_by_a_very_different_word_is_not_counted_as_said() -> None:
     text = LINES[0]
     said_text = text.replace("help", "do")
@@ -386,7 +375,6 @@ def test_room_noise_without_speech_has_no_speech() -> None:
     assert any("No speech detected" in note for note in summary.notes), summary.notes
 
 
-@requires_espeak
 def test_clipped_speech_is_measured_and_reported() -> None:
     text = LINES[2]
     samples, rate = read_wav(say(text, 160))
@@ -397,7 +385,6 @@ def test_clipped_speech_is_measured_and_reported() -> None:
     assert any("clipped" in note for note in summary.notes), summary.notes
 
 
-@requires_espeak
 def test_telephone_rate_audio_gives_the_same_pace_and_pitch() -> None:
     text = LINES[0]
     original = say(text, 160)
@@ -409,7 +396,6 @@ def test_telephone_rate_audio_gives_the_same_pace_and_pitch() -> None:
     assert relative_error(narrow.f0_median_hz, wide.f0_median_hz) <= F0_TOLERANCE
 
 
-@requires_espeak
 def test_stereo_audio_gives_the_same_pace_as_mono() -> None:
     text = LINES[1]
     mono = say(text, 160)
