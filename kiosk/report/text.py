@@ -121,7 +121,12 @@ def voice_table(signals: VoiceSignals, summary: VoiceSummary) -> str:
         delivered = (
             "-" if summary.line_delivered_share is None else f"{summary.line_delivered_share:.0%}"
         )
-        rows.append(("Line delivered", f"{delivered} ({summary.words_said} of {summary.line_words} words as written)"))
+        if len(summary.unchecked_words) == summary.line_words:
+            rows.append(("Line delivered", "not checked (no aligner for this language)"))
+        else:
+            rows.append(
+                ("Line delivered", f"{delivered} ({summary.words_said} of {summary.line_words} words as written)")
+            )
         if summary.skipped_words:
             rows.append(("Skipped", ", ".join(summary.skipped_words)))
         if summary.unclear_words:
