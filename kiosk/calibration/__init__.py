@@ -173,6 +173,7 @@ class VoiceActivityThresholds:
     min_pause_s: float
     silence_below_peak_db: float
     noise_floor_quantile: float
+    min_noise_floor_frames: float
     min_snr_db: float
     min_speech_dbfs: float
     min_voiced_s: float

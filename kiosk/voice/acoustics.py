@@ -35,7 +35,10 @@ class VoiceFrames:
 
     Attributes:
         times_s: (n,) frame centres, seconds from the start of the take.
-        loudness_dbfs: (n,) RMS level in dB re full scale (Praat intensity window).
+        loudness_dbfs: (n,) RMS level in dB re full scale (Praat intensity, whose
+            window is 3.2 / pitch floor long: smooth, for levels and syllables).
+        edge_loudness_dbfs: (n,) RMS level over 25 ms around the frame centre,
+            dBFS: sharp enough in time to find where speech starts and stops.
         f0_hz: (n,) fundamental frequency in Hz, NaN where unvoiced.
         spectral_change_db: (n,) mean absolute change of the log spectrum from
             the previous frame, dB (0 for the first frame).
@@ -45,6 +48,7 @@ class VoiceFrames:
 
     times_s: np.ndarray
     loudness_dbfs: np.ndarray
+    edge_loudness_dbfs: np.ndarray
     f0_hz: np.ndarray
     spectral_change_db: np.ndarray
     clipped: np.ndarray
@@ -110,27 +114,56 @@ def measure_frames(audio: AudioTrack, calibration: VoiceCalibration) -> VoiceFra
     times = audio.start_s + (np.arange(count) + 0.5) * step
     if count < 3:
         empty = np.zeros(count)
-        return VoiceFrames(times, empty + SILENCE_DBFS, empty + np.nan, empty, empty.astype(bool), step)
+        silent = empty + SILENCE_DBFS
+        return VoiceFrames(times, silent, silent.copy(), empty + np.nan, empty, empty.astype(bool), step)
 
     sound = parselmouth.Sound(samples, sampling_frequency=rate, start_time=audio.start_s)
     loudness = _loudness_dbfs(sound, times, calibration)
     f0 = _pitch_hz(sound, times, calibration)
-    change = _spectral_change_db(samples, rate, times - audio.start_s)
+    edge_loudness, change = _short_frames(samples, rate, times - audio.start_s)
     clipped = _clipped_frames(samples, rate, times - audio.start_s, step, calibration)
-    return VoiceFrames(times, loudness, f0, change, clipped, step)
+    return VoiceFrames(times, loudness, edge_loudness, f0, change, clipped, step)
 
 
-def _nearest(xs: np.ndarray, values: np.ndarray, times: np.ndarray, fill: float) -> np.ndarray:
-    """Sample a Praat track (frame times ``xs``) at ``times`` by nearest frame."""
+def _track_position(xs: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each of ``times``: the Praat frame before it, the weight of the
+    frame after it (0-1), and whether it lies within the track."""
+    step = xs[1] - xs[0]
+    position = (times - xs[0]) / step
+    below = np.floor(position).astype(int)
+    weight = position - below
+    inside = (position >= -0.5) & (position <= len(xs) - 0.5)
+    return np.clip(below, 0, len(xs) - 1), np.clip(weight, 0.0, 1.0), inside
+
+
+def _interpolate(xs: np.ndarray, values: np.ndarray, times: np.ndarray, fill: float) -> np.ndarray:
+    """Sample a continuous Praat track (frame times ``xs``) at ``times``, linearly."""
     if len(xs) == 0:
         return np.full(len(times), fill)
     if len(xs) == 1:
         return np.full(len(times), values[0])
-    step = xs[1] - xs[0]
-    index = np.rint((times - xs[0]) / step).astype(int)
-    inside = (index >= 0) & (index < len(xs))
-    out = np.full(len(times), fill)
-    out[inside] = values[index[inside]]
+    out = np.interp(times, xs, values)
+    _, _, inside = _track_position(xs, times)
+    out[~inside] = fill
+    return out
+
+
+def _interpolate_pitch(xs: np.ndarray, f0: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Sample a Praat pitch track at ``times``: linear in log frequency
+    between two voiced frames; where one neighbour is unvoiced, the nearer
+    frame decides (at exactly half-way, both must be voiced)."""
+    if len(xs) < 2:
+        return np.full(len(times), f0[0] if len(xs) == 1 else np.nan)
+    below, weight, inside = _track_position(xs, times)
+    above = np.minimum(below + 1, len(xs) - 1)
+    low, high = f0[below], f0[above]
+    with np.errstate(invalid="ignore"):
+        between = np.exp2((1 - weight) * np.log2(low) + weight * np.log2(high))
+    nearer = np.where(weight < 0.5, low, high)
+    # Half-way up to float noise (which depends on start_s) counts as a tie.
+    tie = np.abs(weight - 0.5) < 1e-6
+    out = np.where(np.isnan(low) | np.isnan(high), np.where(tie, np.nan, nearer), between)
+    out[~inside] = np.nan
     return out
 
 
@@ -142,7 +175,7 @@ def _loudness_dbfs(sound: parselmouth.Sound, times: np.ndarray, calibration: Voi
         return np.full(len(times), SILENCE_DBFS)
     values = intensity.values[0] - PRAAT_DB_AT_FULL_SCALE
     values = np.maximum(values, SILENCE_DBFS)
-    return _nearest(np.asarray(intensity.xs()), values, times, SILENCE_DBFS)
+    return _interpolate(np.asarray(intensity.xs()), values, times, SILENCE_DBFS)
 
 
 def _pitch_hz(sound: parselmouth.Sound, times: np.ndarray, calibration: VoiceCalibration) -> np.ndarray:
@@ -156,25 +189,28 @@ def _pitch_hz(sound: parselmouth.Sound, times: np.ndarray, calibration: VoiceCal
         return np.full(len(times), np.nan)
     f0 = pitch.selected_array["frequency"].astype(float)
     f0[f0 <= 0] = np.nan
-    return _nearest(np.asarray(pitch.xs()), f0, times, np.nan)
+    return _interpolate_pitch(np.asarray(pitch.xs()), f0, times)
 
 
-def _spectral_change_db(samples: np.ndarray, rate: int, centres_s: np.ndarray) -> np.ndarray:
-    """Mean |change| of the band-limited log spectrum between neighbouring frames, dB."""
+def _short_frames(samples: np.ndarray, rate: int, centres_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Over 25 ms around each centre: the RMS level (dBFS) and the mean
+    |change| of the band-limited log spectrum from the previous frame (dB)."""
     window = int(round(_SPECTRUM_WINDOW_S * rate))
     n_fft = 1 << (window - 1).bit_length()
     padded = np.pad(samples, (window // 2, window))
     starts = np.clip(np.rint(centres_s * rate).astype(int), 0, len(samples))
     frames = np.lib.stride_tricks.sliding_window_view(padded, window)[starts]
+    with np.errstate(divide="ignore"):
+        level = np.maximum(10.0 * np.log10(np.mean(frames**2, axis=1)), SILENCE_DBFS)
     spectrum = np.abs(np.fft.rfft(frames * np.hanning(window), n=n_fft, axis=1))
     freqs = np.fft.rfftfreq(n_fft, 1.0 / rate)
     band = (freqs >= _SPECTRUM_BAND_HZ[0]) & (freqs <= min(_SPECTRUM_BAND_HZ[1], rate / 2))
-    level = 20.0 * np.log10(spectrum[:, band] + 1e-9)
+    shape = 20.0 * np.log10(spectrum[:, band] + 1e-9)
     # Only the spectral shape matters, not how loud the frame is.
-    level -= level.mean(axis=1, keepdims=True)
+    shape -= shape.mean(axis=1, keepdims=True)
     change = np.zeros(len(centres_s))
-    change[1:] = np.mean(np.abs(np.diff(level, axis=0)), axis=1)
-    return change
+    change[1:] = np.mean(np.abs(np.diff(shape, axis=0)), axis=1)
+    return level, change
 
 
 def _clipped_frames(

@@ -27,14 +27,22 @@ class Stretch:
         return self.end_s - self.start_s
 
 
-def speech_threshold_dbfs(frames: VoiceFrames, thresholds: VoiceActivityThresholds) -> float:
-    """The loudness (dBFS) above which a frame may be speech in this take."""
-    if len(frames) == 0:
+def speech_threshold_dbfs(loudness: np.ndarray, voiced: np.ndarray, thresholds: VoiceActivityThresholds) -> float:
+    """The level (dBFS) above which a frame of ``loudness`` may be speech in this take.
+
+    The room's noise floor is read from the unvoiced frames only, and only
+    when there are enough of them, so a take that is voice from end to end
+    (no silence around it) is not mistaken for a noisy room.
+    """
+    if len(loudness) == 0:
         return float("inf")
-    loudness = frames.loudness_dbfs
     peak = float(np.quantile(loudness, 0.99))
-    floor = float(np.quantile(loudness, thresholds.noise_floor_quantile))
-    return max(peak - thresholds.silence_below_peak_db, floor + thresholds.min_snr_db, thresholds.min_speech_dbfs)
+    threshold = max(peak - thresholds.silence_below_peak_db, thresholds.min_speech_dbfs)
+    unvoiced = loudness[~voiced]
+    if len(unvoiced) >= thresholds.min_noise_floor_frames:
+        floor = float(np.quantile(unvoiced, thresholds.noise_floor_quantile))
+        threshold = max(threshold, floor + thresholds.min_snr_db)
+    return threshold
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -53,7 +61,10 @@ def speech_stretches(frames: VoiceFrames, thresholds: VoiceActivityThresholds) -
     if len(frames) == 0:
         return ()
     step = frames.step_s
-    active = frames.loudness_dbfs >= speech_threshold_dbfs(frames, thresholds)
+    # The 25 ms level, not Praat's smoother intensity: its ~43 ms window
+    # would shorten every pause by about 60 ms.
+    loudness = frames.edge_loudness_dbfs
+    active = loudness >= speech_threshold_dbfs(loudness, frames.voiced, thresholds)
     bridge = int(round(thresholds.min_pause_s / step))
     voiced = frames.voiced
 

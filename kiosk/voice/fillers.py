@@ -56,6 +56,10 @@ def filled_pauses(
     for start, stop in _runs(held):
         if stop - start < window:
             continue
+        # Flat over the whole stretch, not only within each window: a slow
+        # glide passes every window but is intonation, not a held "uh".
+        if np.std(pitch[start:stop]) > thresholds.max_pitch_spread_st:
+            continue
         if np.count_nonzero(word_mask[start:stop]) > thresholds.max_word_overlap_share * (stop - start):
             continue
         found.append(Stretch(origin + start * frames.step_s, origin + stop * frames.step_s))

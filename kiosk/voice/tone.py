@@ -68,8 +68,11 @@ def phrase_end_movement(frames: VoiceFrames, end_s: float, start_s: float, thres
     pitch = frames.pitch_st[window]
     if len(pitch) < _MIN_PHRASE_END_FRAMES:
         return PhraseEnd(end_s, "unknown", float("nan"))
-    third = max(1, len(pitch) // 3)
-    change = float(np.median(pitch[-third:]) - np.median(pitch[:third]))
+    # The least-squares line through the stretch, read from its first to its
+    # last frame: a glide counts in full (medians of its thirds read 2/3 of it).
+    times = frames.times_s[window]
+    slope = float(np.polyfit(times - times[0], pitch, 1)[0])
+    change = slope * float(times[-1] - times[0])
     if change <= -thresholds.phrase_end_min_change_st:
         movement = "falling"
     elif change >= thresholds.phrase_end_min_change_st:
@@ -79,13 +82,32 @@ def phrase_end_movement(frames: VoiceFrames, end_s: float, start_s: float, thres
     return PhraseEnd(end_s, movement, change)
 
 
+#: A voice break may hide behind this many unvoiced frames: Praat leaves a
+#: frame or two unvoiced where the pitch jumps by a non-octave interval.
+_MAX_FRAMES_ACROSS_BREAK = 2
+
+
 def voice_breaks_s(frames: VoiceFrames, speech: tuple[Stretch, ...], thresholds: ToneThresholds) -> np.ndarray:
-    """Times of sudden pitch jumps between neighbouring voiced frames in speech."""
-    pitch = frames.pitch_st
-    jump = np.abs(np.diff(pitch)) >= thresholds.voice_break_min_jump_st
-    both_in_speech = in_stretches(frames, speech)
-    jump &= both_in_speech[1:] & both_in_speech[:-1]
-    return frames.times_s[1:][jump]
+    """Times of sudden pitch jumps in speech: between voiced frames at most
+    two frames apart, of at least ``voice_break_min_jump_st``."""
+    voiced = np.flatnonzero(frames.voiced & in_stretches(frames, speech))
+    if len(voiced) < 2:
+        return np.zeros(0)
+    pitch = frames.pitch_st[voiced]
+    times = frames.times_s[voiced]
+    jumped = np.zeros(len(voiced), dtype=bool)
+    at = np.zeros(len(voiced))
+    # Compare each voiced frame with the next two: the pitch track is
+    # interpolated between Praat's frames, so one jump may be split over two
+    # steps of half its size. A break is placed half-way across its jump.
+    for lag in (2, 1):
+        close = (voiced[lag:] - voiced[:-lag]) <= _MAX_FRAMES_ACROSS_BREAK + lag
+        hit = close & (np.abs(pitch[lag:] - pitch[:-lag]) >= thresholds.voice_break_min_jump_st)
+        jumped[lag:] |= hit
+        at[lag:][hit] = (times[lag:][hit] + times[:-lag][hit]) / 2
+    # One break per jump: the first frame of each run of jumped frames.
+    first = jumped & ~np.concatenate(([False], jumped[:-1]))
+    return at[first]
 
 
 def speech_loudness(frames: VoiceFrames, speech: tuple[Stretch, ...]) -> np.ndarray:
