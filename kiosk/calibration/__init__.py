@@ -211,6 +211,8 @@ class AlignmentSettings:
     wide_beam: float
     wide_word_beam: float
     comfort_noise_dbfs: float
+    margin_s: float
+    max_optional_words: float
     min_relative_word_score: float
 
 

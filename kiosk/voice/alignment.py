@@ -1,34 +1,43 @@
 """Forced alignment of the scripted line to the take's audio (pocketsphinx).
 
-The English acoustic model and dictionary shipped inside the pocketsphinx
-wheel are loaded once per process (:func:`shared_aligner`). A line is aligned
-in up to three passes, each only if the previous one did not reach the end
-of the line:
+pocketsphinx keeps state from one utterance to the next (its running
+cepstral mean, its Gaussian selection), so an alignment would depend on the
+takes analysed before it. Like a MediaPipe landmarker in video mode, each
+take therefore gets its own decoders (:class:`TakeAligner`, a context
+manager), given only the line's words: with so small a dictionary a decoder
+starts in about 10 ms. The acoustic model is pocketsphinx's shipped US
+English one; the pronunciation dictionary is read once per process
+(:mod:`kiosk.voice.dictionary`).
+
+A line is aligned in up to three passes, each only if the previous one did
+not reach the end of the line:
 
 1. a linear grammar of the line with pocketsphinx's default beams;
 2. the same with wider beams (fast speech falls out of the default beams);
-3. a grammar in which every word is optional, to find the words that were
-   left out; the words found are then aligned again for their timings.
+3. for a short line, a grammar in which every word is optional, to find the
+   words left out; for a long line (where that search is slow), the longest
+   beginning of the line that aligns, the rest counted as not said.
 """
 
 from __future__ import annotations
 
-import threading
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pocketsphinx
 
 from kiosk.calibration import AlignmentSettings
 from kiosk.capture import AudioTrack
+from kiosk.voice.dictionary import english_pronunciations
 
 #: pocketsphinx's acoustic model works at 16 kHz with 100 frames per second.
 ALIGNER_SAMPLE_RATE_HZ = 16000
 ALIGNER_FRAME_S = 0.01
-#: Silence kept around the speech when cutting the audio for alignment.
-_MARGIN_S = 1.0
+
+_Found = tuple[str, int, int, float]  # word, first frame, frame after, score per frame
 
 
 @dataclass(frozen=True)
@@ -65,18 +74,7 @@ class LineAlignment:
         return tuple(w for w in self.words if w is not None)
 
 
-def _decoder(beam: float, word_beam: float) -> pocketsphinx.Decoder:
-    return pocketsphinx.Decoder(
-        hmm=pocketsphinx.get_model_path("en-us/en-us"),
-        dict=pocketsphinx.get_model_path("en-us/cmudict-en-us.dict"),
-        lm=None,
-        beam=beam,
-        wbeam=word_beam,
-        loglevel="FATAL",
-    )
-
-
-def _words_of(segments) -> list[tuple[str, int, int, float]]:
+def _words_of(segments) -> list[_Found]:
     out = []
     for seg in segments or ():
         name = seg.word
@@ -88,144 +86,155 @@ def _words_of(segments) -> list[tuple[str, int, int, float]]:
     return out
 
 
-class ScriptAligner:
-    """Aligns lines of English text to audio; owns the pocketsphinx decoders.
+def _in_order(heard: Sequence[str], words: Sequence[str]) -> list[int]:
+    """Indices of ``words`` matching ``heard``, in order."""
+    present: list[int] = []
+    position = 0
+    for word in heard:
+        while position < len(words) and words[position] != word:
+            position += 1
+        if position < len(words):
+            present.append(position)
+            position += 1
+    return present
 
-    Use as a context manager, or through :func:`shared_aligner` which keeps
-    one per process. ``align`` is serialised with a lock: a decoder is not
-    thread-safe.
+
+class TakeAligner:
+    """Aligns a line to one take's audio; owns that take's decoders.
+
+    Use as a context manager around one take: the decoders and their small
+    dictionary file are released on exit.
     """
 
-    def __init__(self, settings: AlignmentSettings) -> None:
+    def __init__(self, words: Sequence[str], settings: AlignmentSettings) -> None:
+        pronunciations = english_pronunciations()
+        missing = sorted({w for w in words if w not in pronunciations})
+        if missing:
+            raise ValueError(f"Words not in the pronunciation dictionary: {', '.join(missing)}")
+        self.words = tuple(words)
         self.settings = settings
-        self._lock = threading.Lock()
+        self._folder = tempfile.TemporaryDirectory(prefix="kiosk-align-")
+        self._dictionary = Path(self._folder.name) / "line.dict"
+        entries = []
+        for word in sorted(set(words)):
+            for n, phones in enumerate(pronunciations[word], start=1):
+                entries.append(f"{word if n == 1 else f'{word}({n})'} {phones}")
+        self._dictionary.write_text("\n".join(entries) + "\n", encoding="utf-8")
         self._normal: pocketsphinx.Decoder | None = None
         self._wide: pocketsphinx.Decoder | None = None
-        self._initial_cmn: str | None = None
-        self._take_cmn: str | None = None
 
-    def __enter__(self) -> ScriptAligner:
+    def __enter__(self) -> TakeAligner:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
     def close(self) -> None:
-        with self._lock:
-            self._normal = None
-            self._wide = None
+        self._normal = None
+        self._wide = None
+        self._folder.cleanup()
 
-    def in_dictionary(self, word: str) -> bool:
-        with self._lock:
-            return self._normal_decoder().lookup_word(word) is not None
+    def _decoder(self, wide: bool) -> pocketsphinx.Decoder:
+        if wide and self._wide is None:
+            self._wide = self._new(self.settings.wide_beam, self.settings.wide_word_beam)
+        if not wide and self._normal is None:
+            self._normal = self._new(self.settings.beam, self.settings.word_beam)
+        return self._wide if wide else self._normal  # type: ignore[return-value]
 
-    def _normal_decoder(self) -> pocketsphinx.Decoder:
-        if self._normal is None:
-            self._normal = _decoder(self.settings.beam, self.settings.word_beam)
-        return self._normal
+    def _new(self, beam: float, word_beam: float) -> pocketsphinx.Decoder:
+        return pocketsphinx.Decoder(
+            hmm=pocketsphinx.get_model_path("en-us/en-us"),
+            dict=str(self._dictionary),
+            lm=None,
+            beam=beam,
+            wbeam=word_beam,
+            loglevel="FATAL",
+        )
 
-    def _wide_decoder(self) -> pocketsphinx.Decoder:
-        if self._wide is None:
-            self._wide = _decoder(self.settings.wide_beam, self.settings.wide_word_beam)
-        return self._wide
-
-    def align(
-        self, audio: AudioTrack, words: Sequence[str], *, speech_start_s: float, speech_end_s: float
-    ) -> LineAlignment:
-        """Find each of ``words`` (dictionary words, in order) in the audio.
+    def align(self, audio: AudioTrack, *, speech_start_s: float, speech_end_s: float) -> LineAlignment:
+        """Find each of the line's words in the audio.
 
         Args:
             audio: 16 kHz mono samples on the take's time axis.
-            words: the line's dictionary words.
             speech_start_s, speech_end_s: where speech was detected; the
-                audio is cut to this span plus a margin before aligning.
+                audio is cut to this span plus ``margin_s`` before aligning.
         """
+        words = self.words
         if not words:
             return LineAlignment(words=(), passes=0)
         if audio.sample_rate_hz != ALIGNER_SAMPLE_RATE_HZ:
             raise ValueError(f"Aligner needs {ALIGNER_SAMPLE_RATE_HZ} Hz audio, got {audio.sample_rate_hz} Hz.")
+        settings = self.settings
         rate = audio.sample_rate_hz
-        first = max(0, int((speech_start_s - _MARGIN_S - audio.start_s) * rate))
-        last = min(len(audio.samples), int((speech_end_s + _MARGIN_S - audio.start_s) * rate))
+        first = max(0, int((speech_start_s - settings.margin_s - audio.start_s) * rate))
+        last = min(len(audio.samples), int((speech_end_s + settings.margin_s - audio.start_s) * rate))
         clip = audio.samples[first:last].astype(np.float64)
-        noise = 10.0 ** (self.settings.comfort_noise_dbfs / 20.0)
+        noise = 10.0 ** (settings.comfort_noise_dbfs / 20.0)
         clip = clip + np.random.default_rng(0).normal(0.0, noise, len(clip))
         pcm = (np.clip(clip, -1.0, 1.0) * 32767.0).astype(np.int16).tobytes()
         offset_s = audio.start_s + first / rate
-        text = " ".join(words)
-        with self._lock:
-            self._adapt_to_take(pcm)
-            for passes, decoder in ((1, self._normal_decoder()), (2, self._wide_decoder())):
-                found = self._linear(decoder, pcm, text)
-                if len(found) == len(words):
-                    return LineAlignment(tuple(self._timing(w, offset_s) for w in found), passes)
-            present = self._optional(self._wide_decoder(), pcm, words)
+
+        def result(found: Sequence[_Found], indices: Sequence[int], passes: int) -> LineAlignment:
+            timings: list[WordTiming | None] = [None] * len(words)
+            for index, (name, start, stop, score) in zip(indices, found):
+                timings[index] = WordTiming(
+                    name, offset_s + start * ALIGNER_FRAME_S, offset_s + stop * ALIGNER_FRAME_S, score
+                )
+            return LineAlignment(tuple(timings), passes)
+
+        for passes, wide in ((1, False), (2, True)):
+            found = self._linear(self._decoder(wide), pcm, words)
+            if len(found) == len(words):
+                return result(found, range(len(words)), passes)
+        if len(words) <= settings.max_optional_words:
+            heard = self._optional(self._decoder(True), pcm, words)
+            present = _in_order([w[0] for w in heard], words)
             said = [words[i] for i in present]
-            found = self._linear(self._wide_decoder(), pcm, " ".join(said)) if said else []
+            found = self._linear(self._decoder(True), pcm, said) if said else []
             if len(found) != len(said):
-                found = []
-                present = []
-        timings: list[WordTiming | None] = [None] * len(words)
-        for index, word in zip(present, found):
-            timings[index] = self._timing(word, offset_s)
-        return LineAlignment(tuple(timings), 3)
-
-    def _adapt_to_take(self, pcm: bytes) -> None:
-        """Estimate the take's own cepstral mean (channel and voice) first.
-
-        pocketsphinx carries its running cepstral mean from one utterance to
-        the next, so alignments would depend on what was analysed before.
-        Each take starts from the model's initial mean, is run through once,
-        and is then aligned with the mean of its own sound.
-        """
-        decoder = self._normal_decoder()
-        if self._initial_cmn is None:
-            self._initial_cmn = decoder.get_cmn()
-        decoder.set_cmn(self._initial_cmn)
-        decoder.set_align_text("a")  # any search: only the features matter here
-        decoder.start_utt()
-        decoder.process_raw(pcm, full_utt=False)
-        decoder.end_utt()
-        self._take_cmn = decoder.get_cmn()
+                found = heard  # the optional pass's own timings
+            return result(found, present, 3)
+        # A long line: the longest beginning that aligns (binary search).
+        low, high, best = 1, len(words) - 1, []
+        while low <= high:
+            middle = (low + high) // 2
+            found = self._linear(self._decoder(True), pcm, words[:middle])
+            if len(found) == middle:
+                low, best = middle + 1, found
+            else:
+                high = middle - 1
+        return result(best, range(len(best)), 3)
 
     @staticmethod
-    def _timing(word: tuple[str, int, int, float], offset_s: float) -> WordTiming:
-        name, start, stop, score = word
-        return WordTiming(name, offset_s + start * ALIGNER_FRAME_S, offset_s + stop * ALIGNER_FRAME_S, score)
-
-    def _decode(self, decoder: pocketsphinx.Decoder, pcm: bytes) -> list[tuple[str, int, int, float]]:
-        decoder.set_cmn(self._take_cmn)
+    def _decode(decoder: pocketsphinx.Decoder, pcm: bytes) -> list[_Found]:
         decoder.start_utt()
         decoder.process_raw(pcm, full_utt=False)
         decoder.end_utt()
         return _words_of(decoder.seg())
 
-    def _linear(self, decoder: pocketsphinx.Decoder, pcm: bytes, text: str) -> list[tuple[str, int, int, float]]:
+    def _linear(self, decoder: pocketsphinx.Decoder, pcm: bytes, words: Sequence[str]) -> list[_Found]:
         try:
-            decoder.set_align_text(text)
+            decoder.set_align_text(" ".join(words))
         except RuntimeError:
             return []
         return self._decode(decoder, pcm)
 
-    def _optional(self, decoder: pocketsphinx.Decoder, pcm: bytes, words: Sequence[str]) -> list[int]:
-        """Indices of ``words`` found when each may be left out."""
+    def _optional(self, decoder: pocketsphinx.Decoder, pcm: bytes, words: Sequence[str]) -> list[_Found]:
+        """The words found when each may be left out, with their timings."""
         grammar = "#JSGF V1.0;\ngrammar line;\npublic <line> = " + " ".join(f"[{w}]" for w in words) + ";"
         decoder.add_jsgf_string("optional_words", grammar)
         decoder.activate_search("optional_words")
-        heard = [w[0] for w in self._decode(decoder, pcm)]
-        # Map the heard sequence back onto the line in order.
-        present: list[int] = []
-        position = 0
-        for word in heard:
-            while position < len(words) and words[position] != word:
-                position += 1
-            if position < len(words):
-                present.append(position)
-                position += 1
-        return present
+        return self._decode(decoder, pcm)
 
 
-@cache
-def shared_aligner(settings: AlignmentSettings) -> ScriptAligner:
-    """The process's aligner for these settings (models loaded once)."""
-    return ScriptAligner(settings)
+def align_line(
+    audio: AudioTrack,
+    words: Sequence[str],
+    settings: AlignmentSettings,
+    *,
+    speech_start_s: float,
+    speech_end_s: float,
+) -> LineAlignment:
+    """Align dictionary ``words`` to a take (a fresh :class:`TakeAligner`)."""
+    with TakeAligner(words, settings) as aligner:
+        return aligner.align(audio, speech_start_s=speech_start_s, speech_end_s=speech_end_s)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
@@ -16,7 +17,8 @@ from kiosk.calibration import VoiceCalibration
 from kiosk.capture import AudioTrack
 from kiosk.voice.acoustics import VoiceFrames, measure_frames, semitones_re_100hz
 from kiosk.voice.activity import Stretch, pauses_between, speech_stretches
-from kiosk.voice.alignment import LineAlignment, ScriptAligner, shared_aligner
+from kiosk.voice.alignment import ALIGNER_FRAME_S, LineAlignment, WordTiming, align_line
+from kiosk.voice.dictionary import english_pronunciations
 from kiosk.voice.fillers import filled_pauses
 from kiosk.voice.script import ScriptLine
 from kiosk.voice.signals import (
@@ -48,7 +50,6 @@ def analyse_voice(
     line: ScriptLine | None,
     calibration: VoiceCalibration,
     *,
-    aligner: ScriptAligner | None = None,
     on_stage: Callable[[str, float], None] | None = None,
 ) -> VoiceSignals:
     """Analyse a take's audio against the line the trainee meant to say.
@@ -57,7 +58,6 @@ def analyse_voice(
         audio: 16 kHz mono samples on the take's time axis (from ``kiosk.capture``).
         line: the scripted line, or ``None`` for free speech.
         calibration: the profile's ``[voice]`` part.
-        aligner: the English aligner (default: the process's shared one).
         on_stage: called with (stage name, seconds) after each stage.
 
     Raises:
@@ -85,9 +85,12 @@ def analyse_voice(
         alignment = None
         # The aligner's acoustic model and dictionary are English.
         if speech and line.language == "en" and line.spoken_words:
-            aligner = aligner or shared_aligner(calibration.alignment)
-            alignment = aligner.align(
-                audio, line.spoken_words, speech_start_s=speech[0].start_s, speech_end_s=speech[-1].end_s
+            alignment = align_line(
+                audio,
+                line.spoken_words,
+                calibration.alignment,
+                speech_start_s=speech[0].start_s,
+                speech_end_s=speech[-1].end_s,
             )
             passes = alignment.passes
         words = _delivered_words(line, alignment, speech, calibration)
@@ -132,12 +135,13 @@ def _delivered_words(
             for w in line.words
         )
     median = float(np.median([t.score_per_frame for t in alignment.found]))
+    timings = _snap_to_speech(list(alignment.words), speech)
     out = []
     for word in line.words:
         if not word.checked:
             out.append(SpokenWord(word.index, word.written, WORD_UNCHECKED, None, None, None))
             continue
-        parts = [alignment.words[i] for i in line.spoken_range(word.index)]
+        parts = [timings[i] for i in line.spoken_range(word.index)]
         found = [p for p in parts if p is not None]
         if len(found) < len(parts) or not found:
             out.append(SpokenWord(word.index, word.written, WORD_SKIPPED, None, None, None))
@@ -150,6 +154,35 @@ def _delivered_words(
         end = min(found[-1].end_s, max(found[0].start_s, _last_speech_end(speech, found[0].start_s, found[-1].end_s)))
         out.append(SpokenWord(word.index, word.written, status, found[0].start_s, end, relative))
     return tuple(out)
+
+
+def _snap_to_speech(timings: list[WordTiming | None], speech: tuple[Stretch, ...]) -> list[WordTiming | None]:
+    """Correct two habits of the aligner at pauses.
+
+    A word that starts in a pause starts where the speech resumes. A word
+    squeezed to the aligner's minimum length (3 frames per phone) at the end
+    of a stretch of speech, while the next stretch begins with speech no word
+    covers, was said after the pause: it moves there.
+    """
+    pronunciations = english_pronunciations()
+    out = list(timings)
+    for i, timing in enumerate(out):
+        if timing is None:
+            continue
+        gap_after = next((b for a, b in zip(speech, speech[1:]) if a.end_s <= timing.start_s < b.start_s), None)
+        if gap_after is not None and gap_after.start_s < timing.end_s:
+            out[i] = timing = replace(timing, start_s=gap_after.start_s)
+        phones = len(pronunciations[timing.word][0].split())
+        squeezed = timing.end_s - timing.start_s <= (3 * phones + 1) * ALIGNER_FRAME_S
+        following = next((t for t in out[i + 1 :] if t is not None), None)
+        resumes = next(
+            (b for a, b in zip(speech, speech[1:]) if abs(a.end_s - timing.end_s) <= 2 * ALIGNER_FRAME_S), None
+        )
+        if squeezed and resumes is not None and following is not None:
+            uncovered = following.start_s - resumes.start_s
+            if uncovered >= timing.end_s - timing.start_s:
+                out[i] = replace(timing, start_s=resumes.start_s, end_s=following.start_s)
+    return out
 
 
 def _word_before(words: tuple[SpokenWord, ...], time_s: float) -> int | None:

@@ -77,11 +77,11 @@ import unicodedata
 from collections.abc import Container, Mapping
 from dataclasses import dataclass, replace
 from functools import cache, cached_property
-from pathlib import Path
 
 from num2words import num2words
 
 from kiosk.errors import ScriptError
+from kiosk.voice.dictionary import english_pronunciations
 
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "da", "lt", "zh")
 """Primary language subtags :func:`prepare_line` accepts."""
@@ -286,7 +286,6 @@ class ScriptLine:
         return range(start, start + (len(word.spoken) if word.checked else 0))
 
 
-@cache
 def load_english_dictionary() -> frozenset[str]:
     """The words of pocketsphinx's US English dictionary (``cmudict-en-us.dict``).
 
@@ -296,19 +295,12 @@ def load_english_dictionary() -> frozenset[str]:
     Raises:
         ScriptError: pocketsphinx or its dictionary file is not installed.
     """
-    try:
-        import pocketsphinx
-    except ImportError as err:
-        raise ScriptError(
-            f"The English dictionary needs pocketsphinx, which is not installed ({err}); install it."
-        ) from err
-    path = Path(pocketsphinx.get_model_path("en-us/cmudict-en-us.dict"))
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as err:
-        raise ScriptError(f"The English dictionary {path} cannot be read ({err}); reinstall pocketsphinx.") from err
-    variant = re.compile(r"\(\d+\)$")
-    return frozenset(variant.sub("", line.split(maxsplit=1)[0]) for line in lines if line.strip())
+    return _dictionary_words()
+
+
+@cache
+def _dictionary_words() -> frozenset[str]:
+    return frozenset(english_pronunciations())
 
 
 def prepare_line(
