@@ -71,6 +71,7 @@ class TakeAnalysis:
     body: BodyAnalysis | None
     voice: VoiceSignals | None
     voice_summary: VoiceSummary | None
+    notes: tuple[str, ...] = ()
 
 
 def analyse_take(
@@ -99,9 +100,17 @@ def analyse_take(
         if on_start is not None:
             on_start(info)
         body = None
+        notes: list[str] = []
         if info.has_video:
             timeline = analyse_frames(source.frames(), calibration=vision_calibration, on_frame=on_frame)
-        audio = source.audio()
+        try:
+            audio = source.audio()
+        except MediaError as err:
+            if not info.has_video:
+                raise
+            # Keep the body analysis already done; say why the voice is missing.
+            audio = None
+            notes.append(f"The sound could not be read, so the voice was not analysed: {err}")
     if info.has_video:
         body = BodyAnalysis(
             info=info, audio=audio, timeline=timeline, summary=summarise(timeline, vision_calibration)
@@ -110,7 +119,9 @@ def analyse_take(
     if audio is not None:
         voice = analyse_voice(audio, line, voice_calibration)
         voice_summary = summarise_voice(voice, voice_calibration)
-    return TakeAnalysis(info=info, audio=audio, body=body, voice=voice, voice_summary=voice_summary)
+    return TakeAnalysis(
+        info=info, audio=audio, body=body, voice=voice, voice_summary=voice_summary, notes=tuple(notes)
+    )
 
 
 def require_speech(analysis: TakeAnalysis) -> None:

@@ -87,7 +87,11 @@ def _analyze(args: argparse.Namespace) -> int:
         print(f"{analysis.info.path.name}: {analysis.info.describe()}")
         print("No video: body language needs a recording with the camera on; this report covers the voice.")
     if analysis.voice is not None and analysis.voice_summary is not None:
-        print(voice_table(analysis.voice, analysis.voice_summary))
+        print(voice_table(analysis.voice, analysis.voice_summary, min_pause_s=voice_calibration.activity.min_pause_s))
+    elif line is not None:
+        print("The line was not checked: the recording has no sound.")
+    for note in analysis.notes:
+        print(f"Note: {note}")
     if args.json is not None:
         print(f"\nFull analysis written to {args.json}")
     return 0

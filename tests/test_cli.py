@@ -91,7 +91,7 @@ def test_analyze_audio_alone_with_its_line(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "No video" in result.stdout
-    assert "Line delivered           100% (22 of 22 words as written)" in result.stdout
+    assert "Line delivered           100% (22 of 22 checked words said)" in result.stdout
     document = json.loads(out.read_text())
     jsonschema.validate(document, body_schema())
     assert document["summary"] is None and document["timeline"] == []

@@ -170,10 +170,11 @@ def load_vision_calibration(name_or_path: str | Path = DEFAULT_PROFILE) -> Visio
 
 @dataclass(frozen=True)
 class VoiceActivityThresholds:
+    peak_quantile: float
     min_pause_s: float
     silence_below_peak_db: float
     noise_floor_quantile: float
-    min_noise_floor_frames: float
+    min_noise_floor_s: float
     min_snr_db: float
     min_speech_dbfs: float
     min_voiced_s: float
@@ -187,13 +188,17 @@ class SyllableThresholds:
 @dataclass(frozen=True)
 class ToneThresholds:
     monotone_max_spread_st: float
+    min_voiced_for_tone_s: float
     phrase_end_window_s: float
     phrase_end_min_change_st: float
+    min_phrase_end_voiced_s: float
+    min_phrase_tail_s: float
     too_quiet_dbfs: float
     too_loud_dbfs: float
     clip_level: float
     min_clipped_run_samples: float
     voice_break_min_jump_st: float
+    max_break_gap_s: float
 
 
 @dataclass(frozen=True)
@@ -214,6 +219,9 @@ class AlignmentSettings:
     margin_s: float
     max_optional_words: float
     min_relative_word_score: float
+    min_line_score_per_frame: float
+    min_word_score_per_frame: float
+    min_speech_in_line_share: float
 
 
 @dataclass(frozen=True)

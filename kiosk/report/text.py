@@ -73,8 +73,12 @@ def _seconds(value: float | None, unit: str = "s", digits: int = 1) -> str:
     return "-" if value is None else f"{value:.{digits}f} {unit}"
 
 
-def voice_table(signals: VoiceSignals, summary: VoiceSummary) -> str:
-    """A readable summary of a take's voice: pace, pauses, tone, the line."""
+def voice_table(signals: VoiceSignals, summary: VoiceSummary, *, min_pause_s: float) -> str:
+    """A readable summary of a take's voice: pace, pauses, tone, the line.
+
+    Args:
+        min_pause_s: the profile's shortest pause, for the label.
+    """
     lines = ["", "Voice", "-----"]
     if not summary.speech_found:
         lines += [f"  {note}" for note in summary.notes]
@@ -86,7 +90,7 @@ def voice_table(signals: VoiceSignals, summary: VoiceSummary) -> str:
         ("Syllables per second", _seconds(summary.speech_rate_syl_per_s, "(speech rate)", 2)),
         ("Articulation rate", _seconds(summary.articulation_rate_syl_per_s, "syl/s (while speaking)", 2)),
         (
-            "Pauses (250 ms or more)",
+            f"Pauses ({min_pause_s * 1000:.0f} ms or more)",
             f"{summary.pause_count}"
             + (
                 f", mean {summary.pause_mean_s:.2f} s, longest {summary.longest_pause_s:.2f} s"
@@ -99,8 +103,12 @@ def voice_table(signals: VoiceSignals, summary: VoiceSummary) -> str:
             "Pitch",
             "-"
             if summary.f0_median_hz is None
-            else f"median {summary.f0_median_hz:.0f} Hz ({summary.f0_median_st:+.1f} st re 100 Hz), "
-            f"spread {summary.pitch_spread_st:.1f} st" + (" - monotone" if summary.monotone else ""),
+            else f"median {summary.f0_median_hz:.0f} Hz ({summary.f0_median_st:+.1f} st re 100 Hz)"
+            + (
+                ""
+                if summary.pitch_spread_st is None
+                else f", spread {summary.pitch_spread_st:.1f} st" + (" - monotone" if summary.monotone else "")
+            ),
         ),
         (
             "Phrase ends",
@@ -121,11 +129,15 @@ def voice_table(signals: VoiceSignals, summary: VoiceSummary) -> str:
         delivered = (
             "-" if summary.line_delivered_share is None else f"{summary.line_delivered_share:.0%}"
         )
-        if len(summary.unchecked_words) == summary.line_words:
+        checked = summary.line_words - len(summary.unchecked_words)
+        if signals.line.language != "en":
             rows.append(("Line delivered", "not checked (no aligner for this language)"))
+        elif checked == 0:
+            rows.append(("Line delivered", "not checked (no word of the line is in the pronunciation dictionary)"))
         else:
+            unchecked = f", {len(summary.unchecked_words)} not checked" if summary.unchecked_words else ""
             rows.append(
-                ("Line delivered", f"{delivered} ({summary.words_said} of {summary.line_words} words as written)")
+                ("Line delivered", f"{delivered} ({summary.words_said} of {checked} checked words said{unchecked})")
             )
         if summary.skipped_words:
             rows.append(("Skipped", ", ".join(summary.skipped_words)))

@@ -43,6 +43,7 @@ def voice_section(signals: VoiceSignals, summary: VoiceSummary) -> dict[str, Any
         "summary": asdict(summary),
         "words": [asdict(w) for w in signals.words],
         "alignment_passes": signals.alignment_passes,
+        "line_score_per_frame": signals.line_score_per_frame,
         "speech": _stretches(signals.speech),
         "pauses": [
             {"start_s": p.start_s, "end_s": p.end_s, "duration_s": p.duration_s, "after_word": p.after_word}

@@ -23,6 +23,8 @@ from kiosk.errors import MediaError
 PRAAT_DB_AT_FULL_SCALE = 20.0 * np.log10(1.0 / 2e-5)
 #: Loudness reported for digital silence (dBFS), instead of minus infinity.
 SILENCE_DBFS = -120.0
+#: Frames per block in the short-window analysis (bounds memory on long takes).
+_BLOCK_FRAMES = 4096
 #: Spectral-change analysis window: 25 ms, the usual speech frame.
 _SPECTRUM_WINDOW_S = 0.025
 #: Spectral change is compared over the band that carries vowel formants.
@@ -110,7 +112,7 @@ def measure_frames(audio: AudioTrack, calibration: VoiceCalibration) -> VoiceFra
     step = calibration.frame_step_s
     rate = audio.sample_rate_hz
     samples = audio.samples.astype(np.float64, copy=False)
-    count = int(len(samples) / rate / step)
+    count = len(samples) // max(1, round(step * rate))
     times = audio.start_s + (np.arange(count) + 0.5) * step
     if count < 3:
         empty = np.zeros(count)
@@ -130,10 +132,11 @@ def _track_position(xs: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.n
     frame after it (0-1), and whether it lies within the track."""
     step = xs[1] - xs[0]
     position = (times - xs[0]) / step
-    below = np.floor(position).astype(int)
-    weight = position - below
     inside = (position >= -0.5) & (position <= len(xs) - 0.5)
-    return np.clip(below, 0, len(xs) - 1), np.clip(weight, 0.0, 1.0), inside
+    # Before the first frame or after the last, the end frame alone decides.
+    below = np.clip(np.floor(position).astype(int), 0, len(xs) - 2)
+    weight = np.clip(position - below, 0.0, 1.0)
+    return below, weight, inside
 
 
 def _interpolate(xs: np.ndarray, values: np.ndarray, times: np.ndarray, fill: float) -> np.ndarray:
@@ -175,7 +178,12 @@ def _loudness_dbfs(sound: parselmouth.Sound, times: np.ndarray, calibration: Voi
         return np.full(len(times), SILENCE_DBFS)
     values = intensity.values[0] - PRAAT_DB_AT_FULL_SCALE
     values = np.maximum(values, SILENCE_DBFS)
-    return _interpolate(np.asarray(intensity.xs()), values, times, SILENCE_DBFS)
+    xs = np.asarray(intensity.xs())
+    if len(xs) == 0:
+        return np.full(len(times), SILENCE_DBFS)
+    # Praat's first and last intensity frames sit half a window in from the
+    # ends; the frames outside take the nearest value (np.interp's edges).
+    return np.interp(times, xs, values)
 
 
 def _pitch_hz(sound: parselmouth.Sound, times: np.ndarray, calibration: VoiceCalibration) -> np.ndarray:
@@ -194,22 +202,38 @@ def _pitch_hz(sound: parselmouth.Sound, times: np.ndarray, calibration: VoiceCal
 
 def _short_frames(samples: np.ndarray, rate: int, centres_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Over 25 ms around each centre: the RMS level (dBFS) and the mean
-    |change| of the band-limited log spectrum from the previous frame (dB)."""
+    |change| of the band-limited log spectrum from the previous frame (dB).
+
+    Worked through in blocks of frames, in float32, so a long take does not
+    hold every frame's spectrum at once.
+    """
     window = int(round(_SPECTRUM_WINDOW_S * rate))
     n_fft = 1 << (window - 1).bit_length()
-    padded = np.pad(samples, (window // 2, window))
+    padded = np.pad(samples.astype(np.float32), (window // 2, window))
     starts = np.clip(np.rint(centres_s * rate).astype(int), 0, len(samples))
-    frames = np.lib.stride_tricks.sliding_window_view(padded, window)[starts]
-    with np.errstate(divide="ignore"):
-        level = np.maximum(10.0 * np.log10(np.mean(frames**2, axis=1)), SILENCE_DBFS)
-    spectrum = np.abs(np.fft.rfft(frames * np.hanning(window), n=n_fft, axis=1))
+    views = np.lib.stride_tricks.sliding_window_view(padded, window)
+    taper = np.hanning(window).astype(np.float32)
     freqs = np.fft.rfftfreq(n_fft, 1.0 / rate)
     band = (freqs >= _SPECTRUM_BAND_HZ[0]) & (freqs <= min(_SPECTRUM_BAND_HZ[1], rate / 2))
-    shape = 20.0 * np.log10(spectrum[:, band] + 1e-9)
-    # Only the spectral shape matters, not how loud the frame is.
-    shape -= shape.mean(axis=1, keepdims=True)
-    change = np.zeros(len(centres_s))
-    change[1:] = np.mean(np.abs(np.diff(shape, axis=0)), axis=1)
+    level = np.empty(len(starts))
+    change = np.zeros(len(starts))
+    previous = None
+    for first in range(0, len(starts), _BLOCK_FRAMES):
+        frames = views[starts[first : first + _BLOCK_FRAMES]]
+        with np.errstate(divide="ignore"):
+            level[first : first + len(frames)] = np.maximum(
+                10.0 * np.log10(np.mean(frames.astype(np.float64) ** 2, axis=1)), SILENCE_DBFS
+            )
+        spectrum = np.abs(np.fft.rfft(frames * taper, n=n_fft, axis=1))[:, band]
+        shape = 20.0 * np.log10(spectrum + 1e-9)
+        # Only the spectral shape matters, not how loud the frame is.
+        shape -= shape.mean(axis=1, keepdims=True)
+        if previous is not None:
+            shape = np.vstack([previous, shape])
+        differences = np.mean(np.abs(np.diff(shape, axis=0)), axis=1)
+        offset = first if previous is not None else first + 1
+        change[offset : offset + len(differences)] = differences
+        previous = shape[-1:]
     return level, change
 
 

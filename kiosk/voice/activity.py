@@ -27,7 +27,9 @@ class Stretch:
         return self.end_s - self.start_s
 
 
-def speech_threshold_dbfs(loudness: np.ndarray, voiced: np.ndarray, thresholds: VoiceActivityThresholds) -> float:
+def speech_threshold_dbfs(
+    loudness: np.ndarray, voiced: np.ndarray, thresholds: VoiceActivityThresholds, *, step_s: float
+) -> float:
     """The level (dBFS) above which a frame of ``loudness`` may be speech in this take.
 
     The room's noise floor is read from the unvoiced frames only, and only
@@ -36,10 +38,10 @@ def speech_threshold_dbfs(loudness: np.ndarray, voiced: np.ndarray, thresholds: 
     """
     if len(loudness) == 0:
         return float("inf")
-    peak = float(np.quantile(loudness, 0.99))
+    peak = float(np.quantile(loudness, thresholds.peak_quantile))
     threshold = max(peak - thresholds.silence_below_peak_db, thresholds.min_speech_dbfs)
     unvoiced = loudness[~voiced]
-    if len(unvoiced) >= thresholds.min_noise_floor_frames:
+    if len(unvoiced) * step_s >= thresholds.min_noise_floor_s:
         floor = float(np.quantile(unvoiced, thresholds.noise_floor_quantile))
         threshold = max(threshold, floor + thresholds.min_snr_db)
     return threshold
@@ -64,7 +66,7 @@ def speech_stretches(frames: VoiceFrames, thresholds: VoiceActivityThresholds) -
     # The 25 ms level, not Praat's smoother intensity: its ~43 ms window
     # would shorten every pause by about 60 ms.
     loudness = frames.edge_loudness_dbfs
-    active = loudness >= speech_threshold_dbfs(loudness, frames.voiced, thresholds)
+    active = loudness >= speech_threshold_dbfs(loudness, frames.voiced, thresholds, step_s=frames.step_s)
     bridge = int(round(thresholds.min_pause_s / step))
     voiced = frames.voiced
 

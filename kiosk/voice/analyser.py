@@ -14,7 +14,8 @@ from dataclasses import replace
 import numpy as np
 
 from kiosk.calibration import VoiceCalibration
-from kiosk.capture import AudioTrack
+from kiosk.capture import AUDIO_SAMPLE_RATE_HZ, AudioTrack
+from kiosk.errors import MediaError
 from kiosk.voice.acoustics import VoiceFrames, measure_frames, semitones_re_100hz
 from kiosk.voice.activity import Stretch, pauses_between, speech_stretches
 from kiosk.voice.alignment import ALIGNER_FRAME_S, LineAlignment, WordTiming, align_line
@@ -61,8 +62,13 @@ def analyse_voice(
         on_stage: called with (stage name, seconds) after each stage.
 
     Raises:
-        MediaError: malformed audio samples.
+        MediaError: malformed audio samples, or not at the capture sample rate.
     """
+    if audio.sample_rate_hz != AUDIO_SAMPLE_RATE_HZ:
+        raise MediaError(
+            f"Voice analysis needs {AUDIO_SAMPLE_RATE_HZ} Hz audio as kiosk.capture delivers it, "
+            f"got {audio.sample_rate_hz} Hz; read the recording through kiosk.capture."
+        )
     clock = time.perf_counter()
 
     def done(stage: str) -> None:
@@ -81,6 +87,7 @@ def analyse_voice(
 
     words: tuple[SpokenWord, ...] = ()
     passes = 0
+    line_score: float | None = None
     if line is not None:
         alignment = None
         # The aligner's acoustic model and dictionary are English.
@@ -94,11 +101,14 @@ def analyse_voice(
             )
             passes = alignment.passes
         words = _delivered_words(line, alignment, speech, calibration)
+        if alignment is not None and alignment.found:
+            line_score = float(np.median([t.score_per_frame for t in alignment.found]))
     done("alignment")
 
     pauses = tuple(Pause(p.start_s, p.end_s, _word_before(words, p.start_s)) for p in pauses_between(speech))
     ends = tuple(
-        phrase_end_movement(frames, end, start, calibration.tone) for start, end in _phrases(speech, words, line)
+        phrase_end_movement(frames, end, start, calibration.tone)
+        for start, end in _phrases(speech, words, line, min_tail_s=calibration.tone.min_phrase_tail_s)
     )
     breaks = voice_breaks_s(frames, speech, calibration.tone)
     done("tone")
@@ -113,6 +123,7 @@ def analyse_voice(
         line=line,
         words=words,
         alignment_passes=passes,
+        line_score_per_frame=line_score,
         phrase_ends=ends,
         filled_pauses=fillers,
         voice_breaks_s=breaks,
@@ -135,6 +146,8 @@ def _delivered_words(
             for w in line.words
         )
     median = float(np.median([t.score_per_frame for t in alignment.found]))
+    settings = calibration.alignment
+    right_line = median >= settings.min_line_score_per_frame
     timings = _snap_to_speech(list(alignment.words), speech)
     out = []
     for word in line.words:
@@ -146,8 +159,10 @@ def _delivered_words(
         if len(found) < len(parts) or not found:
             out.append(SpokenWord(word.index, word.written, WORD_SKIPPED, None, None, None))
             continue
-        relative = min(p.score_per_frame for p in found) - median
-        status = WORD_SAID if relative >= calibration.alignment.min_relative_word_score else WORD_UNCLEAR
+        lowest = min(p.score_per_frame for p in found)
+        relative = lowest - median
+        clear = relative >= settings.min_relative_word_score and lowest >= settings.min_word_score_per_frame
+        status = WORD_SAID if right_line and clear else WORD_UNCLEAR
         # The aligner lets a word run on into the silence after it (the last
         # word to the end of the file); a word ends, at the latest, where the
         # last stretch of speech it overlaps ends.
@@ -191,7 +206,7 @@ def _word_before(words: tuple[SpokenWord, ...], time_s: float) -> int | None:
 
 
 def _phrases(
-    speech: tuple[Stretch, ...], words: tuple[SpokenWord, ...], line: ScriptLine | None
+    speech: tuple[Stretch, ...], words: tuple[SpokenWord, ...], line: ScriptLine | None, *, min_tail_s: float
 ) -> list[tuple[float, float]]:
     """(start, end) of each phrase: speech stretches, further split at the
     line's punctuation where the words are aligned."""
@@ -203,7 +218,7 @@ def _phrases(
     phrases = []
     for stretch in speech:
         start = stretch.start_s
-        inner = sorted(c for c in cuts if stretch.start_s < c < stretch.end_s - 0.15)
+        inner = sorted(c for c in cuts if stretch.start_s < c < stretch.end_s - min_tail_s)
         for cut in inner:
             phrases.append((start, cut))
             start = cut
@@ -225,6 +240,9 @@ def summarise_voice(signals: VoiceSignals, calibration: VoiceCalibration) -> Voi
     checked = [w for w in words if w.status != WORD_UNCHECKED]
     said = [w for w in words if w.status == WORD_SAID]
     timed = [w for w in words if w.start_s is not None]
+    in_line_share = (
+        min(1.0, sum(w.end_s - w.start_s for w in timed) / speaking) if timed and speaking > 0 else None
+    )
     wpm = None
     if len(timed) >= 2:
         aligned_span = timed[-1].end_s - timed[0].start_s
@@ -241,7 +259,9 @@ def summarise_voice(signals: VoiceSignals, calibration: VoiceCalibration) -> Voi
         in_speech_f0 = frames.f0_hz[in_stretches(frames, speech) & frames.voiced]
     f0 = in_speech_f0 if len(in_speech_f0) else voiced_speech_f0
     f0_median = float(np.median(f0)) if speech and len(f0) else None
-    spread = pitch_spread_st(frames, speech) if speech else float("nan")
+    voiced_speech_s = float(np.count_nonzero(in_stretches(frames, speech) & frames.voiced)) * frames.step_s
+    enough_voice = voiced_speech_s >= tone.min_voiced_for_tone_s
+    spread = pitch_spread_st(frames, speech) if speech and enough_voice else float("nan")
     loud = speech_loudness(frames, speech)
     loud_median = float(np.median(loud)) if len(loud) else None
     clipped = clipped_share(frames, speech)
@@ -260,6 +280,10 @@ def summarise_voice(signals: VoiceSignals, calibration: VoiceCalibration) -> Voi
             notes.append(f"The voice is quiet ({loud_median:.0f} dBFS): speak up or move closer to the microphone.")
         if loud_median is not None and loud_median > tone.too_loud_dbfs:
             notes.append(f"The voice is very loud ({loud_median:.0f} dBFS): turn the microphone gain down.")
+    if speech and not enough_voice:
+        notes.append(
+            f"Only {voiced_speech_s:.1f} s of voiced speech: too little to judge pitch variety; say the whole line."
+        )
     if signals.line is not None:
         unchecked = [w.written for w in signals.line.words if not w.checked]
         if signals.line.language != "en":
@@ -273,12 +297,25 @@ def summarise_voice(signals: VoiceSignals, calibration: VoiceCalibration) -> Voi
             )
         elif speech and not timed:
             notes.append("The line could not be matched to the speech: check the right line was read.")
+        elif speech and signals.line_score_per_frame is not None and (
+            signals.line_score_per_frame < calibration.alignment.min_line_score_per_frame
+        ):
+            notes.append("The speech does not sound like the line: check the right line was read, then try again.")
+        elif in_line_share is not None and in_line_share < calibration.alignment.min_speech_in_line_share:
+            notes.append(
+                f"Only {in_line_share:.0%} of the speech is the line: extra words were said, "
+                "or a different line was read."
+            )
 
     ends = [e.movement for e in signals.phrase_ends]
     return VoiceSummary(
+        line_score_per_frame=signals.line_score_per_frame,
+        speech_in_line_share=in_line_share,
         speech_found=bool(speech),
         speaking_s=speaking,
-        first_word_s=float(speech[0].start_s) if speech else None,
+        # The first word of the line if it was found (a cough or an "um"
+        # before it is not the start of the line), else the first speech.
+        first_word_s=float(timed[0].start_s) if timed else float(speech[0].start_s) if speech else None,
         span_s=span,
         pause_count=len(pauses),
         pause_mean_s=float(np.mean(pauses)) if pauses else None,

@@ -75,6 +75,8 @@ class VoiceSignals:
         line: the scripted line (``None`` if none was given).
         words: the line's words as delivered (empty without a line).
         alignment_passes: aligner passes used (0: not aligned).
+        line_score_per_frame: acoustic match per 10 ms frame of the line's
+            median aligned word (natural log; ``None`` if not aligned).
         phrase_ends: pitch movement at each phrase end.
         filled_pauses: stretches that sound like "um"/"uh".
         voice_breaks_s: times of sudden pitch jumps.
@@ -87,6 +89,7 @@ class VoiceSignals:
     line: ScriptLine | None
     words: tuple[SpokenWord, ...]
     alignment_passes: int
+    line_score_per_frame: float | None
     phrase_ends: tuple[PhraseEnd, ...]
     filled_pauses: tuple[Stretch, ...]
     voice_breaks_s: np.ndarray
@@ -110,6 +113,9 @@ class VoiceSummary:
     """A take's voice in numbers a trainer reads. ``None`` = could not be measured.
 
     Attributes:
+        line_score_per_frame: how well the speech matches the line (see
+            :class:`VoiceSignals`); below the profile's cut, no word counts as said.
+        speech_in_line_share: share 0-1 of the speaking time covered by the line's words.
         speech_found: False if the take holds no speech.
         speaking_s: total time speaking (sum of speech stretches), seconds.
         first_word_s: time from the start of the take to the first speech.
@@ -133,6 +139,8 @@ class VoiceSummary:
         notes: plain sentences on what could not be measured, or is worth knowing.
     """
 
+    line_score_per_frame: float | None
+    speech_in_line_share: float | None
     speech_found: bool
     speaking_s: float
     first_word_s: float | None

@@ -26,7 +26,7 @@ def syllable_nuclei_s(
     loudness = frames.loudness_dbfs
     if len(loudness) < 3 or not speech:
         return np.zeros(0)
-    threshold = speech_threshold_dbfs(loudness, frames.voiced, activity)
+    threshold = speech_threshold_dbfs(loudness, frames.voiced, activity, step_s=frames.step_s)
     rising = loudness[1:-1] > loudness[:-2]
     not_falling_after = loudness[1:-1] >= loudness[2:]
     peaks = np.flatnonzero(rising & not_falling_after & (loudness[1:-1] >= threshold)) + 1

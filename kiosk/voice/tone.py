@@ -17,8 +17,6 @@ from kiosk.voice.activity import Stretch
 #: Scale from the median absolute deviation to a standard deviation for
 #: normally distributed values; robust to the tracker's rare octave errors.
 _MAD_TO_SD = 1.4826
-#: Fewest voiced frames for a phrase-end movement (50 ms at 10 ms frames).
-_MIN_PHRASE_END_FRAMES = 5
 
 
 @dataclass(frozen=True)
@@ -61,12 +59,13 @@ def phrase_end_movement(frames: VoiceFrames, end_s: float, start_s: float, thres
     """Classify the pitch movement over the last voiced stretch before ``end_s``."""
     inside = (frames.times_s >= start_s) & (frames.times_s <= end_s) & frames.voiced
     voiced_times = frames.times_s[inside]
-    if len(voiced_times) < _MIN_PHRASE_END_FRAMES:
+    fewest = max(2, int(round(thresholds.min_phrase_end_voiced_s / frames.step_s)))
+    if len(voiced_times) < fewest:
         return PhraseEnd(end_s, "unknown", float("nan"))
     last = voiced_times[-1]
     window = inside & (frames.times_s >= last - thresholds.phrase_end_window_s)
     pitch = frames.pitch_st[window]
-    if len(pitch) < _MIN_PHRASE_END_FRAMES:
+    if len(pitch) < fewest:
         return PhraseEnd(end_s, "unknown", float("nan"))
     # The least-squares line through the stretch, read from its first to its
     # last frame: a glide counts in full (medians of its thirds read 2/3 of it).
@@ -82,26 +81,23 @@ def phrase_end_movement(frames: VoiceFrames, end_s: float, start_s: float, thres
     return PhraseEnd(end_s, movement, change)
 
 
-#: A voice break may hide behind this many unvoiced frames: Praat leaves a
-#: frame or two unvoiced where the pitch jumps by a non-octave interval.
-_MAX_FRAMES_ACROSS_BREAK = 2
-
-
 def voice_breaks_s(frames: VoiceFrames, speech: tuple[Stretch, ...], thresholds: ToneThresholds) -> np.ndarray:
-    """Times of sudden pitch jumps in speech: between voiced frames at most
-    two frames apart, of at least ``voice_break_min_jump_st``."""
+    """Times of sudden pitch jumps in speech (of at least
+    ``voice_break_min_jump_st``), also across up to ``max_break_gap_s`` of
+    unvoiced frames."""
     voiced = np.flatnonzero(frames.voiced & in_stretches(frames, speech))
     if len(voiced) < 2:
         return np.zeros(0)
     pitch = frames.pitch_st[voiced]
     times = frames.times_s[voiced]
+    gap_frames = int(round(thresholds.max_break_gap_s / frames.step_s))
     jumped = np.zeros(len(voiced), dtype=bool)
     at = np.zeros(len(voiced))
     # Compare each voiced frame with the next two: the pitch track is
     # interpolated between Praat's frames, so one jump may be split over two
     # steps of half its size. A break is placed half-way across its jump.
     for lag in (2, 1):
-        close = (voiced[lag:] - voiced[:-lag]) <= _MAX_FRAMES_ACROSS_BREAK + lag
+        close = (voiced[lag:] - voiced[:-lag]) <= gap_frames + lag
         hit = close & (np.abs(pitch[lag:] - pitch[:-lag]) >= thresholds.voice_break_min_jump_st)
         jumped[lag:] |= hit
         at[lag:][hit] = (times[lag:][hit] + times[:-lag][hit]) / 2

@@ -227,3 +227,23 @@ def test_very_short_audio_does_not_raise(sample_count: int) -> None:
     if sample_count < 480:  # under 30 ms: no measurement at all
         assert (frames.loudness_dbfs == SILENCE_DBFS).all()
         assert np.isnan(frames.f0_hz).all()
+
+
+def test_a_long_take_is_measured_in_blocks_with_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    import kiosk.voice.acoustics as acoustics
+
+    rng = np.random.default_rng(7)
+    samples = (0.1 * rng.standard_normal(RATE * 12)).astype(np.float32)  # 1200 frames
+    monkeypatch.setattr(acoustics, "_BLOCK_FRAMES", 500)
+    blocks = measure_frames(track(samples), CAL)
+    monkeypatch.setattr(acoustics, "_BLOCK_FRAMES", 100_000)
+    whole = measure_frames(track(samples), CAL)
+    np.testing.assert_allclose(blocks.spectral_change_db, whole.spectral_change_db, atol=1e-4)
+    np.testing.assert_allclose(blocks.edge_loudness_dbfs, whole.edge_loudness_dbfs, atol=1e-4)
+    assert blocks.spectral_change_db[0] == 0.0 and np.all(blocks.spectral_change_db[1:] > 0)
+
+
+def test_every_whole_frame_of_the_take_is_measured() -> None:
+    for seconds in (0.29, 0.47, 1.0):
+        frames = measure_frames(track(np.zeros(int(round(seconds * RATE)), dtype=np.float32)), CAL)
+        assert len(frames) == int(round(seconds * 100))

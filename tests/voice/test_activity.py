@@ -132,7 +132,7 @@ def test_speech_threshold_is_the_strictest_of_peak_floor_and_absolute_limits() -
     audio = AudioTrack(samples=tone_gap_tone(0.4).astype(np.float32), sample_rate_hz=RATE, start_s=0.0)
     frames = measure_frames(audio, CAL)
     peak = float(np.quantile(frames.edge_loudness_dbfs, 0.99))
-    threshold = speech_threshold_dbfs(frames.edge_loudness_dbfs, frames.voiced, ACTIVITY)
+    threshold = speech_threshold_dbfs(frames.edge_loudness_dbfs, frames.voiced, ACTIVITY, step_s=frames.step_s)
     # Digital silence puts the floor at -120 dBFS, so the peak rule decides.
     assert threshold == pytest.approx(peak - ACTIVITY.silence_below_peak_db)
 

@@ -436,3 +436,22 @@ def test_a_ten_minute_take_against_one_short_line_is_analysed() -> None:
     signals, summary = analysed(ten_minute_take(), text)
     assert summary.speech_found
     assert len(signals.words) == len(text.split())
+
+
+@pytest.mark.parametrize(
+    "wrong_line",
+    ["Hello.", "Good morning, welcome to the Grand Hotel. Your room is ready and breakfast is served until ten."],
+    ids=("one-word", "another-line"),
+)
+def test_a_different_line_read_is_not_counted_as_delivered(wrong_line: str) -> None:
+    signals, summary = analysed(SHARED_DATA / "whisper" / "jfk.flac", wrong_line)
+    assert summary.words_said == 0
+    assert summary.line_delivered_share == 0.0
+    assert any("check the right line was read" in note for note in summary.notes), summary.notes
+
+
+def test_the_right_line_is_counted_as_delivered_and_covers_the_speech() -> None:
+    _, summary = analysed(SHARED_DATA / "whisper" / "jfk.flac", fixture_text("whisper/jfk.flac"))
+    assert summary.line_delivered_share == 1.0
+    assert summary.speech_in_line_share > 0.85
+    assert not any("line" in note for note in summary.notes), summary.notes
