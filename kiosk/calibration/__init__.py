@@ -217,7 +217,7 @@ class AlignmentSettings:
     wide_word_beam: float
     comfort_noise_dbfs: float
     margin_s: float
-    max_optional_words: float
+    max_skipped_words: float
     min_relative_word_score: float
     min_line_score_per_frame: float
     min_word_score_per_frame: float
