@@ -270,3 +270,140 @@ def load_voice_calibration(name_or_path: str | Path = DEFAULT_PROFILE) -> VoiceC
         fillers=_section(FillerThresholds, table.get("fillers"), "voice.fillers", path),
         alignment=_section(AlignmentSettings, table.get("alignment"), "voice.alignment", path),
     )
+
+
+#: Settings a line can be practised in.
+SETTINGS: tuple[str, ...] = ("front_desk", "phone", "video_call")
+#: Cues scored in every setting (voice), and those scored only on camera (body).
+VOICE_CUES: tuple[str, ...] = (
+    "pace",
+    "pace_syllables",
+    "pitch_variety",
+    "phrase_ends",
+    "loudness",
+    "even_loudness",
+    "filled_pauses",
+    "line_delivered",
+)
+BODY_CUES_SCORED: tuple[str, ...] = (
+    "eye_contact",
+    "eye_contact_at_start",
+    "smiling",
+    "smile_onset",
+    "upright",
+    "arms_open",
+)
+#: Which cues each setting scores: the phone is voice only.
+CUES_BY_SETTING: dict[str, tuple[str, ...]] = {
+    "front_desk": BODY_CUES_SCORED + VOICE_CUES,
+    "phone": VOICE_CUES,
+    "video_call": BODY_CUES_SCORED + VOICE_CUES,
+}
+
+
+@dataclass(frozen=True)
+class CueTarget:
+    """One cue's target in one setting.
+
+    Attributes:
+        band: (low, high) in the cue's unit; inside it the cue scores 100.
+        tolerance: how far outside the band the score reaches 0 (linearly).
+        weight: the cue's weight in the overall score.
+    """
+
+    band: tuple[float, float]
+    tolerance: float
+    weight: float
+
+
+@dataclass(frozen=True)
+class ScoringProfile:
+    """The ``[scoring]`` part of a calibration profile."""
+
+    excellent: float
+    good: float
+    fair: float
+    no_smile_max_share: float
+    falling_ends_min_share: float
+    start_window_s: float
+    syllables_per_word: float
+    targets: dict[str, dict[str, CueTarget]]  # setting -> cue -> target
+
+    def target(self, setting: str, cue: str) -> CueTarget:
+        return self.targets[setting][cue]
+
+
+def _cue_target(table: Any, where: str, path: Path) -> CueTarget:
+    if not isinstance(table, dict):
+        raise CalibrationError(f"Calibration profile {path}: [{where}] is missing; add it (see default.toml).")
+    band = table.get("band")
+    if (
+        not isinstance(band, list)
+        or len(band) != 2
+        or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in band)
+    ):
+        raise CalibrationError(
+            f"Calibration profile {path}: [{where}] band must be two numbers [low, high], got {band!r}."
+        )
+    if band[0] > band[1]:
+        raise CalibrationError(
+            f"Calibration profile {path}: [{where}] band {band!r} is upside down; write it as [low, high]."
+        )
+    values = {}
+    for key in ("tolerance", "weight"):
+        value = table.get(key)
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+            raise CalibrationError(
+                f"Calibration profile {path}: [{where}] {key} must be a positive number, got {value!r}."
+            )
+        values[key] = float(value)
+    return CueTarget(band=(float(band[0]), float(band[1])), **values)
+
+
+@lru_cache(maxsize=8)
+def load_scoring_profile(name_or_path: str | Path = DEFAULT_PROFILE) -> ScoringProfile:
+    """Read and validate the scoring targets of a profile (cached per process).
+
+    Raises:
+        CalibrationError: missing table, a setting missing a cue, a band upside down.
+    """
+    path = profile_path(name_or_path)
+    table = read_profile(name_or_path).get("scoring")
+    if not isinstance(table, dict):
+        raise CalibrationError(f"Calibration profile {path} has no [scoring] table; add it (see default.toml).")
+    labels = {}
+    for key in ("excellent", "good", "fair"):
+        value = table.get(key)
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= 100:
+            raise CalibrationError(
+                f"Calibration profile {path}: [scoring] {key} must be a score from 0 to 100, got {value!r}."
+            )
+        labels[key] = float(value)
+    for key in ("no_smile_max_share", "falling_ends_min_share", "start_window_s", "syllables_per_word"):
+        value = table.get(key)
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+            raise CalibrationError(
+                f"Calibration profile {path}: [scoring] {key} must be a number of 0 or more, got {value!r}."
+            )
+        labels[key] = float(value)
+    if not labels["excellent"] >= labels["good"] >= labels["fair"]:
+        raise CalibrationError(
+            f"Calibration profile {path}: [scoring] needs excellent >= good >= fair, got {labels}."
+        )
+    targets: dict[str, dict[str, CueTarget]] = {}
+    for setting, cues in CUES_BY_SETTING.items():
+        section = table.get(setting)
+        if not isinstance(section, dict):
+            raise CalibrationError(
+                f"Calibration profile {path}: [scoring.{setting}] is missing; add it (see default.toml)."
+            )
+        unknown = sorted(set(section) - set(cues))
+        if unknown:
+            raise CalibrationError(
+                f"Calibration profile {path}: [scoring.{setting}] has unknown cues {unknown}; "
+                f"known for this setting: {', '.join(cues)}."
+            )
+        targets[setting] = {
+            cue: _cue_target(section.get(cue), f"scoring.{setting}.{cue}", path) for cue in cues
+        }
+    return ScoringProfile(targets=targets, **labels)

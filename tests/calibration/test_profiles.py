@@ -82,3 +82,33 @@ def test_invalid_toml_names_the_file(tmp_path: Path) -> None:
 def test_the_default_profile_is_plain_toml() -> None:
     data = tomllib.loads(default_text())
     assert {"vision", "voice"} <= set(data)
+
+
+def test_every_setting_of_the_default_profile_has_every_cue() -> None:
+    from kiosk.calibration import CUES_BY_SETTING, load_scoring_profile
+
+    profile = load_scoring_profile()
+    for setting, cues in CUES_BY_SETTING.items():
+        assert set(profile.targets[setting]) == set(cues)
+
+
+def test_a_profile_missing_a_cue_is_refused(tmp_path: Path) -> None:
+    from kiosk.calibration import load_scoring_profile
+
+    text = default_text()
+    start = text.index("[scoring.phone.pitch_variety]")
+    end = text.index("[scoring.phone.phrase_ends]")
+    path = write_profile(tmp_path, text[:start] + text[end:])
+    with pytest.raises(CalibrationError, match=r"\[scoring.phone.pitch_variety\] is missing"):
+        load_scoring_profile(path)
+
+
+def test_an_upside_down_band_is_refused(tmp_path: Path) -> None:
+    from kiosk.calibration import load_scoring_profile
+
+    text = default_text()
+    start = text.index("[scoring.phone.pace]")
+    fixed = text[:start] + text[start:].replace("band = [120.0, 170.0]", "band = [170.0, 120.0]", 1)
+    path = write_profile(tmp_path, fixed)
+    with pytest.raises(CalibrationError, match=r"\[scoring.phone.pace\] band \[170.0, 120.0\] is upside down"):
+        load_scoring_profile(path)

@@ -1,0 +1,43 @@
+"""A line's targets: the profile's for its setting, with the scenario's overrides."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from kiosk.calibration import CueTarget, ScoringProfile
+
+
+def targets_for(
+    profile: ScoringProfile, setting: str, overrides: Mapping[str, object] | None = None
+) -> dict[str, CueTarget]:
+    """The cue targets for a line in ``setting``, with the scenario's overrides.
+
+    Overrides (from a scenario's ``targets``): ``pace_wpm_band`` [lo, hi];
+    ``smile_onset_max_s``; ``smile_allowed`` (False: smiling scored low-is-good,
+    no onset target); ``eye_contact_at_start`` (False: not scored);
+    ``loudness_spread_max_db``; ``falling_phrase_ends`` (True: most ends fall);
+    ``arms_open`` (no change: always a target on camera).
+    """
+    targets = dict(profile.targets[setting])
+    overrides = overrides or {}
+
+    def band(cue: str, low: float, high: float) -> None:
+        if cue in targets:
+            old = targets[cue]
+            targets[cue] = CueTarget(band=(float(low), float(high)), tolerance=old.tolerance, weight=old.weight)
+
+    if "pace_wpm_band" in overrides:
+        low, high = overrides["pace_wpm_band"]  # type: ignore[misc]
+        band("pace", low, high)
+    if "smile_onset_max_s" in overrides:
+        band("smile_onset", 0.0, float(overrides["smile_onset_max_s"]))  # type: ignore[arg-type]
+    if overrides.get("smile_allowed") is False:
+        band("smiling", 0.0, profile.no_smile_max_share)
+        targets.pop("smile_onset", None)
+    if overrides.get("eye_contact_at_start") is False:
+        targets.pop("eye_contact_at_start", None)
+    if "loudness_spread_max_db" in overrides:
+        band("even_loudness", 0.0, float(overrides["loudness_spread_max_db"]))  # type: ignore[arg-type]
+    if overrides.get("falling_phrase_ends") is True:
+        band("phrase_ends", profile.falling_ends_min_share, 1.0)
+    return targets
