@@ -22,14 +22,20 @@ fi
 "$venv/bin/python" -m pip install --quiet --upgrade pip
 
 mode="${1:-run}"
-if [ "$mode" = "test" ] && ! command -v espeak-ng >/dev/null 2>&1; then
-  # The voice tests generate speech with a known truth (Debian package espeak-ng).
-  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    echo "kiosk: installing espeak-ng (Debian) for the voice tests..." >&2
-    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng >/dev/null
-  else
-    echo "kiosk: the tests need espeak-ng; install it (sudo apt-get install espeak-ng) and run again." >&2
-    exit 2
+if [ "$mode" = "test" ]; then
+  # The tests need two Debian packages: espeak-ng generates speech with a
+  # known truth for the voice tests; chromium opens the HTML report.
+  missing=""
+  command -v espeak-ng >/dev/null 2>&1 || missing="$missing espeak-ng"
+  [ -x /usr/bin/chromium ] || missing="$missing chromium"
+  if [ -n "$missing" ]; then
+    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+      echo "kiosk: installing$missing (Debian) for the tests..." >&2
+      apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+    else
+      echo "kiosk: the tests need$missing; install (sudo apt-get install$missing) and run again." >&2
+      exit 2
+    fi
   fi
 fi
 if [ "$mode" = "test" ]; then

@@ -278,6 +278,9 @@ def score_take(
             CueScore(cue, True, float(value), score_against(float(value), target), target,
                      _direction(float(value), target), None, moment or whole_take)
         )
+    if any(c.cue == "pace_syllables" and c.observed for c in cues):
+        # Pace was judged in syllables per second: one pace row, not two.
+        cues = [c for c in cues if c.cue != "pace"]
     observed = [c for c in cues if c.observed]
     total_weight = sum(c.target.weight for c in observed)
     overall = (

@@ -1,0 +1,311 @@
+"""The HTML take report: self-contained, escaped, well-formed, and it opens,
+shows the overall score and prints in a real headless Chromium."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from kiosk.report.html import MAX_CURVE_POINTS, downsample, render_html, write_html
+
+SAMPLE = Path(__file__).parent / "sample_report.json"
+REPO = Path(__file__).resolve().parents[2]
+ARTEFACTS = REPO / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+@pytest.fixture()
+def sample() -> dict:
+    return json.loads(SAMPLE.read_text(encoding="utf-8"))
+
+
+def aligned_words(document: dict) -> list[dict]:
+    return [
+        w for w in document["timeline"]["words"]
+        if w["status"] != "skipped" and w.get("start_s") is not None and w.get("end_s") is not None
+    ]
+
+
+class StrictParser(HTMLParser):
+    """html.parser, with every element closed in order and nothing left open."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+        self.tags: dict[str, int] = {}
+        self.text: list[str] = []
+        self.attrs: list[tuple[str, str, str | None]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags[tag] = self.tags.get(tag, 0) + 1
+        self.attrs += [(tag, k, v) for k, v in attrs]
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self.tags[tag] = self.tags.get(tag, 0) + 1
+        self.attrs += [(tag, k, v) for k, v in attrs]
+
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"</{tag}> closes <{self.stack[-1] if self.stack else None}> at {self.getpos()}")
+        else:
+            self.stack.pop()
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def parse(html: str) -> StrictParser:
+    parser = StrictParser()
+    parser.feed(html)
+    parser.close()
+    assert not parser.errors, parser.errors[:5]
+    assert not parser.stack, f"left open: {parser.stack}"
+    return parser
+
+
+def assert_self_contained(html: str) -> None:
+    assert not re.search(r"(?i)https?://", html), "the report must not name any web address"
+    assert not re.search(r"(?i)\bsrc\s*=", html), "no src= (images, scripts, frames)"
+    assert not re.search(r"(?i)<link\b", html), "no <link> (stylesheets, fonts)"
+    assert not re.search(r"(?i)<script\b", html), "no scripts at all"
+    assert not re.search(r"(?i)@import|@font-face", html), "no imported styles or fonts"
+    assert not re.search(r"(?i)\bhref\s*=", html), "no links to anything"
+    assert all(u.startswith("#") for u in re.findall(r"url\(\s*['\"]?([^)'\"]*)", html)), "url() only to inline ids"
+
+
+# --------------------------------------------------------------------------- plain checks
+
+
+def test_sample_is_self_contained_and_well_formed(sample):
+    html = render_html(sample)
+    assert html.startswith("<!DOCTYPE html>")
+    assert '<meta charset="utf-8">' in html
+    assert_self_contained(html)
+    parser = parse(html)
+    assert parser.tags["svg"] >= 1 and parser.tags["style"] == 1
+    assert ("html", "lang", "en") in parser.attrs
+    text = " ".join(parser.text)
+    for key in ("title", "overall", "cues", "tips", "strengths", "timeline", "line", "situation"):
+        assert sample["strings"][key] in text, key
+    assert "@media print" in html and "A4 portrait" in html and "page-break-inside: avoid" in html
+    assert '"Noto Sans CJK SC", "Microsoft YaHei"' in html
+
+
+def test_text_is_escaped(sample):
+    evil = "<script>alert('x')</script>"
+    doc = copy.deepcopy(sample)
+    doc["tips"][0]["text"] = f"At 0:03 {evil} & more"
+    doc["strings"]["title"] = f"Report {evil}"
+    doc["timeline"]["bands"][0]["label"] = evil
+    doc["timeline"]["words"][0]["text"] = evil
+    doc["cues"][0]["measured"] = '"><img src=x onerror=alert(1)>'
+    doc["language"] = 'en" onload="alert(1)'
+    html = render_html(doc)
+    assert "<script" not in html.lower() and "<img" not in html.lower()
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; more" in html
+    assert 'lang="en&quot; onload=&quot;alert(1)"' in html
+    parser = parse(html)
+    assert f"At 0:03 {evil} & more" in "".join(parser.text)  # shown as text, not run
+
+
+def test_not_observed_is_never_a_zero_bar(sample):
+    doc = copy.deepcopy(sample)
+    doc["overall"] = {"score": None, "label": None}
+    html = render_html(doc)
+    parse(html)
+    overall = re.search(r'<span id="overall-score"[^>]*>([^<]*)</span>', html)
+    assert overall and overall.group(1) == "\u2013"
+    arms = re.search(r'<tr class="cue not-observed" data-cue="arms_open">.*?</tr>', html)
+    assert arms, "the unobserved cue has its own row"
+    assert "bar-fill" not in arms.group(0)
+    assert "Not observed" in arms.group(0) and "Your arms were out of view." in arms.group(0)
+    assert html.count('class="bar-fill') == sum(1 for c in sample["cues"] if c["observed"])
+
+
+@pytest.mark.parametrize(
+    "language, strings, marker",
+    [
+        ("zh", {"title": "练习报告", "overall": "总分", "cues": "各项得分", "not_observed": "未观察到", "seconds": "秒",
+                "words": "词语"}, "练习报告"),
+        ("da", {"title": "Øvelsesrapport", "overall": "Samlet", "cues": "Point pr. signal", "not_observed": "Ikke observeret",
+                "words": "Ord"}, "Øvelsesrapport"),
+    ],
+)
+def test_other_languages_render(sample, language, strings, marker):
+    doc = copy.deepcopy(sample)
+    doc["language"] = language
+    doc["strings"].update(strings)
+    if language == "zh":
+        doc["scenario"]["text"] = "晚上好，欢迎来到海港酒店。请问有什么可以帮您？"
+        doc["timeline"]["words"] = [
+            {"text": w, "start_s": a, "end_s": b, "status": "unchecked"}
+            for w, a, b in [("晚上好", 0.2, 0.9), ("欢迎", 1.0, 1.3), ("来到", 1.6, 1.9), ("海港酒店", 1.9, 2.7)]
+        ]
+    html = render_html(doc)
+    assert_self_contained(html)
+    parser = parse(html)
+    assert ("html", "lang", language) in parser.attrs
+    text = "".join(parser.text)
+    assert marker in text and strings["not_observed"] in text
+    if language == "zh":
+        assert "海港酒店" in text and "1秒" in text  # CJK kept as is; no space before 秒
+        assert html.count('class="word ') == 4
+    else:
+        assert "6,1\u00a0s" in text  # Danish decimal comma
+
+
+def test_voice_only_and_silent_timelines(sample):
+    phone = copy.deepcopy(sample)
+    phone["timeline"]["bands"] = []
+    phone["timeline"]["markers"] = []
+    html = render_html(phone)
+    parse(html)
+    assert 'class="band"' not in html and html.count('class="curve"') == 2
+    silent = copy.deepcopy(sample)
+    silent["timeline"]["curves"] = []
+    silent["timeline"]["words"] = []
+    silent["timeline"]["pauses"] = []
+    html = render_html(silent)
+    parse(html)
+    assert html.count('class="band"') == 4 and 'class="curve"' not in html and 'class="word ' not in html
+    bare = copy.deepcopy(sample)
+    bare["scenario"] = None
+    bare["timeline"] = None
+    bare["tips"], bare["strengths"] = [], []
+    html = render_html(bare)
+    parse(html)
+    assert "<svg" in html and '<svg class="timeline-chart"' not in html and 'id="overall-score"' in html
+
+
+def test_curves_break_at_nulls_and_are_downsampled():
+    segments = downsample([0, 1, 2, 3, 4, 5], [1.0, 2.0, None, 3.0, float("nan"), 4.0])
+    assert segments == [[(0.0, 1.0), (1.0, 2.0)], [(3.0, 3.0)], [(5.0, 4.0)]]
+    n = 60_000
+    times = [i / 100 for i in range(n)]
+    values = [None if 20_000 <= i < 21_000 else (i % 997) * 0.1 for i in range(n)]
+    values[12_345] = 500.0  # a peak survives
+    segments = downsample(times, values)
+    points = [p for seg in segments for p in seg]
+    assert len(points) <= MAX_CURVE_POINTS
+    assert len(segments) == 2 and max(v for _, v in points) == 500.0
+    assert all(a[0] < b[0] for seg in segments for a, b in zip(seg, seg[1:]))
+    doc = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    doc["timeline"]["curves"] = [{"label": "Pitch", "times_s": times, "values": values}]
+    html = render_html(doc)
+    path = re.search(r'<path class="curve-line" d="([^"]*)"', html).group(1)
+    assert path.count("M") == 2 and path.count("L") + path.count("M") <= MAX_CURVE_POINTS
+
+
+def test_write_html_is_atomic(sample, tmp_path):
+    target = tmp_path / "take.html"
+    target.write_text("old", encoding="utf-8")
+    assert write_html(sample, target) == target
+    assert target.read_text(encoding="utf-8") == render_html(sample)
+    assert not (tmp_path / "take.html.part").exists()
+    with pytest.raises(TypeError):
+        write_html("not a document", target)  # type: ignore[arg-type]
+    assert target.read_text(encoding="utf-8") == render_html(sample)  # left as it was
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["take.html"]
+
+
+# --------------------------------------------------------------------------- real browser
+
+
+def _playwright():
+    """Playwright driving Debian's Chromium; fail (never skip) when either is missing."""
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} not found: the HTML report test needs Debian's Chromium "
+            "(apt-get update && apt-get install -y chromium)",
+            pytrace=False,
+        )
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail(
+            "Playwright for Python is not installed: pip install playwright "
+            "(do not run 'playwright install'; the test uses /usr/bin/chromium)",
+            pytrace=False,
+        )
+    return sync_playwright
+
+
+def _pdf_pages(pdf: bytes) -> int:
+    return len(re.findall(rb"/Type\s*/Page(?![A-Za-z])", pdf))
+
+
+def test_report_in_headless_chromium(sample):
+    sync_playwright = _playwright()
+    started = time.monotonic()
+    ARTEFACTS.mkdir(exist_ok=True)
+    html_path = write_html(sample, ARTEFACTS / "report.html")
+    url = html_path.resolve().as_uri()
+    requests: list[str] = []
+    blocked: list[str] = []
+    errors: list[str] = []
+
+    def route(r):
+        if r.request.url.startswith("file:"):
+            r.continue_()
+        else:
+            blocked.append(r.request.url)
+            r.abort()
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"], headless=True)
+        try:
+            context = browser.new_context(viewport={"width": 1000, "height": 900}, offline=True)
+            context.route("**/*", route)
+            page = context.new_page()
+            page.on("request", lambda req: requests.append(req.url))
+            page.on("console", lambda m: errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+            page.on("requestfailed", lambda req: errors.append(f"request failed: {req.url}"))
+            page.goto(url, wait_until="load")
+
+            score = page.locator("#overall-score")
+            assert score.is_visible() and score.inner_text().strip() == str(sample["overall"]["score"])
+            assert page.get_by_text(sample["overall"]["label"], exact=True).first.is_visible()
+            chart = page.locator("svg.timeline-chart")
+            assert chart.count() == 1 and chart.is_visible()
+            assert chart.locator("g.band").count() == len(sample["timeline"]["bands"])
+            assert chart.locator("g.curve").count() == len(sample["timeline"]["curves"])
+            assert chart.locator("text.word").count() == len(aligned_words(sample))
+            assert chart.locator("g.marker").count() == len(sample["timeline"]["markers"])
+            skipped = [w["text"] for w in sample["timeline"]["words"] if w["status"] == "skipped"]
+            assert page.locator("s.skipped-word").all_inner_texts() == skipped
+            # Nothing wider than the page: the chart scales, no horizontal scroll.
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 1000, width
+            box = chart.bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= 1000
+
+            page.screenshot(path=str(ARTEFACTS / "report.png"), full_page=True)
+            # Printed on A4 the chart still fits the page width.
+            page.emulate_media(media="print")
+            page.set_viewport_size({"width": 703, "height": 1000})  # A4 less the 12 mm margins, at 96 dpi
+            box = chart.bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= 703 + 0.5, box
+            pdf = page.pdf(format="A4", print_background=True, prefer_css_page_size=True)
+            (ARTEFACTS / "report.pdf").write_bytes(pdf)
+        finally:
+            browser.close()
+
+    assert not blocked, f"the report tried to reach the network: {blocked}"
+    assert all(u.startswith("file:") for u in requests), requests
+    assert requests == [url], requests
+    assert not errors, errors
+    assert pdf.startswith(b"%PDF") and 1 <= _pdf_pages(pdf) <= 2, _pdf_pages(pdf)
+    assert (ARTEFACTS / "report.png").stat().st_size > 10_000
+    assert time.monotonic() - started < 20, "the browser test should take seconds"
