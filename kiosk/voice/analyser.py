@@ -244,7 +244,13 @@ def summarise_voice(signals: VoiceSignals, calibration: VoiceCalibration) -> Voi
         min(1.0, sum(w.end_s - w.start_s for w in timed) / speaking) if timed and speaking > 0 else None
     )
     wpm = None
-    if len(timed) >= 2:
+    wrong_line = (
+        signals.line_score_per_frame is not None
+        and signals.line_score_per_frame < calibration.alignment.min_line_score_per_frame
+    )
+    # Words per minute only from a line that matches the speech (else the
+    # word times are the aligner's guesses; pace then comes from syllables).
+    if len(timed) >= 2 and not wrong_line:
         aligned_span = timed[-1].end_s - timed[0].start_s
         first, last = timed[0].index, timed[-1].index
         # Count the line's words between the first and last aligned ones,
