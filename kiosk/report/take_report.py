@@ -76,10 +76,13 @@ def _clock(seconds: float) -> str:
     return f"{whole // 60}:{whole % 60:02d}"
 
 
+#: Languages written with a decimal comma.
+_DECIMAL_COMMA = frozenset({"da", "lt"})
+
+
 def _number(cue: str, value: float, language: str) -> str:
-    if cue in _SHARE_CUES:
-        return f"{value:.0%}"
-    return f"{value:.{_DECIMALS.get(cue, 1)}f}"
+    text = f"{value:.0%}" if cue in _SHARE_CUES else f"{value:.{_DECIMALS.get(cue, 1)}f}"
+    return text.replace(".", ",") if language in _DECIMAL_COMMA else text
 
 
 def _words_at(voice: VoiceSignals | None, start_s: float, end_s: float) -> str:
@@ -90,7 +93,9 @@ def _words_at(voice: VoiceSignals | None, start_s: float, end_s: float) -> str:
     return " ".join(w.written for w in said[:_WORDS_IN_TIP])
 
 
-def _cue_text(cue: CueScore, key: str, strings: Mapping[str, Any], voice: VoiceSignals | None) -> str:
+def _cue_text(
+    cue: CueScore, key: str, strings: Mapping[str, Any], voice: VoiceSignals | None, language: str
+) -> str:
     template = strings["cues"][cue.cue][key]
     low, high = cue.target.band
     moment = cue.moment
@@ -98,10 +103,10 @@ def _cue_text(cue: CueScore, key: str, strings: Mapping[str, Any], voice: VoiceS
     clause = strings["report"]["while_saying"].format(words=words) if words else ""
     return template.format(
         time=_clock(moment.start_s if moment else 0.0),
-        duration=f"{moment.duration_s:.1f}" if moment else "0",
-        value=_number(cue.cue, cue.value, "") if cue.value is not None else "",
-        low=_number(cue.cue, low, ""),
-        high=_number(cue.cue, high, ""),
+        duration=_number("", moment.duration_s, language) if moment else "0",
+        value=_number(cue.cue, cue.value, language) if cue.value is not None else "",
+        low=_number(cue.cue, low, language),
+        high=_number(cue.cue, high, language),
         words_clause=clause,
     )
 
@@ -187,7 +192,8 @@ def take_report(
         })
     tips = [
         {"cue": cue.cue, "time_s": round(cue.moment.start_s, 2) if cue.moment else 0.0,
-         "text": _cue_text(cue, cue.direction if cue.direction in ("low", "high") else "low", strings, voice)}
+         "text": _cue_text(cue, cue.direction if cue.direction in ("low", "high") else "low", strings, voice,
+                           language)}
         for cue in scores.tips
     ]
     strengths = [{"cue": cue.cue, "text": strings["cues"][cue.cue]["strength"]} for cue in scores.strengths]
