@@ -52,6 +52,11 @@ def _analyze(args: argparse.Namespace) -> int:
         from kiosk.scenarios import find_scenario
 
         scenario = find_scenario(args.scenario)
+    for option, path in (("--report", args.report), ("--json", args.json)):
+        if path is not None and not path.resolve().parent.is_dir():
+            raise KioskError(
+                f"The folder for {option} {path} does not exist; create it or choose another path."
+            )
     scored = scenario is not None or args.report is not None
     if scored:
         from kiosk.calibration import load_scoring_profile
@@ -127,7 +132,8 @@ def _report(args, analysis, scenario, scoring_profile, voice_calibration) -> int
     body = analysis.body
     setting = args.setting or (scenario.setting if scenario else "front_desk" if body else "phone")
     if body is None and setting != "phone":
-        setting = "phone"  # a sound-only take: voice cues only
+        print(f"No video: scored as a phone call (voice only), not as {setting}.")
+        setting = "phone"
     if body is None:
         require_speech(analysis)
     scores = score_take(

