@@ -277,7 +277,7 @@ def score_take(
             cues.append(CueScore(cue, False, None, None, target, "in_band", reason, None))
             continue
         if value == float("inf"):  # a smile that never came
-            cues.append(CueScore(cue, True, None, 0.0, target, "never", None, moment or whole_take))
+            cues.append(CueScore(cue, True, None, 0.0, target, "never", None, None if still else moment or whole_take))
             continue
         direction = _direction(float(value), target)
         if cue == "smiling" and direction == "high" and body_summary is not None:
