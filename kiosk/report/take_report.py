@@ -101,7 +101,13 @@ def _cue_text(
     moment = cue.moment
     words = _words_at(voice, moment.start_s, moment.end_s) if moment else ""
     clause = strings["report"]["while_saying"].format(words=words) if words else ""
-    return template.format(
+    prefix = ""
+    if moment is not None and "{time}" not in template and "{words_clause}" not in template:
+        # Tie the tip to its moment even where the sentence does not name it.
+        prefix = strings["report"]["at_moment"].format(time=_clock(moment.start_s), words_clause=clause)
+        if language != "zh":
+            template = template[:1].lower() + template[1:]
+    return prefix + template.format(
         time=_clock(moment.start_s if moment else 0.0),
         duration=_number("", moment.duration_s, language) if moment else "0",
         value=_number(cue.cue, cue.value, language) if cue.value is not None else "",

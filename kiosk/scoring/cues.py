@@ -212,11 +212,12 @@ def _voice_values(
     ends = [e for e in signals.phrase_ends if e.movement != "unknown"]
     if ends:
         first_not_falling = next((e for e in ends if e.movement != "falling"), None)
-        moment = (
-            Moment(max(whole.start_s, first_not_falling.end_s - profile.start_window_s), first_not_falling.end_s)
-            if first_not_falling
-            else whole
-        )
+        moment = whole
+        if first_not_falling is not None:
+            # The phrase's last word, where the pitch should fall.
+            before = [w for w in signals.words if w.start_s is not None and w.start_s < first_not_falling.end_s]
+            start = before[-1].start_s if before else max(whole.start_s, first_not_falling.end_s - profile.start_window_s)
+            moment = Moment(float(start), float(first_not_falling.end_s))
         out["phrase_ends"] = (summary.falling_ends / len(ends), None, moment)
     else:
         out["phrase_ends"] = (None, NO_PHRASE_ENDS, None)
@@ -247,6 +248,38 @@ def _voice_values(
             moment = Moment(at, at)
         out["line_delivered"] = (summary.line_delivered_share, None, moment)
     return out
+
+
+#: Voice cues whose tip points at the stretch of speech that shows the problem most.
+_STRETCH_CUES = frozenset({"pace", "pace_syllables", "loudness", "even_loudness", "pitch_variety"})
+
+
+def _stretch_moment(voice: VoiceSignals, cue: str, direction: str) -> Moment | None:
+    """The stretch of speech that is fastest/slowest, loudest/quietest, most
+    uneven, or flattest/most swinging, for a tip about ``cue``."""
+    frames = voice.frames
+    measured = []
+    overall = np.nanmedian(frames.loudness_dbfs[frames.voiced]) if frames.voiced.any() else np.nan
+    for stretch in voice.speech:
+        inside = (frames.times_s >= stretch.start_s) & (frames.times_s < stretch.end_s)
+        voiced = inside & frames.voiced
+        if cue in ("pace", "pace_syllables"):
+            nuclei = voice.syllable_nuclei_s
+            value = np.count_nonzero((nuclei >= stretch.start_s) & (nuclei < stretch.end_s)) / stretch.duration_s
+        elif cue == "loudness":
+            value = np.median(frames.loudness_dbfs[voiced]) if voiced.any() else np.nan
+        elif cue == "even_loudness":
+            value = abs(np.median(frames.loudness_dbfs[voiced]) - overall) if voiced.any() else np.nan
+        else:
+            pitch = frames.pitch_st[voiced]
+            value = float(1.4826 * np.median(np.abs(pitch - np.median(pitch)))) if len(pitch) > 1 else np.nan
+        if np.isfinite(value):
+            measured.append((float(value), stretch))
+    if not measured:
+        return None
+    pick = max if direction == "high" else min
+    stretch = pick(measured, key=lambda item: item[0])[1]
+    return Moment(float(stretch.start_s), float(stretch.end_s))
 
 
 def score_take(
@@ -283,6 +316,11 @@ def score_take(
         if cue == "smiling" and direction == "high" and body_summary is not None:
             # Smiling where it is out of place: point at the longest smile.
             moment = _longest(body_summary.cue("smiling").episodes) or moment
+        if cue == "eye_contact" and direction == "high" and body_summary is not None:
+            # Staring: point at the longest unbroken look.
+            moment = _longest(body_summary.cue("eye_contact").episodes) or moment
+        if cue in _STRETCH_CUES and direction in ("low", "high") and voice is not None:
+            moment = _stretch_moment(voice, cue, direction) or moment
         if still:
             moment = None
         else:
