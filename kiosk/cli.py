@@ -63,7 +63,7 @@ def _analyze(args: argparse.Namespace) -> int:
         from kiosk.report.take_report import load_strings
 
         scoring_profile = load_scoring_profile(args.profile)
-        load_strings(args.lang)  # refuse an unknown report language before the work
+        load_strings(args.report_lang or args.lang)  # refuse an unknown report language before the work
     text = args.line if args.line is not None else scenario.text_in(args.lang) if scenario else None
     line = prepare_line(text, language=args.lang) if text is not None else None
     bar = None
@@ -147,7 +147,7 @@ def _report(args, analysis, scenario, scoring_profile, voice_calibration) -> int
     )
     document = take_report(
         scores,
-        language=args.lang,
+        language=args.report_lang or args.lang,
         recording_name=analysis.info.path.name,
         duration_s=analysis.info.duration_s,
         profile=str(args.profile),
@@ -178,7 +178,7 @@ def _scenarios(args: argparse.Namespace) -> int:
     from kiosk.scenarios import format_scenario_list, load_scenarios
 
     scenarios = [s for s in load_scenarios() if args.setting in (None, s.setting)]
-    print(format_scenario_list(scenarios, args.lang))
+    print(format_scenario_list(scenarios, args.lang, situations=args.situations))
     return 0
 
 
@@ -213,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument(
         "--lang", default="en", help="language of the line and the report: en, da, lt or zh (default en)"
     )
+    analyze.add_argument("--report-lang", help="language of the report if not the line's (en, da, lt or zh)")
     analyze.add_argument("--scenario", help="the scenario line practised (see `kiosk scenarios`): scores the take")
     analyze.add_argument("--report", type=Path, help="write the scored report here as one HTML file")
     analyze.add_argument(
@@ -228,6 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     scenarios.add_argument(
         "--setting", choices=("front_desk", "phone", "video_call"), help="only the lines for this setting"
     )
+    scenarios.add_argument("--situations", action="store_true", help="also show each customer's situation")
     scenarios.set_defaults(run=_scenarios)
 
     bench = commands.add_parser("bench", help="measure speed")

@@ -252,3 +252,24 @@ def test_an_unknown_report_language_is_refused() -> None:
         kiosk("analyze", str(SHARED_DATA / "pocketsphinx" / "goforward.wav"), "--report", "x.html", "--lang", "fr"),
         "fr",
     )
+
+
+def test_scenarios_can_show_the_customer_situation() -> None:
+    result = kiosk("scenarios", "--setting", "front_desk", "--situations")
+    assert result.returncode == 0, result.stderr
+    from kiosk.scenarios import find_scenario
+
+    assert find_scenario("front-desk-greeting-01").situation_in("en") in result.stdout
+
+
+def test_a_report_can_be_in_another_language_than_the_line(tmp_path: Path) -> None:
+    out = tmp_path / "take.json"
+    result = kiosk(
+        "analyze", str(SHARED_DATA / "pocketsphinx" / "goforward.wav"), "--line", "go forward ten meters",
+        "--report-lang", "da", "--setting", "phone", "--json", str(out),
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(out.read_text())
+    assert report["language"] == "da"
+    line = next(c for c in report["cues"] if c["cue"] == "line_delivered")
+    assert line["score"] == 100  # the English line was checked, the report is Danish

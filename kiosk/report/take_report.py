@@ -38,6 +38,10 @@ _DECIMALS = {"smile_onset": 1, "pace": 0, "pace_syllables": 1, "pitch_variety": 
              "even_loudness": 1}
 #: Most words of the line quoted in a tip.
 _WORDS_IN_TIP = 6
+#: Words quoted for a moment: those said from this long before it starts...
+_QUOTE_LEAD_S = 0.25
+#: ...to its end, or at least this long after its start (a moment may be an instant).
+_QUOTE_MIN_SPAN_S = 0.5
 #: Most points per timeline curve (the HTML stays small).
 _CURVE_POINTS = 1000
 
@@ -89,7 +93,7 @@ def _words_at(voice: VoiceSignals | None, start_s: float, end_s: float) -> str:
     if voice is None or not voice.words:
         return ""
     said = [w for w in voice.words if w.status == WORD_SAID and w.start_s is not None and w.end_s is not None
-            and w.end_s > start_s - 0.25 and w.start_s < max(end_s, start_s + 0.5)]
+            and w.end_s > start_s - _QUOTE_LEAD_S and w.start_s < max(end_s, start_s + _QUOTE_MIN_SPAN_S)]
     return " ".join(w.written for w in said[:_WORDS_IN_TIP])
 
 

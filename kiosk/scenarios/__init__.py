@@ -633,11 +633,14 @@ def _pad(text: str, columns: int) -> str:
     return text + " " * max(0, columns - _display_width(text))
 
 
-def format_scenario_list(scenarios: Iterable[Scenario], language: str = "en") -> str:
+def format_scenario_list(
+    scenarios: Iterable[Scenario], language: str = "en", *, situations: bool = False
+) -> str:
     """The text of ``kiosk scenarios``: every line by setting, in ``language``.
 
     Each setting gets a heading; under it one row per scenario: its id, its
-    kind and its text in ``language``.
+    kind and its text in ``language`` (with ``situations``, the customer's
+    situation on the row below).
 
     Raises:
         ScenarioError: the language is not one of :data:`LANGUAGES`.
@@ -657,6 +660,8 @@ def format_scenario_list(scenarios: Iterable[Scenario], language: str = "en") ->
         for scenario in sorted(group, key=lambda s: (KINDS.index(s.kind), s.id)):
             kind = KIND_LABELS[scenario.kind][lang]
             out.append(f"  {scenario.id:<{width}}  {_pad(kind, kind_width)}  {scenario.text_in(lang)}")
+            if situations:
+                out.append(f"  {'':<{width}}  {_pad('', kind_width)}  ({scenario.situation_in(lang)})")
     if out:
         out.append("")
     out.append(LIST_FOOTER[lang].format(count=len(scenarios)))
