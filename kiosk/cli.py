@@ -57,7 +57,8 @@ def _analyze(args: argparse.Namespace) -> int:
             raise KioskError(
                 f"The folder for {option} {path} does not exist; create it or choose another path."
             )
-    scored = scenario is not None or args.report is not None
+    # A scenario, a report, a setting or a report language asks for the scored report.
+    scored = scenario is not None or args.report is not None or args.setting is not None or args.report_lang is not None
     if scored:
         from kiosk.calibration import load_scoring_profile
         from kiosk.report.take_report import load_strings
