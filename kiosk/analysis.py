@@ -139,3 +139,70 @@ def require_speech(analysis: TakeAnalysis) -> None:
             f"No speech detected in {analysis.info.path.name}: check that the microphone is on and not muted, "
             "then say the line clearly and record again."
         )
+
+
+@dataclass(frozen=True)
+class ScoredReport:
+    """A take scored for a line: the setting it was scored as, and the report document."""
+
+    setting: str
+    document: dict
+    notes: tuple[str, ...]
+
+
+def score_and_report(
+    analysis: TakeAnalysis,
+    *,
+    scoring_profile,  # kiosk.calibration.ScoringProfile
+    profile_name: str,
+    language: str,
+    scenario=None,  # kiosk.scenarios.Scenario | None
+    setting: str | None = None,
+) -> ScoredReport:
+    """Score an analysed take for its line and build the localised report document.
+
+    The setting is the one asked for, else the scenario's, else the front desk
+    for a video and the phone for sound alone. A take without video is always
+    scored as a phone call (voice only), with a note.
+
+    Raises:
+        MediaError: a sound-only take with no speech.
+        ReportLanguageError: no strings for ``language``.
+    """
+    from datetime import datetime
+
+    from kiosk.report.take_report import take_report
+    from kiosk.scoring import score_take, targets_for
+
+    body = analysis.body
+    notes: list[str] = []
+    chosen = setting or (scenario.setting if scenario else "front_desk" if body else "phone")
+    if body is None and chosen != "phone":
+        notes.append(f"No video: scored as a phone call (voice only), not as {chosen}.")
+        chosen = "phone"
+    if body is None:
+        require_speech(analysis)
+    scores = score_take(
+        setting=chosen,
+        targets=targets_for(scoring_profile, chosen, scenario.targets if scenario else None),
+        profile=scoring_profile,
+        body_timeline=body.timeline if body else None,
+        body_summary=body.summary if body else None,
+        voice=analysis.voice,
+        voice_summary=analysis.voice_summary,
+    )
+    recorded = None
+    if analysis.info.path.exists():
+        recorded = datetime.fromtimestamp(analysis.info.path.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+    document = take_report(
+        scores,
+        language=language,
+        recording_name=analysis.info.path.name,
+        duration_s=analysis.info.duration_s,
+        profile=profile_name,
+        scenario=scenario,
+        body_timeline=body.timeline if body else None,
+        voice=analysis.voice,
+        recorded=recorded,
+    )
+    return ScoredReport(setting=chosen, document=document, notes=tuple(notes))

@@ -123,40 +123,21 @@ def _analyze(args: argparse.Namespace) -> int:
 
 def _report(args, analysis, scenario, scoring_profile, voice_calibration) -> int:  # noqa: ANN001
     """Score the take for its line and write the report (HTML and/or JSON)."""
-    from datetime import datetime
-
-    from kiosk.analysis import require_speech
+    from kiosk.analysis import score_and_report
     from kiosk.report.html import write_html
-    from kiosk.report.take_report import take_report, write_report_json
-    from kiosk.scoring import score_take, targets_for
+    from kiosk.report.take_report import write_report_json
 
-    body = analysis.body
-    setting = args.setting or (scenario.setting if scenario else "front_desk" if body else "phone")
-    if body is None and setting != "phone":
-        print(f"No video: scored as a phone call (voice only), not as {setting}.")
-        setting = "phone"
-    if body is None:
-        require_speech(analysis)
-    scores = score_take(
-        setting=setting,
-        targets=targets_for(scoring_profile, setting, scenario.targets if scenario else None),
-        profile=scoring_profile,
-        body_timeline=body.timeline if body else None,
-        body_summary=body.summary if body else None,
-        voice=analysis.voice,
-        voice_summary=analysis.voice_summary,
-    )
-    document = take_report(
-        scores,
+    scored = score_and_report(
+        analysis,
+        scoring_profile=scoring_profile,
+        profile_name=str(args.profile),
         language=args.report_lang or args.lang,
-        recording_name=analysis.info.path.name,
-        duration_s=analysis.info.duration_s,
-        profile=str(args.profile),
         scenario=scenario,
-        body_timeline=body.timeline if body else None,
-        voice=analysis.voice,
-        recorded=datetime.fromtimestamp(analysis.info.path.stat().st_mtime).strftime("%Y-%m-%d %H:%M"),
+        setting=args.setting,
     )
+    for note in scored.notes:
+        print(note)
+    document = scored.document
     if args.report is not None:
         write_html(document, args.report)
     if args.json is not None:
