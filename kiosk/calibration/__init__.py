@@ -110,6 +110,31 @@ def read_profile(name_or_path: str | Path = DEFAULT_PROFILE) -> dict[str, Any]:
         raise CalibrationError(f"Calibration profile {path} is not valid TOML ({err}); fix the file.") from err
 
 
+def _top_table(name_or_path: str | Path, key: str) -> tuple[Path, dict[str, Any]]:
+    """The profile's file and its ``[key]`` table.
+
+    Raises:
+        CalibrationError: the profile is missing, malformed, or has no such table.
+    """
+    path = profile_path(name_or_path)
+    table = read_profile(name_or_path).get(key)
+    if not isinstance(table, dict):
+        raise CalibrationError(f"Calibration profile {path} has no [{key}] table; add it (see default.toml).")
+    return path, table
+
+
+def _number(table: dict[str, Any], key: str, where: str, path: Path, *, ok: Any, must: str) -> float:
+    """``table[key]`` as a float, if it is a number for which ``ok(value)`` holds.
+
+    Raises:
+        CalibrationError: naming the file, table and key, and what the value ``must`` be.
+    """
+    value = table.get(key)
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not ok(value):
+        raise CalibrationError(f"Calibration profile {path}: [{where}] {key} must be {must}, got {value!r}.")
+    return float(value)
+
+
 def _section(cls: type, table: Any, where: str, path: Path) -> Any:
     if not isinstance(table, dict):
         raise CalibrationError(f"Calibration profile {path}: [{where}] is missing; add it (see default.toml).")
@@ -135,30 +160,17 @@ def load_vision_calibration(name_or_path: str | Path = DEFAULT_PROFILE) -> Visio
     Raises:
         CalibrationError: the profile is missing, malformed, or lacks a threshold.
     """
-    path = profile_path(name_or_path)
-    data = read_profile(name_or_path)
-    table = data.get("vision")
-    if not isinstance(table, dict):
-        raise CalibrationError(f"Calibration profile {path} has no [vision] table; add it (see default.toml).")
-    visibility = table.get("min_landmark_visibility")
-    if not isinstance(visibility, (int, float)) or not 0.0 <= visibility <= 1.0:
-        raise CalibrationError(
-            f"Calibration profile {path}: [vision] min_landmark_visibility must be a number from 0 to 1, got {visibility!r}."
-        )
-    confidence = table.get("min_face_confidence")
-    if not isinstance(confidence, (int, float)) or not 0.0 < confidence < 1.0:
-        raise CalibrationError(
-            f"Calibration profile {path}: [vision] min_face_confidence must be a number between 0 and 1, got {confidence!r}."
-        )
-    nose_margin = table.get("body_nose_margin_share")
-    if not isinstance(nose_margin, (int, float)) or isinstance(nose_margin, bool) or nose_margin < 0.0:
-        raise CalibrationError(
-            f"Calibration profile {path}: [vision] body_nose_margin_share must be a number of 0 or more, got {nose_margin!r}."
-        )
+    path, table = _top_table(name_or_path, "vision")
     return VisionCalibration(
-        min_landmark_visibility=float(visibility),
-        min_face_confidence=float(confidence),
-        body_nose_margin_share=float(nose_margin),
+        min_landmark_visibility=_number(
+            table, "min_landmark_visibility", "vision", path, ok=lambda v: 0.0 <= v <= 1.0, must="a number from 0 to 1"
+        ),
+        min_face_confidence=_number(
+            table, "min_face_confidence", "vision", path, ok=lambda v: 0.0 < v < 1.0, must="a number between 0 and 1"
+        ),
+        body_nose_margin_share=_number(
+            table, "body_nose_margin_share", "vision", path, ok=lambda v: v >= 0.0, must="a number of 0 or more"
+        ),
         framing=_section(FramingThresholds, table.get("framing"), "vision.framing", path),
         eye_contact=_section(EyeContactThresholds, table.get("eye_contact"), "vision.eye_contact", path),
         smile=_section(SmileThresholds, table.get("smile"), "vision.smile", path),
@@ -245,18 +257,11 @@ def load_voice_calibration(name_or_path: str | Path = DEFAULT_PROFILE) -> VoiceC
     Raises:
         CalibrationError: the profile is missing, malformed, or lacks a threshold.
     """
-    path = profile_path(name_or_path)
-    table = read_profile(name_or_path).get("voice")
-    if not isinstance(table, dict):
-        raise CalibrationError(f"Calibration profile {path} has no [voice] table; add it (see default.toml).")
-    top = {}
-    for key in ("pitch_floor_hz", "pitch_ceiling_hz", "frame_step_s"):
-        value = table.get(key)
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
-            raise CalibrationError(
-                f"Calibration profile {path}: [voice] {key} must be a positive number, got {value!r}."
-            )
-        top[key] = float(value)
+    path, table = _top_table(name_or_path, "voice")
+    top = {
+        key: _number(table, key, "voice", path, ok=lambda v: v > 0, must="a positive number")
+        for key in ("pitch_floor_hz", "pitch_ceiling_hz", "frame_step_s")
+    }
     if top["pitch_floor_hz"] >= top["pitch_ceiling_hz"]:
         raise CalibrationError(
             f"Calibration profile {path}: [voice] pitch_floor_hz ({top['pitch_floor_hz']}) must be below "
@@ -349,14 +354,10 @@ def _cue_target(table: Any, where: str, path: Path) -> CueTarget:
         raise CalibrationError(
             f"Calibration profile {path}: [{where}] band {band!r} is upside down; write it as [low, high]."
         )
-    values = {}
-    for key in ("tolerance", "weight"):
-        value = table.get(key)
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
-            raise CalibrationError(
-                f"Calibration profile {path}: [{where}] {key} must be a positive number, got {value!r}."
-            )
-        values[key] = float(value)
+    values = {
+        key: _number(table, key, where, path, ok=lambda v: v > 0, must="a positive number")
+        for key in ("tolerance", "weight")
+    }
     return CueTarget(band=(float(band[0]), float(band[1])), **values)
 
 
@@ -367,29 +368,19 @@ def load_scoring_profile(name_or_path: str | Path = DEFAULT_PROFILE) -> ScoringP
     Raises:
         CalibrationError: missing table, a setting missing a cue, a band upside down.
     """
-    path = profile_path(name_or_path)
-    table = read_profile(name_or_path).get("scoring")
-    if not isinstance(table, dict):
-        raise CalibrationError(f"Calibration profile {path} has no [scoring] table; add it (see default.toml).")
-    labels = {}
-    for key in ("excellent", "good", "fair"):
-        value = table.get(key)
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= 100:
-            raise CalibrationError(
-                f"Calibration profile {path}: [scoring] {key} must be a score from 0 to 100, got {value!r}."
-            )
-        labels[key] = float(value)
-    for key in ("no_smile_max_share", "falling_ends_min_share", "start_window_s", "syllables_per_word"):
-        value = table.get(key)
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
-            raise CalibrationError(
-                f"Calibration profile {path}: [scoring] {key} must be a number of 0 or more, got {value!r}."
-            )
-        labels[key] = float(value)
+    path, table = _top_table(name_or_path, "scoring")
+    labels = {
+        key: _number(table, key, "scoring", path, ok=lambda v: 0 <= v <= 100, must="a score from 0 to 100")
+        for key in ("excellent", "good", "fair")
+    }
     if not labels["excellent"] >= labels["good"] >= labels["fair"]:
         raise CalibrationError(
             f"Calibration profile {path}: [scoring] needs excellent >= good >= fair, got {labels}."
         )
+    settings = {
+        key: _number(table, key, "scoring", path, ok=lambda v: v >= 0, must="a number of 0 or more")
+        for key in ("no_smile_max_share", "falling_ends_min_share", "start_window_s", "syllables_per_word")
+    }
     targets: dict[str, dict[str, CueTarget]] = {}
     for setting, cues in CUES_BY_SETTING.items():
         section = table.get(setting)
@@ -406,4 +397,4 @@ def load_scoring_profile(name_or_path: str | Path = DEFAULT_PROFILE) -> ScoringP
         targets[setting] = {
             cue: _cue_target(section.get(cue), f"scoring.{setting}.{cue}", path) for cue in cues
         }
-    return ScoringProfile(targets=targets, **labels)
+    return ScoringProfile(targets=targets, **labels, **settings)
