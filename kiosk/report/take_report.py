@@ -142,38 +142,20 @@ def _strength_text(cue: CueScore, strings: Mapping[str, Any]) -> str:
     return strings["cues"][cue.cue]["strength"]
 
 
-def _runs(times: np.ndarray, values: list[bool | None], end_s: float, wanted: object) -> list[list[float]]:
-    """[start, end] stretches where ``values`` equals ``wanted`` (each frame lasts to the next)."""
-    out: list[list[float]] = []
-    start = None
-    for i, value in enumerate(values):
-        match = value is wanted if wanted is None else (value is not None and bool(value) == wanted)
-        if match and start is None:
-            start = float(times[i])
-        if not match and start is not None:
-            out.append([start, float(times[i])])
-            start = None
-    if start is not None:
-        out.append([start, end_s])
-    return out
-
-
-def _bands(timeline: BodyTimeline | None, strings: Mapping[str, Any], duration_s: float) -> list[dict[str, Any]]:
+def _bands(timeline: BodyTimeline | None, strings: Mapping[str, Any]) -> list[dict[str, Any]]:
     if timeline is None or not timeline.frames:
         return []
-    times = np.array([f.time_s for f in timeline.frames])
     bands = []
     for name, field, wanted in (
-        ("smiling", "smiling", True),
-        ("eye_contact", "eye_contact", True),
-        ("upright", "upright", True),
-        ("arms_open", "arms_crossed", False),
+        ("smiling", "smiling", 1.0),
+        ("eye_contact", "eye_contact", 1.0),
+        ("upright", "upright", 1.0),
+        ("arms_open", "arms_crossed", 0.0),
     ):
-        values = [getattr(f, field) for f in timeline.frames]
         bands.append({
             "label": strings["timeline"][name],
-            "episodes": _runs(times, values, duration_s, wanted),
-            "unknown": _runs(times, values, duration_s, None),
+            "episodes": [[e.start_s, e.end_s] for e in timeline.stretches_where(field, wanted)],
+            "unknown": [[e.start_s, e.end_s] for e in timeline.stretches_where(field, np.nan)],
         })
     return bands
 
@@ -229,7 +211,7 @@ def take_report(
     strengths = [{"cue": cue.cue, "text": _strength_text(cue, strings)} for cue in scores.strengths]
     timeline: dict[str, Any] = {
         "duration_s": round(duration_s, 3),
-        "bands": _bands(body_timeline, strings, duration_s),
+        "bands": _bands(body_timeline, strings),
         "curves": [],
         "words": [],
         "pauses": [],

@@ -9,6 +9,7 @@ import numpy as np
 from kiosk.calibration import CueTarget, ScoringProfile
 from kiosk.vision.summary import BodySummary, BodyTimeline, Episode
 from kiosk.voice.signals import WORD_SAID, WORD_UNCHECKED, VoiceSignals, VoiceSummary
+from kiosk.voice.tone import robust_spread
 
 #: Reasons a cue could not be observed (keys into the report's strings).
 NO_VIDEO = "no_video"
@@ -22,16 +23,9 @@ TOO_LITTLE_VOICE = "too_little_voice"
 NO_PHRASE_ENDS = "no_phrase_ends"
 
 
-@dataclass(frozen=True)
-class Moment:
-    """Where in the take a tip points: seconds from the start of the take."""
-
-    start_s: float
-    end_s: float
-
-    @property
-    def duration_s(self) -> float:
-        return self.end_s - self.start_s
+#: Where in the take a tip points: a stretch of the take, seconds from its start
+#: (the same thing as a body-language episode).
+Moment = Episode
 
 
 @dataclass(frozen=True)
@@ -99,15 +93,6 @@ def _direction(value: float, target: CueTarget) -> str:
     return "low" if value < low else "high" if value > high else "in_band"
 
 
-def _frames(timeline: BodyTimeline, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """(times, values) of a yes/no cue per frame: 1.0, 0.0 or NaN (unknown)."""
-    times = np.array([f.time_s for f in timeline.frames])
-    values = np.array(
-        [np.nan if getattr(f, name) is None else float(bool(getattr(f, name))) for f in timeline.frames]
-    )
-    return times, values
-
-
 def _longest(episodes: tuple[Episode, ...]) -> Moment | None:
     if not episodes:
         return None
@@ -117,21 +102,7 @@ def _longest(episodes: tuple[Episode, ...]) -> Moment | None:
 
 def _longest_not(timeline: BodyTimeline, name: str) -> Moment | None:
     """The longest stretch where a yes/no cue was observed as no."""
-    times, values = _frames(timeline, name)
-    best: Moment | None = None
-    start = None
-    for i, value in enumerate(values):
-        if value == 0.0 and start is None:
-            start = times[i]
-        if value != 0.0 and start is not None:
-            if best is None or times[i] - start > best.duration_s:
-                best = Moment(float(start), float(times[i]))
-            start = None
-    if start is not None and len(times):
-        end = float(times[-1]) + (float(times[-1] - times[-2]) if len(times) > 1 else 0.0)
-        if best is None or end - start > best.duration_s:
-            best = Moment(float(start), end)
-    return best
+    return _longest(timeline.stretches_where(name, 0.0))
 
 
 def _body_values(
@@ -154,7 +125,7 @@ def _body_values(
     look_away = summary.longest_look_away
     out["eye_contact"] = (value, reason, Moment(look_away.start_s, look_away.end_s) if look_away else None)
 
-    times, contact = _frames(timeline, "eye_contact")
+    times, contact = timeline.times_s, timeline.column("eye_contact")
     start = (times - (times[0] if len(times) else 0.0)) <= profile.start_window_s
     opening = contact[start]
     opening = opening[~np.isnan(opening)]
@@ -272,7 +243,7 @@ def _stretch_moment(voice: VoiceSignals, cue: str, direction: str) -> Moment | N
             value = abs(np.median(frames.loudness_dbfs[voiced]) - overall) if voiced.any() else np.nan
         else:
             pitch = frames.pitch_st[voiced]
-            value = float(1.4826 * np.median(np.abs(pitch - np.median(pitch)))) if len(pitch) > 1 else np.nan
+            value = robust_spread(pitch) if len(pitch) > 1 else np.nan
         if np.isfinite(value):
             measured.append((float(value), stretch))
     if not measured:

@@ -83,6 +83,14 @@ class BodyTimeline:
         values = [getattr(f, name) for f in self.frames]
         return np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
 
+    def stretches_where(self, name: str, value: float) -> tuple[Episode, ...]:
+        """Every stretch where signal ``name`` equals ``value`` (1.0 yes, 0.0 no,
+        NaN unknown), each frame lasting until the next; nothing merged or dropped."""
+        column = self.column(name)
+        held = (np.isnan(column) if np.isnan(value) else column == value).astype(np.float64)
+        spans = self.frame_spans_s(max_span_s=np.inf)
+        return episodes_of(held, self.times_s, spans, merge_gap_s=0.0, min_episode_s=0.0)
+
     def frame_spans_s(self, *, max_span_s: float) -> np.ndarray:
         """How long each frame stands for, in seconds, at most ``max_span_s``.
 
