@@ -29,3 +29,7 @@ class CalibrationError(KioskError):
 
 class ScriptError(KioskError):
     """A scripted line that cannot be prepared: empty, or in an unsupported language."""
+
+
+class DeviceError(KioskError):
+    """A camera or microphone is missing, busy, unplugged, or cannot be driven."""
