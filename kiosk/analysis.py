@@ -124,6 +124,64 @@ def analyse_take(
     )
 
 
+def analyse_live_take(
+    recorded,  # kiosk.capture.RecordedTake
+    timeline: BodyTimeline | None,
+    *,
+    vision_calibration: VisionCalibration,
+    voice_calibration: VoiceCalibration,
+    line: ScriptLine | None = None,
+    name: str = "live take",
+) -> TakeAnalysis:
+    """Analyse a take recorded live: the body from the frames analysed while recording, the voice from all the sound.
+
+    Args:
+        recorded: what the live sources captured (:class:`kiosk.capture.RecordedTake`).
+        timeline: body signals of the frames analysed live; ``None`` without pictures.
+        name: what the report calls the take when no recording was kept.
+
+    Raises:
+        MediaError: neither a picture nor any sound was recorded.
+    """
+    has_video = recorded.frame_count > 0
+    audio = recorded.audio
+    if not has_video and (audio is None or not len(audio.samples)):
+        raise MediaError(
+            "Nothing was recorded: neither the camera nor the microphone delivered anything. "
+            "Check that they are plugged in and not used by another program, then record again."
+        )
+    width, height = recorded.frame_size
+    info = RecordingInfo(
+        path=recorded.media_path or Path(name),
+        container="live",
+        duration_s=recorded.duration_s,
+        has_video=has_video,
+        has_audio=audio is not None,
+        width=width,
+        height=height,
+        frame_rate_hz=recorded.frame_rate_hz,
+        rotation_deg=0,
+        video_codec="",
+        audio_codec="",
+    )
+    notes = list(recorded.problems)
+    body = None
+    if has_video:
+        if timeline is None or not timeline.frames:
+            notes.append("No frame could be analysed in time, so body language is not scored for this take.")
+        else:
+            body = BodyAnalysis(
+                info=info, audio=audio, timeline=timeline, summary=summarise(timeline, vision_calibration)
+            )
+    voice = voice_summary = None
+    if audio is not None and len(audio.samples):
+        voice = analyse_voice(audio, line, voice_calibration)
+        voice_summary = summarise_voice(voice, voice_calibration)
+    return TakeAnalysis(
+        info=info, audio=audio, body=body, voice=voice, voice_summary=voice_summary, notes=tuple(notes)
+    )
+
+
 def require_speech(analysis: TakeAnalysis) -> None:
     """Raise if a sound-only take holds no speech.
 
@@ -158,12 +216,16 @@ def score_and_report(
     language: str,
     scenario=None,  # kiosk.scenarios.Scenario | None
     setting: str | None = None,
+    recorded: str | None = None,
 ) -> ScoredReport:
     """Score an analysed take for its line and build the localised report document.
 
     The setting is the one asked for, else the scenario's, else the front desk
     for a video and the phone for sound alone. A take without video is always
     scored as a phone call (voice only), with a note.
+
+    Args:
+        recorded: when the take was recorded, as shown (default: the file's time).
 
     Raises:
         MediaError: a sound-only take with no speech.
@@ -182,6 +244,11 @@ def score_and_report(
         chosen = "phone"
     if body is None:
         require_speech(analysis)
+    elif body.summary.face_frame_count == 0:
+        notes.append(
+            "Your face was not seen in any frame, so body language is not scored: face the camera, "
+            "lit from the front and fully in frame, then record again."
+        )
     scores = score_take(
         setting=chosen,
         targets=targets_for(scoring_profile, chosen, scenario.targets if scenario else None),
@@ -191,8 +258,7 @@ def score_and_report(
         voice=analysis.voice,
         voice_summary=analysis.voice_summary,
     )
-    recorded = None
-    if analysis.info.path.exists():
+    if recorded is None and analysis.info.path.exists():
         recorded = datetime.fromtimestamp(analysis.info.path.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
     document = take_report(
         scores,

@@ -10,6 +10,7 @@ Voice: the real-time factor of each stage of the voice analysis.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -173,4 +174,137 @@ def run_voice_bench(path: Path | None = None, *, line: str | None = None, repeat
             + " ".join(f"{medians[s]:10.4f}" for s in VOICE_STAGES)
             + f" {medians['summary']:10.4f} {total:8.4f}"
         )
+    return "\n".join(out)
+
+
+def _joined_librivox_wav(folder: Path, seconds: float) -> tuple[Path, str]:
+    """The five LibriVox sentences as one wav, silence after them up to ``seconds``, and their words."""
+    import wave
+
+    parts, texts = [], []
+    for wav in sorted(LIBRIVOX_DIR.glob("*.wav")):
+        with RecordingSource(wav) as source:
+            parts.append(source.audio().samples)
+        texts.append(wav.with_suffix(".txt").read_text().strip())
+    sound = np.concatenate(parts)
+    # The line said, then a pause before Stop: a take that is all line.
+    sound = np.concatenate([sound, np.zeros(max(0, int(seconds * 16000) - len(sound)), np.float32)])
+    path = folder / "librivox-take.wav"
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        out.writeframes((np.clip(sound, -1, 1) * 32767).astype(np.int16).tobytes())
+    return path, " ".join(texts)
+
+
+def run_live_bench(
+    camera_file: Path | None = None, microphone_file: Path | None = None, *, seconds: float = 30.0
+) -> str:
+    """Time a live take as the kiosk page runs it; returns the table to print.
+
+    A recording stands in for the camera (looped to ``seconds``) and five read
+    LibriVox sentences (about 25 s, 71 words, then silence) for the microphone, both played in real time through
+    the capture interface a webcam uses. While recording, a preview loop does
+    what the practice page does at its redraw rate: take the newest frame,
+    draw the landmarks of the newest analysed frame over it and encode it as
+    a JPEG. After the stop, the time until the scored HTML report is ready.
+    """
+    import io
+    import tempfile
+
+    from PIL import Image
+
+    from kiosk.analysis import analyse_live_take, score_and_report
+    from kiosk.calibration import (
+        load_live_calibration,
+        load_scoring_profile,
+        load_vision_calibration,
+        load_voice_calibration,
+    )
+    from kiosk.capture import FileCamera, FileMicrophone
+    from kiosk.live import PREVIEW_RATE_HZ, LiveTake
+    from kiosk.report.html import render_html
+    from kiosk.report.overlay import draw_overlay
+    from kiosk.scenarios import load_scenarios
+    from kiosk.scoring.live_cues import LiveCoach
+    from kiosk.voice import prepare_line
+    from kiosk.voice.live import LiveVoiceMeter
+
+    camera_file = Path(camera_file or DEFAULT_CLIP)
+    live = load_live_calibration()
+    vision, voice = load_vision_calibration(), load_voice_calibration()
+    scenario = next(s for s in load_scenarios() if s.setting == "front_desk")
+    with tempfile.TemporaryDirectory() as folder:
+        if microphone_file is None:
+            microphone_file, said = _joined_librivox_wav(Path(folder), seconds)
+        else:
+            said = scenario.text_in("en")
+        line = prepare_line(said)
+        take = LiveTake(
+            camera=FileCamera(camera_file, play_for_s=seconds),
+            microphone=FileMicrophone(microphone_file, play_for_s=seconds),
+            vision_calibration=vision,
+            coach=LiveCoach.for_scenario(scenario, live=live, vision=vision),
+            voice_meter=LiveVoiceMeter(live.voice, voice),
+        )
+        shown, fresh, overlay_ms, encode_ms, cues = 0, 0, [], [], 0
+        last_frame = last_detections = last_cue = None
+        take.start()
+        began = time.perf_counter()
+        while take.recording:
+            tick = time.perf_counter()
+            view = take.preview()
+            if view.frame is not None and view.frame is not last_frame:
+                last_frame = view.frame
+                start = time.perf_counter()
+                picture = draw_overlay(view.frame.rgb, view.detections, mirror=True)
+                overlay_ms.append((time.perf_counter() - start) * 1000)
+                start = time.perf_counter()
+                Image.fromarray(picture).save(io.BytesIO(), format="JPEG", quality=75)
+                encode_ms.append((time.perf_counter() - start) * 1000)
+                shown += 1
+                if view.detections is not None and view.detections is not last_detections:
+                    fresh += 1
+                    last_detections = view.detections
+            if view.cue is not None and view.cue is not last_cue:
+                cues += 1
+                last_cue = view.cue
+            time.sleep(max(0.0, 1.0 / PREVIEW_RATE_HZ - (time.perf_counter() - tick)))
+        recorded_for = time.perf_counter() - began
+        stopped = time.perf_counter()
+        result = take.stop()
+        finished = time.perf_counter()
+        analysis = analyse_live_take(
+            result.recorded, result.timeline, vision_calibration=vision, voice_calibration=voice, line=line
+        )
+        analysed = time.perf_counter()
+        report = score_and_report(
+            analysis, scoring_profile=load_scoring_profile(), profile_name="default", language="en", scenario=scenario
+        )
+        render_html(report.document)
+        ready = time.perf_counter()
+    recorded = result.recorded
+    body_frames = len(result.timeline.frames) if result.timeline else 0
+    width, height = recorded.frame_size
+    out = [
+        f"Live take: {camera_file.name} ({width}x{height}) as the camera and {Path(microphone_file).name} as the "
+        f"microphone, {recorded.duration_s:.1f} s in real time on {os.cpu_count()} cores",
+        "",
+        f"{'recorded':<34} {recorded.frame_count:>5} frames  {recorded.frame_rate_hz:6.1f} fps (every frame kept)",
+        f"{'analysed live (body)':<34} {body_frames:>5} frames  {body_frames / recorded.duration_s:6.1f} fps "
+        f"({100 * result.analysed_share:.0f}% of the frames)",
+        f"{'preview with overlay shown':<34} {shown:>5} frames  {shown / recorded_for:6.1f} fps "
+        f"(redraw at up to {PREVIEW_RATE_HZ} Hz)",
+        f"{'  ...with new landmarks':<34} {fresh:>5} frames  {fresh / recorded_for:6.1f} fps",
+        f"{'  overlay drawing':<34} median {np.median(overlay_ms):5.1f} ms, p95 {np.percentile(overlay_ms, 95):5.1f} ms",
+        f"{'  JPEG encoding for the page':<34} median {np.median(encode_ms):5.1f} ms, p95 {np.percentile(encode_ms, 95):5.1f} ms",
+        f"{'live cues shown':<34} {cues:>5}",
+        "",
+        "From Stop to the report:",
+        f"{'  finish recording and analyser':<34} {finished - stopped:6.2f} s",
+        f"{'  voice analysis and alignment':<34} {analysed - finished:6.2f} s",
+        f"{'  scoring and HTML report':<34} {ready - analysed:6.2f} s",
+        f"{'  report ready after':<34} {ready - stopped:6.2f} s  (overall score {report.document['overall']['score']})",
+    ]
     return "\n".join(out)

@@ -8,6 +8,7 @@
     kiosk scenarios [--lang da] [--setting phone]   list the scripted lines to practise
     kiosk bench vision                  per-frame speed of the body analyser
     kiosk bench voice                   real-time factor of the voice analysis
+    kiosk bench live                    live preview fps and seconds from Stop to the report
 
 Every failure a user can cause ends with one sentence on stderr and exit
 code 2; set ``KIOSK_DEBUG=1`` to see a traceback instead.
@@ -178,6 +179,13 @@ def _bench_voice(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_live(args: argparse.Namespace) -> int:
+    from kiosk.bench import run_live_bench
+
+    print(run_live_bench(args.camera, args.microphone, seconds=args.seconds))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kiosk", description="Voice and body-language practice kiosk.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -225,6 +233,13 @@ def build_parser() -> argparse.ArgumentParser:
     voice.add_argument("--line", default=None, help="its scripted line (default: the clip's transcript)")
     voice.add_argument("--repeats", type=int, default=5, help="timed runs (the median is reported)")
     voice.set_defaults(run=_bench_voice)
+    live = bench_commands.add_parser(
+        "live", help="preview frames per second while recording, and seconds from Stop to the report"
+    )
+    live.add_argument("--camera", type=Path, default=None, help="recording standing in for the camera")
+    live.add_argument("--microphone", type=Path, default=None, help="recording standing in for the microphone")
+    live.add_argument("--seconds", type=float, default=30.0, help="length of the take (default 30)")
+    live.set_defaults(run=_bench_live)
     return parser
 
 

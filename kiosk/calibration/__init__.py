@@ -2,7 +2,10 @@
 
 A profile is a TOML file in this folder (``default.toml``) or any path. The
 vision step reads its ``[vision.*]`` tables into :class:`VisionCalibration`,
-the voice step its ``[voice.*]`` tables into :class:`VoiceCalibration`.
+the voice step its ``[voice.*]`` tables into :class:`VoiceCalibration`,
+scoring its ``[scoring.*]`` tables into :class:`ScoringProfile`, live
+practice its ``[live]`` tables into :class:`LiveCalibration` and the
+video-call framing checks ``[framing]`` into :class:`FramingCalibration`.
 """
 
 from __future__ import annotations
@@ -230,6 +233,7 @@ class AlignmentSettings:
     comfort_noise_dbfs: float
     margin_s: float
     max_skipped_words: float
+    stopped_early_within_s: float
     min_relative_word_score: float
     min_line_score_per_frame: float
     min_word_score_per_frame: float
@@ -398,3 +402,136 @@ def load_scoring_profile(name_or_path: str | Path = DEFAULT_PROFILE) -> ScoringP
             cue: _cue_target(section.get(cue), f"scoring.{setting}.{cue}", path) for cue in cues
         }
     return ScoringProfile(targets=targets, **labels, **settings)
+
+
+@dataclass(frozen=True)
+class LiveCueTiming:
+    """When a live cue may be shown, in seconds (the ``[live]`` table).
+
+    Attributes:
+        off_for_s: a cue's signal must have been off this long, without a break.
+        smile_off_for_s: the same for "Smile".
+        min_gap_s: at most one cue every this many seconds (start to start).
+        show_for_s: a cue stays on screen this long.
+        repeat_gap_s: the same cue is not shown again within this many seconds.
+    """
+
+    off_for_s: float
+    smile_off_for_s: float
+    min_gap_s: float
+    show_for_s: float
+    repeat_gap_s: float
+
+
+@dataclass(frozen=True)
+class LiveVoiceSettings:
+    """The live voice meter's windows, in seconds (the ``[live.voice]`` table)."""
+
+    window_s: float
+    level_window_s: float
+    noise_window_s: float
+    rate_every_s: float
+    min_speech_for_rate_s: float
+
+
+@dataclass(frozen=True)
+class AutoStopSettings:
+    """When a take stops by itself (the ``[live.auto_stop]`` table).
+
+    Attributes:
+        syllables_per_s: a slow speaking rate, for how long a line should take.
+        silence_after_s: silence after the trainee's speech that ends the take, seconds.
+        longest_factor: a take stops at this many times the line's expected length.
+    """
+
+    syllables_per_s: float
+    silence_after_s: float
+    longest_factor: float
+
+
+@dataclass(frozen=True)
+class LiveCalibration:
+    """The ``[live]`` part of a calibration profile."""
+
+    cues: LiveCueTiming
+    voice: LiveVoiceSettings
+    auto_stop: AutoStopSettings
+
+
+def _positive_numbers(cls: type, table: Any, where: str, path: Path) -> Any:
+    """Every field of ``cls`` from ``table`` as a positive number."""
+    if not isinstance(table, dict):
+        raise CalibrationError(f"Calibration profile {path}: [{where}] is missing; add it (see default.toml).")
+    return cls(
+        **{
+            f.name: _number(table, f.name, where, path, ok=lambda v: v > 0, must="a positive number")
+            for f in fields(cls)
+        }
+    )
+
+
+@lru_cache(maxsize=8)
+def load_live_calibration(name_or_path: str | Path = DEFAULT_PROFILE) -> LiveCalibration:
+    """Read and validate the live-practice settings of a profile (cached per process).
+
+    Raises:
+        CalibrationError: missing table or value, a value not positive, or
+            timings that contradict each other.
+    """
+    path, table = _top_table(name_or_path, "live")
+    cues = _positive_numbers(LiveCueTiming, table, "live", path)
+    if not cues.show_for_s <= cues.min_gap_s <= cues.repeat_gap_s:
+        raise CalibrationError(
+            f"Calibration profile {path}: [live] needs show_for_s <= min_gap_s <= repeat_gap_s, got "
+            f"{cues.show_for_s}, {cues.min_gap_s}, {cues.repeat_gap_s}."
+        )
+    voice = _positive_numbers(LiveVoiceSettings, table.get("voice"), "live.voice", path)
+    if not voice.level_window_s <= voice.window_s:
+        raise CalibrationError(
+            f"Calibration profile {path}: [live.voice] level_window_s ({voice.level_window_s}) must be at most "
+            f"window_s ({voice.window_s})."
+        )
+    if not voice.min_speech_for_rate_s <= voice.window_s:
+        raise CalibrationError(
+            f"Calibration profile {path}: [live.voice] min_speech_for_rate_s ({voice.min_speech_for_rate_s}) "
+            f"must be at most window_s ({voice.window_s})."
+        )
+    auto_stop = _positive_numbers(AutoStopSettings, table.get("auto_stop"), "live.auto_stop", path)
+    return LiveCalibration(cues=cues, voice=voice, auto_stop=auto_stop)
+
+
+@dataclass(frozen=True)
+class FramingCalibration:
+    """What the video-call framing checks compare against.
+
+    Attributes:
+        thresholds: face size, centring and lighting (the ``[vision.framing]`` table).
+        max_camera_pitch_deg: head pitch beyond which the camera is too low or too high, degrees.
+        min_lens_share: share 0-1 of the time looking at the lens that passes (the low
+            end of ``[scoring.video_call.eye_contact]``).
+        window_s: seconds of frames the live check reads.
+    """
+
+    thresholds: FramingThresholds
+    max_camera_pitch_deg: float
+    min_lens_share: float
+    window_s: float
+
+
+@lru_cache(maxsize=8)
+def load_framing_calibration(name_or_path: str | Path = DEFAULT_PROFILE) -> FramingCalibration:
+    """Read and validate the framing checks' thresholds of a profile (cached per process).
+
+    Raises:
+        CalibrationError: the ``[framing]``, ``[vision.framing]`` or scoring tables are
+            missing or malformed.
+    """
+    path, table = _top_table(name_or_path, "framing")
+    return FramingCalibration(
+        thresholds=load_vision_calibration(name_or_path).framing,
+        max_camera_pitch_deg=_number(
+            table, "max_camera_pitch_deg", "framing", path, ok=lambda v: 0 < v < 90, must="degrees between 0 and 90"
+        ),
+        min_lens_share=load_scoring_profile(name_or_path).target("video_call", "eye_contact").band[0],
+        window_s=_number(table, "window_s", "framing", path, ok=lambda v: v > 0, must="a positive number"),
+    )

@@ -346,6 +346,30 @@ def test_a_word_left_out_is_skipped_and_the_rest_are_said(text: str, left_out: s
     assert summary.skipped_words == (left_out,)
 
 
+def test_a_trainee_who_stops_halfway_gets_the_first_half_said_without_a_long_search(monkeypatch) -> None:
+    from kiosk.voice.alignment import TakeAligner
+
+    decodes = {"count": 0}
+    real_decode = TakeAligner._decode
+
+    def counted(decoder, pcm):
+        decodes["count"] += 1
+        return real_decode(decoder, pcm)
+
+    monkeypatch.setattr(TakeAligner, "_decode", staticmethod(counted))
+    text = " ".join(LINES)  # three sentences
+    first = LINES[0]
+    signals, summary = analysed(say(first, 160), text)
+    by_word = statuses(signals)
+    said = [word for word, status in by_word if status == "said"]
+    assert said == [w.strip(",.;?!") for w in first.split()], by_word
+    assert all(status == "skipped" for _, status in by_word[len(said):]), by_word
+    # Two linear passes, a binary search over the line, one try leaving out
+    # the next word: not the dozens of decodes a search for left-out words takes.
+    words = len(by_word)
+    assert decodes["count"] <= 2 + int(np.ceil(np.log2(words))) + 2, decodes
+
+
 def test_a_word_replaced_by_a_very_different_word_is_not_counted_as_said() -> None:
     text = LINES[0]
     said_text = text.replace("help", "do")
