@@ -1,0 +1,595 @@
+"""Video-call self-check: the browser's camera and microphone, through streamlit-webrtc.
+
+For remote agents: the same flow and report as at the kiosk, with the
+framing checks that matter on a call (face size and centring, camera
+height, light on the face and behind it, looking at the lens) shown live
+before recording.
+
+The browser streams to this machine over WebRTC (aiortc). With no ICE
+servers configured only host candidates are used, which is all localhost
+and a LAN need; ``KIOSK_ICE_SERVERS`` (a JSON list of RTCIceServer
+dictionaries, e.g. ``[{"urls": "stun:stun.example.org:3478"}]``) adds STUN
+or TURN servers. Browsers give pages the camera only on ``https://`` or
+``localhost``: on a LAN, serve the kiosk over HTTPS (Streamlit's
+``server.sslCertFile`` and ``server.sslKeyFile``).
+
+:class:`SelfCheck` holds one trainee's session (the feed from the browser,
+the preview analyser, the take being recorded) in ``st.session_state``; the
+webrtc callbacks only reach it, never ``st``. The page is a small state
+machine in ``st.session_state["browser"]``: setup (camera on, framing
+checks) -> countdown -> recording -> analysing -> report.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections import deque
+from datetime import datetime
+
+import av
+import streamlit as st
+
+from kiosk.analysis import analyse_live_take
+from kiosk.app.common import (
+    Choices,
+    countdown_s,
+    media_folder,
+    meter_share,
+    next_line,
+    pick_line,
+    scored_report,
+    show_report,
+    teleprompter,
+)
+from kiosk.calibration import (
+    SETTINGS,
+    FramingCalibration,
+    VisionCalibration,
+    load_framing_calibration,
+    load_live_calibration,
+    load_scoring_profile,
+    load_vision_calibration,
+    load_voice_calibration,
+)
+from kiosk.capture.browser import BrowserFeed, FeedStatus
+from kiosk.capture.take import VideoFrame
+from kiosk.errors import KioskError
+from kiosk.live import LiveResult, LiveTake
+from kiosk.report.overlay import draw_overlay
+from kiosk.scenarios import Scenario, find_scenario
+from kiosk.scoring.framing import NO_FACE, FramingCheck, check_advice, check_label, framing_checks, framing_checks_now
+from kiosk.scoring.live_cues import LiveCoach
+from kiosk.vision import BodyAnalyser, FrameSignals
+from kiosk.voice import prepare_line
+from kiosk.voice.live import LiveVoiceMeter
+
+#: Environment variable with extra ICE servers (JSON list of RTCIceServer dictionaries).
+ICE_SERVERS_ENV = "KIOSK_ICE_SERVERS"
+#: The webrtc component's key (stable: the connection survives every rerun).
+WEBRTC_KEY = "browser-camera"
+#: The video-call lines first; the other settings can be practised here too.
+BROWSER_SETTINGS = ("video_call", *(s for s in SETTINGS if s != "video_call"))
+#: How often the live panels redraw, in seconds.
+REFRESH_S = 0.25
+#: With the camera started, nothing from it for this long gets a warning, in seconds.
+NO_MEDIA_WARN_S = 5.0
+#: While recording, nothing from the browser for this long ends the take, in seconds.
+MEDIA_LOST_S = 4.0
+#: The preview overlay is drawn from landmarks at most this old, in seconds.
+OVERLAY_MAX_AGE_S = 0.6
+#: A take stops by itself after this long (the trainee walked away), in seconds.
+MAX_TAKE_S = 180.0
+#: Frames of preview signals kept for the live framing checks (far more than their window).
+RECENT_FRAMES = 120
+
+#: What the component itself says (its defaults are terse and English-only).
+COMPONENT_TEXT = {
+    "start": "Start camera",
+    "stop": "Stop camera",
+    "select_device": "Choose camera and microphone",
+    "media_api_not_available": (
+        "This browser does not give the page a camera here: open the kiosk at https:// "
+        "(or on this machine at http://localhost), in a current Chrome, Edge, Firefox or Safari."
+    ),
+    "device_ask_permission": "Allow the camera and the microphone when the browser asks.",
+    "device_not_available": (
+        "No camera or microphone found, or another program is using it: plug them in or close "
+        "the other program (a video call), then press Start camera again."
+    ),
+    "device_access_denied": (
+        "The browser blocked the camera or the microphone: allow both for this page (the camera icon "
+        "in the address bar), then press Start camera again."
+    ),
+}
+
+
+#: What to do when the browser refuses or finds no camera or microphone (its words appear in the camera box).
+CAMERA_HELP = (
+    "**NotAllowedError** or *Permission denied*: the browser blocked the camera or the microphone. Allow both "
+    "for this page (click the camera icon in the address bar, or the site settings), then press Start camera again.  \n"
+    "**NotFoundError** or *Device not available*: no camera or microphone is plugged in. Plug them in, "
+    "then reload the page.  \n"
+    "**NotReadableError**: another program (a video call) is using the camera. Close it, then press Start camera.  \n"
+    "No Start camera button, or *not available*: the browser gives pages the camera only on https:// or on "
+    "localhost. Open the kiosk at its https:// address."
+)
+
+
+# -- configuration -------------------------------------------------------------------
+
+
+class IceServersError(KioskError):
+    """``KIOSK_ICE_SERVERS`` is not a JSON list of ICE servers."""
+
+
+_ICE_KEYS = {"urls", "username", "credential", "credentialType"}
+
+
+def ice_servers(value: str | None) -> list[dict]:
+    """The ICE servers a ``KIOSK_ICE_SERVERS`` value names (empty or unset: none, host candidates only).
+
+    Raises:
+        IceServersError: not JSON, not a list of objects, an object without
+            ``urls`` (a string or a list of strings), or with an unknown key.
+    """
+    example = '[{"urls": "stun:stun.example.org:3478"}, {"urls": ["turn:turn.example.org:3478"], "username": "u", "credential": "p"}]'
+    if value is None or not value.strip():
+        return []
+    try:
+        servers = json.loads(value)
+    except json.JSONDecodeError as err:
+        raise IceServersError(
+            f"{ICE_SERVERS_ENV} is not valid JSON ({err.msg} at character {err.pos}): set it to a list such as "
+            f"{example}, or leave it unset on localhost and a LAN."
+        ) from None
+    if not isinstance(servers, list):
+        raise IceServersError(f"{ICE_SERVERS_ENV} must be a JSON list of ICE servers, such as {example}.")
+    for number, server in enumerate(servers, start=1):
+        if not isinstance(server, dict):
+            raise IceServersError(f"{ICE_SERVERS_ENV}: entry {number} is not an object with \"urls\", such as {example}.")
+        urls = server.get("urls")
+        if isinstance(urls, str):
+            urls = [urls]
+        if not urls or not isinstance(urls, list) or not all(isinstance(u, str) and u.strip() for u in urls):
+            raise IceServersError(
+                f"{ICE_SERVERS_ENV}: entry {number} needs \"urls\", a server address or a list of them "
+                f"(stun:host:port or turn:host:port), such as {example}."
+            )
+        unknown = sorted(set(server) - _ICE_KEYS)
+        if unknown:
+            raise IceServersError(
+                f"{ICE_SERVERS_ENV}: entry {number} has unknown keys {', '.join(unknown)}; "
+                f"an ICE server has {', '.join(sorted(_ICE_KEYS))}."
+            )
+        for key in ("username", "credential"):
+            if key in server and not isinstance(server[key], str):
+                raise IceServersError(f"{ICE_SERVERS_ENV}: entry {number}: \"{key}\" must be a string.")
+    return servers
+
+
+def rtc_configuration(environ: dict | None = None) -> tuple[dict, str | None]:
+    """The RTC configuration for browser and server, and a message if ``KIOSK_ICE_SERVERS`` was refused.
+
+    A refused value falls back to host candidates only (localhost and a LAN still work).
+    """
+    environ = os.environ if environ is None else environ
+    try:
+        return {"iceServers": ice_servers(environ.get(ICE_SERVERS_ENV))}, None
+    except IceServersError as err:
+        return {"iceServers": []}, f"{err} Until then only this network is used (fine on localhost and a LAN)."
+
+
+# -- one trainee's session -----------------------------------------------------------------
+
+
+class SelfCheck:
+    """The browser feed, the framing preview and the take being recorded, for one trainee.
+
+    The webrtc callbacks (:meth:`on_video_frames`, :meth:`on_audio_frame`)
+    run on aiortc's threads; everything else on the page's script thread.
+    """
+
+    def __init__(self) -> None:
+        self.feed = BrowserFeed()
+        self.mirror = True
+        self.take: LiveTake | None = None
+        self._lock = threading.Lock()
+        self._analyser: BodyAnalyser | None = None
+        self._analyser_calibration: VisionCalibration | None = None
+        self._recent: deque[FrameSignals] = deque(maxlen=RECENT_FRAMES)
+        self._preview_detections = None  # (Detections, time_s on the feed's clock)
+
+    # -- callbacks (aiortc's threads) --------------------------------------------------
+    async def on_video_frames(self, frames: list[av.VideoFrame]) -> list[av.VideoFrame]:
+        """Record every picture that queued up; send back the newest with the overlay."""
+        for frame in frames:
+            self.feed.on_video_frame(frame)
+        picture = self.feed.latest_frame()
+        if picture is None:
+            return [frames[-1]]
+        shown = draw_overlay(picture.rgb, self._overlay_detections(), mirror=self.mirror)
+        return [av.VideoFrame.from_ndarray(shown, format="rgb24")]
+
+    def on_audio_frame(self, frame: av.AudioFrame) -> None:
+        self.feed.on_audio_frame(frame)
+
+    def _overlay_detections(self):
+        """The newest landmarks, unless they lag the picture they would be drawn on too far."""
+        take = self.take
+        if take is not None and take.recording:
+            view = take.preview()
+            if view.detections is None or view.frame is None:
+                return None
+            lag = view.frame.time_s - view.detections.time_s
+            return view.detections if lag <= OVERLAY_MAX_AGE_S else None
+        with self._lock:
+            preview = self._preview_detections
+        newest = self.feed.newest_time_s()
+        if preview is None or newest is None or newest - preview[1] > OVERLAY_MAX_AGE_S:
+            return None
+        return preview[0]
+
+    # -- before recording -----------------------------------------------------------------
+    def framing_now(
+        self, vision: VisionCalibration, framing: FramingCalibration
+    ) -> tuple[FramingCheck, ...] | None:
+        """Analyse the newest picture (if new) and judge the framing over the last moments; ``None`` without pictures."""
+        frame = self.feed.latest_frame()
+        if frame is None:
+            return None
+        with self._lock:
+            recent = list(self._recent)
+        if not recent or frame.time_s > recent[-1].time_s:
+            signals = self._analyse_preview(frame, vision)
+            recent.append(signals)
+        return framing_checks_now(recent, framing)
+
+    def _analyse_preview(self, frame: VideoFrame, vision: VisionCalibration) -> FrameSignals:
+        if self._analyser is None or self._analyser_calibration != vision:
+            if self._analyser is not None:
+                self._analyser.close()
+            self._analyser = BodyAnalyser(vision)
+            self._analyser_calibration = vision
+        detections = self._analyser.detect(frame)
+        signals = self._analyser.interpret(detections, frame)
+        with self._lock:
+            self._preview_detections = (detections, frame.time_s)
+            self._recent.append(signals)
+        return signals
+
+    # -- the take -------------------------------------------------------------------------------
+    def start_take(self, take: LiveTake) -> None:
+        """Start recording ``take`` from the browser's frames and sound."""
+        take.start()
+        self.take = take
+        self.feed.attach(take, take.recorder.clock)
+
+    def stop_take(self) -> LiveResult | None:
+        """Stop recording; the take's result (``None`` if none was recording)."""
+        take, self.take = self.take, None
+        self.feed.detach()
+        return take.stop() if take is not None else None
+
+    def release_preview(self) -> None:
+        """Free the preview analyser (the camera is off); made again when pictures come."""
+        if self._analyser is not None:
+            self._analyser.close()
+            self._analyser = None
+        with self._lock:
+            self._preview_detections = None
+            self._recent.clear()
+
+    def close(self) -> None:
+        self.stop_take()
+        self.release_preview()
+
+
+# -- the page --------------------------------------------------------------------------------
+
+
+def _state() -> dict:
+    state = st.session_state.setdefault("browser", {"phase": "setup"})
+    if "check" not in state:
+        state["check"] = SelfCheck()
+    return state
+
+
+def _camera(check: SelfCheck, rtc: dict):
+    """The webrtc component: the browser's camera and microphone in, the preview with the overlay back."""
+    from streamlit_webrtc import WebRtcMode, create_audio_sink_track, webrtc_streamer
+
+    return webrtc_streamer(
+        key=WEBRTC_KEY,
+        mode=WebRtcMode.SENDRECV,
+        rtc_configuration=rtc,
+        media_stream_constraints={
+            "video": {"width": {"max": 1280}, "height": {"max": 720}, "frameRate": {"max": 30}},
+            # The browser's own processing would change the loudness and the pauses the report measures.
+            "audio": {"echoCancellation": False, "noiseSuppression": False, "autoGainControl": False},
+        },
+        queued_video_frames_callback=check.on_video_frames,
+        # Sound only goes one way (nothing echoes back) and no block is dropped.
+        sink_audio_track=create_audio_sink_track(check.on_audio_frame, key=f"{WEBRTC_KEY}-sound"),
+        video_html_attrs={"autoPlay": True, "controls": False, "muted": True, "style": {"width": "100%"}},
+        translations=COMPONENT_TEXT,
+    )
+
+
+def page(choices: Choices) -> None:
+    state = _state()
+    check: SelfCheck = state["check"]
+    rtc, ice_problem = rtc_configuration()
+    left, right = st.columns([2, 3])
+    # The component is always drawn first and in the same place, so the connection survives every phase.
+    with left:
+        context = _camera(check, rtc)
+        check.mirror = st.checkbox("Mirror the preview", value=True, key="browser-mirror")
+        if ice_problem:
+            st.error(ice_problem)
+    playing = bool(context.state.playing)
+    if playing:
+        state.setdefault("playing_since", time.monotonic())
+    else:
+        state.pop("playing_since", None)
+    phase = state["phase"]
+    with right:
+        if phase == "setup":
+            _setup(state, check, choices, playing)
+        elif phase == "countdown":
+            _countdown(state, check, choices, playing)
+        elif phase == "recording":
+            _recording(state, check, choices, playing)
+        elif phase == "analysing":
+            _analysing(state, check, choices)
+        else:
+            _report_buttons(state, choices)
+    if state["phase"] == "report":
+        _report(state, choices)
+
+
+def _no_media_warnings(status: FeedStatus, state: dict, *, needs_video: bool) -> list[str]:
+    """What is missing from the browser, once it has had time to send it."""
+    since = state.get("playing_since")
+    if since is None or time.monotonic() - since < NO_MEDIA_WARN_S:
+        return []
+    problems = []
+    if needs_video and not status.has_video:
+        problems.append(
+            "The browser sends no picture: check that the camera is plugged in, not used by another program "
+            "(close any video call), and allowed for this page (the camera icon in the address bar); "
+            "then press Stop camera and Start camera."
+        )
+    if not status.has_audio:
+        problems.append(
+            "The browser sends no sound: check that a microphone is plugged in, not muted, and allowed for "
+            "this page (the camera icon in the address bar); then press Stop camera and Start camera."
+        )
+    return problems
+
+
+def _setup(state: dict, check: SelfCheck, choices: Choices, playing: bool) -> None:
+    scenario = pick_line(choices, settings=BROWSER_SETTINGS, key="browser-line")
+    state["keep"] = st.checkbox(
+        "Keep my recording (otherwise only the scores are kept)", value=state.get("keep", False), key="browser-keep"
+    )
+    for message in state.pop("messages", []):
+        st.warning(message)
+    if not playing:
+        check.release_preview()
+        st.info(
+            "Press **Start camera** on the left and allow the camera and the microphone. "
+            "You will see yourself as the other side of the call does, with checks of your framing, "
+            "then record the line."
+        )
+        # The browser tells the page, not the kiosk, why a camera did not start: say what each message means.
+        with st.expander("The camera or the microphone does not start?"):
+            st.warning(CAMERA_HELP)
+        return
+    needs_video = scenario.setting != "phone"
+    if st.button("Record", type="primary", key="browser-record"):
+        problem = _missing_for_take(check.feed.status(), needs_video=needs_video)
+        if problem:
+            st.warning(problem)
+        else:
+            _prepare_take(state, check, scenario, choices)
+            state.update(phase="countdown", countdown_until=time.monotonic() + countdown_s())
+            st.rerun()
+    _setup_live(state, check, choices.profile, choices.language, needs_video)
+
+
+@st.fragment(run_every=REFRESH_S)
+def _setup_live(state: dict, check: SelfCheck, profile: str, language: str, needs_video: bool) -> None:
+    """What the browser sends, and the framing checks on the newest pictures (redrawn a few times a second)."""
+    if state.get("phase") != "setup":
+        return
+    for problem in _no_media_warnings(check.feed.status(), state, needs_video=needs_video):
+        st.warning(problem)
+    if needs_video:
+        checks = check.framing_now(load_vision_calibration(profile), load_framing_calibration(profile))
+        _show_checks(checks, language, title="Your framing now")
+
+
+def _missing_for_take(status: FeedStatus, *, needs_video: bool) -> str | None:
+    if needs_video and not status.has_video:
+        return (
+            "No picture from the camera yet: wait until you see yourself on the left, or check that the browser "
+            "may use the camera (the camera icon in the address bar)."
+        )
+    if not status.has_audio:
+        return (
+            "No sound from the microphone yet: check that it is plugged in and allowed for this page "
+            "(the camera icon in the address bar), then press Stop camera and Start camera."
+        )
+    return None
+
+
+def _prepare_take(state: dict, check: SelfCheck, scenario: Scenario, choices: Choices) -> None:
+    status = check.feed.status()
+    live = load_live_calibration(choices.profile)
+    vision = load_vision_calibration(choices.profile)
+    media = None
+    if state.get("keep"):
+        media = media_folder() / f"{datetime.now():%Y%m%d-%H%M%S}-browser-{scenario.id}.mkv"
+    state["take"] = LiveTake(
+        vision_calibration=vision,
+        coach=LiveCoach(
+            scenario.setting,
+            scenario.kind,
+            language=choices.language,
+            targets=scenario.targets,
+            live=live,
+            scoring=load_scoring_profile(choices.profile),
+            vision=vision,
+        ),
+        voice_meter=LiveVoiceMeter(live.voice, load_voice_calibration(choices.profile)),
+        keep_media_at=media,
+        expect_video=status.has_video,
+        expect_audio=status.has_audio,
+    )
+    state["scenario_id"] = scenario.id
+
+
+def _countdown(state: dict, check: SelfCheck, choices: Choices, playing: bool) -> None:
+    """3, 2, 1 over the line, then the take starts and the page shows the recording."""
+    scenario = find_scenario(state["scenario_id"])
+    if not playing:
+        state.pop("take").close()
+        state.update(phase="setup", messages=["The camera was stopped before recording: press Start camera, then Record."])
+        st.rerun()
+    teleprompter(scenario.text_in(choices.language))
+    number = st.empty()
+    while (remaining := state["countdown_until"] - time.monotonic()) > 0:
+        number.markdown(f"<div style='font-size:4rem;text-align:center'>{int(remaining) + 1}</div>", unsafe_allow_html=True)
+        time.sleep(min(remaining, REFRESH_S))
+    check.start_take(state.pop("take"))
+    state["phase"] = "recording"
+    st.rerun()
+
+
+def _recording(state: dict, check: SelfCheck, choices: Choices, playing: bool) -> None:
+    scenario = find_scenario(state["scenario_id"])
+    stop = st.button("Stop", type="primary", key="browser-stop")
+    if check.take is None or stop or not playing:
+        if check.take is not None and not playing:
+            state.setdefault("notes", []).append("The camera was stopped, so the take ended there.")
+        state["phase"] = "analysing"
+        st.rerun()
+    teleprompter(scenario.text_in(choices.language))
+    _recording_live(state, check)
+
+
+@st.fragment(run_every=REFRESH_S)
+def _recording_live(state: dict, check: SelfCheck) -> None:
+    """The live cue, the microphone level and the time; the take ends if the browser stops sending."""
+    take = check.take
+    if state.get("phase") != "recording" or take is None:
+        return
+    view = take.preview()
+    st.markdown(
+        f"<div style='font-size:2.2rem;font-weight:700;color:#b35c00;min-height:3rem'>"
+        f"{view.cue.text if view.cue else '&nbsp;'}</div>",
+        unsafe_allow_html=True,
+    )
+    level = view.voice.level_dbfs if view.voice is not None else None
+    st.progress(meter_share(level), text="Microphone")
+    st.caption(f"Recording: {view.elapsed_s:.0f} s. Say the line, then press Stop.")
+    status = check.feed.status()
+    since = [s for s in (status.since_video_s, status.since_audio_s) if s is not None]
+    note = None
+    if not since or min(since) > MEDIA_LOST_S:
+        note = "The browser stopped sending the camera and the microphone, so the take ended there."
+    elif view.elapsed_s > MAX_TAKE_S:
+        note = f"The take stopped by itself after {MAX_TAKE_S:.0f} s."
+    if note:
+        state.setdefault("notes", []).append(note)
+        state["phase"] = "analysing"
+        st.rerun()
+
+
+def _analysing(state: dict, check: SelfCheck, choices: Choices) -> None:
+    scenario = find_scenario(state["scenario_id"])
+    progress = st.progress(0.1, text="Finishing the recording...")
+    result = check.stop_take()
+    if result is None:
+        state.update(phase="setup")
+        st.rerun()
+    progress.progress(0.4, text="Analysing the voice...")
+    notes = state.pop("notes", [])
+    try:
+        analysis = analyse_live_take(
+            result.recorded,
+            result.timeline,
+            vision_calibration=load_vision_calibration(choices.profile),
+            voice_calibration=load_voice_calibration(choices.profile),
+            line=prepare_line(scenario.text_in(choices.language), language=choices.language),
+            name=f"self-check {scenario.id}",
+        )
+        progress.progress(0.8, text="Scoring...")
+        report = scored_report(analysis, scenario=scenario, choices=choices, recorded=f"{result.recorded.started_at:%Y-%m-%d %H:%M}")
+    except KioskError as err:
+        progress.empty()
+        state.update(phase="report", report=None, error=str(err), problems=[*notes, *result.recorded.problems])
+        st.rerun()
+    report["notes"] = [*notes, *report["notes"]]
+    if result.recorded.media_path is not None:
+        report["notes"].append(f"Your recording is kept at {result.recorded.media_path}.")
+    framing = None
+    if result.timeline is not None:
+        framing = framing_checks(result.timeline, load_framing_calibration(choices.profile))
+    progress.empty()
+    state.update(phase="report", report=report, error=None, framing=framing)
+    st.rerun()
+
+
+def _report_buttons(state: dict, choices: Choices) -> None:
+    scenario = find_scenario(state["scenario_id"])
+    st.markdown(f"> {scenario.text_in(choices.language)}")
+    if state.get("framing"):
+        _show_checks(state["framing"], choices.language, title="Your framing in this take")
+    again, following = st.columns(2)
+    if again.button("Try again", key="browser-again", type="primary"):
+        state.update(phase="setup", report=None, error=None, framing=None)
+        st.rerun()
+    if following.button("Next line", key="browser-next"):
+        next_line(scenario, key="browser-line")
+        state.update(phase="setup", report=None, error=None, framing=None)
+        st.rerun()
+
+
+def _report(state: dict, choices: Choices) -> None:
+    if state.get("error"):
+        for problem in state.get("problems", []):
+            st.warning(problem)
+        st.error(state["error"])
+        return
+    show_report(state["report"], choices=choices, stem=f"self-check-{state['scenario_id']}")
+
+
+def _show_checks(checks: tuple[FramingCheck, ...] | None, language: str, *, title: str) -> None:
+    """The framing checks as a short list: a tick, or what to change."""
+    st.markdown(f"**{title}**")
+    if checks is None:
+        st.caption("Waiting for the first picture...")
+        return
+    if all(c.advice == NO_FACE for c in checks):
+        st.warning(check_advice(checks[0], language))
+        return
+    from kiosk.report.take_report import load_strings
+
+    good = load_strings(language)["framing"]["ok"]
+    lines = []
+    for item in checks:
+        label = check_label(item, language)
+        if item.passed:
+            lines.append(f"- :green[:material/check_circle:] {label}: {good}")
+        elif item.passed is None:
+            lines.append(f"- :gray[:material/help:] {label}: –")
+        else:
+            lines.append(f"- :orange[:material/warning:] {label}: {check_advice(item, language)}")
+    st.markdown("\n".join(lines))
+
+
+__all__ = ["SelfCheck", "ice_servers", "page", "rtc_configuration"]

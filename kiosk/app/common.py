@@ -1,0 +1,178 @@
+"""What every page of the kiosk shares: the sidebar choices, the line picker, the report.
+
+Streamlit re-runs a page top to bottom on every click, so anything that must
+survive (a finished report, a take being recorded) lives in
+``st.session_state``; widgets take plain values (ids, not objects) because
+Streamlit copies them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from html import escape as html_escape
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+from kiosk.analysis import TakeAnalysis, require_a_face, score_and_report
+from kiosk.calibration import DEFAULT_PROFILE, PROFILE_DIR, SETTINGS, load_scoring_profile
+from kiosk.report.html import render_html
+from kiosk.report.take_report import load_strings
+from kiosk.scenarios import LANGUAGES, Scenario, load_scenarios
+
+#: Languages by their own names, for the picker.
+LANGUAGE_NAMES = {"en": "English", "zh": "简体中文", "lt": "Lietuvių", "da": "Dansk"}
+#: Height of the embedded report, in pixels (it scrolls inside).
+REPORT_HEIGHT_PX = 1400
+#: Seconds of 3-2-1 before recording starts (``KIOSK_COUNTDOWN_S`` changes it; 0 skips it).
+DEFAULT_COUNTDOWN_S = 3
+#: Loudness shown as an empty level meter, in dBFS.
+METER_FLOOR_DBFS = -60.0
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the trainee picked in the sidebar."""
+
+    language: str
+    profile: str
+    strings: dict
+
+
+def profiles() -> list[str]:
+    """Calibration profiles shipped with the kiosk, and any named by ``KIOSK_PROFILE``."""
+    names = sorted(p.stem for p in PROFILE_DIR.glob("*.toml"))
+    extra = os.environ.get("KIOSK_PROFILE")
+    if extra and extra not in names:
+        names.append(extra)
+    return names
+
+
+def sidebar_choices() -> Choices:
+    language = st.sidebar.selectbox(
+        "Language", LANGUAGES, format_func=lambda code: LANGUAGE_NAMES.get(code, code), key="language"
+    )
+    names = profiles()
+    default = os.environ.get("KIOSK_PROFILE", DEFAULT_PROFILE)
+    profile = st.sidebar.selectbox(
+        "Calibration profile", names, index=names.index(default) if default in names else 0, key="profile"
+    )
+    return Choices(language=language, profile=profile, strings=load_strings(language))
+
+
+def pick_line(choices: Choices, *, settings: tuple[str, ...] = SETTINGS, key: str = "line") -> Scenario:
+    """Setting and line pickers, then the customer's situation and the line itself.
+
+    The choice is remembered under ``key`` (a plain session value, which
+    Streamlit keeps even while the pickers are not on screen, e.g. during a take).
+    """
+    strings = choices.strings
+    remembered = st.session_state.get(key)
+    every = load_scenarios()
+    chosen_before = next((s for s in every if s.id == remembered), None)
+    setting = st.radio(
+        strings["report"].get("setting", "Setting"),
+        settings,
+        index=settings.index(chosen_before.setting) if chosen_before and chosen_before.setting in settings else 0,
+        format_func=lambda code: strings["settings"][code],
+        horizontal=True,
+        key=f"{key}-setting",
+    )
+    scenarios = {s.id: s for s in every if s.setting == setting}
+    ids = list(scenarios)
+    chosen = st.selectbox(
+        strings["report"]["line"],
+        ids,
+        index=ids.index(remembered) if remembered in scenarios else 0,
+        format_func=lambda id_: f"{strings['kinds'][scenarios[id_].kind]}: {scenarios[id_].text_in(choices.language)}",
+        key=f"{key}-{setting}",
+    )
+    st.session_state[key] = chosen
+    scenario = scenarios[chosen]
+    st.markdown(f"**{strings['report']['situation']}:** {scenario.situation_in(choices.language)}")
+    st.markdown(f"> {scenario.text_in(choices.language)}")
+    return scenario
+
+
+def next_line(scenario: Scenario, *, key: str = "line") -> None:
+    """Remember the next line of the same setting (wrapping round) for the line picker."""
+    ids = [s.id for s in load_scenarios() if s.setting == scenario.setting]
+    following = ids[(ids.index(scenario.id) + 1) % len(ids)]
+    st.session_state[key] = following
+    # The picker's own widget value, if Streamlit still holds it, must not win.
+    st.session_state.pop(f"{key}-{scenario.setting}", None)
+
+
+def scored_report(analysis: TakeAnalysis, *, scenario: Scenario, choices: Choices, recorded: str | None = None) -> dict:
+    """Score an analysed take for its line; a dict kept in ``st.session_state``.
+
+    Raises:
+        MediaError: no face in a video with no sound, or no speech in sound alone.
+    """
+    if analysis.body is not None and analysis.body.summary.face_frame_count == 0 and analysis.voice is None:
+        require_a_face(analysis.body)
+    scored = score_and_report(
+        analysis,
+        scoring_profile=load_scoring_profile(choices.profile),
+        profile_name=choices.profile,
+        language=choices.language,
+        scenario=scenario,
+        recorded=recorded,
+    )
+    return {"document": scored.document, "notes": list(analysis.notes) + list(scored.notes)}
+
+
+def show_report(result: dict, *, choices: Choices, stem: str) -> None:
+    """The scored report: notes, the overall score, the report itself, and downloads."""
+    strings = choices.strings
+    document = result["document"]
+    for note in result["notes"]:
+        st.warning(note)
+    overall = document["overall"]
+    st.metric(strings["report"]["overall"], "–" if overall["score"] is None else overall["score"])
+    st.caption(overall["label"])
+    html = render_html(document)
+    st.iframe(html, height=REPORT_HEIGHT_PX)
+    left, right = st.columns(2)
+    left.download_button(
+        "Download the report (HTML)", html, file_name=f"{stem}-report.html", mime="text/html", key=f"{stem}-html"
+    )
+    right.download_button(
+        "Download the report (JSON)",
+        json.dumps(document, ensure_ascii=False, indent=1),
+        file_name=f"{stem}-report.json",
+        mime="application/json",
+        key=f"{stem}-json",
+    )
+
+
+def countdown_s() -> int:
+    """Seconds of countdown before a take: ``KIOSK_COUNTDOWN_S``, else 3."""
+    value = os.environ.get("KIOSK_COUNTDOWN_S", "")
+    return int(value) if value.isdigit() else DEFAULT_COUNTDOWN_S
+
+
+def teleprompter(text: str) -> None:
+    """The line in large type, light on dark, to read from while looking at the camera."""
+    st.markdown(
+        f"<div style='font-size:2.2rem;line-height:1.35;padding:0.6em 0.8em;background:#111;color:#fff;"
+        f"border-radius:8px'>{html_escape(text)}</div>",
+        unsafe_allow_html=True,
+    )
+
+
+def meter_share(level_dbfs: float | None) -> float:
+    """A microphone level in dBFS as the filled share (0-1) of a level meter."""
+    if level_dbfs is None:
+        return 0.0
+    return min(max((level_dbfs - METER_FLOOR_DBFS) / -METER_FLOOR_DBFS, 0.0), 1.0)
+
+
+def media_folder() -> Path:
+    """Where kept recordings go: ``KIOSK_DATA_DIR``/takes, else the user data folder."""
+    from platformdirs import user_data_path
+
+    base = Path(os.environ["KIOSK_DATA_DIR"]) if os.environ.get("KIOSK_DATA_DIR") else user_data_path("kiosk")
+    return base / "takes"

