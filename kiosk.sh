@@ -23,11 +23,14 @@ fi
 
 mode="${1:-run}"
 if [ "$mode" = "test" ]; then
-  # The tests need two Debian packages: espeak-ng generates speech with a
-  # known truth for the voice tests; chromium opens the HTML report.
+  # The tests need three Debian packages: espeak-ng generates speech with a
+  # known truth for the voice tests; chromium opens the HTML report and the
+  # app; postgresql serves the store's tests on loopback.
   missing=""
   command -v espeak-ng >/dev/null 2>&1 || missing="$missing espeak-ng"
   [ -x /usr/bin/chromium ] || missing="$missing chromium"
+  # postgresql: the store is tested against a real server the tests start on loopback.
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$missing postgresql"
   if [ -n "$missing" ]; then
     if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
       echo "kiosk: installing$missing (Debian) for the tests..." >&2

@@ -201,11 +201,12 @@ def require_speech(analysis: TakeAnalysis) -> None:
 
 @dataclass(frozen=True)
 class ScoredReport:
-    """A take scored for a line: the setting it was scored as, and the report document."""
+    """A take scored for a line: the setting it was scored as, the scores, and the report document."""
 
     setting: str
     document: dict
     notes: tuple[str, ...]
+    scores: object = None  # kiosk.scoring.TakeScores
 
 
 def score_and_report(
@@ -271,4 +272,4 @@ def score_and_report(
         voice=analysis.voice,
         recorded=recorded,
     )
-    return ScoredReport(setting=chosen, document=document, notes=tuple(notes))
+    return ScoredReport(setting=chosen, document=document, notes=tuple(notes), scores=scores)
