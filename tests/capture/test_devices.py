@@ -124,6 +124,7 @@ def test_a_missing_portaudio_library_gets_the_install_hint_and_points_to_the_oth
         return real_import(name, *args, **kwargs)
 
     monkeypatch.delitem(__import__("sys").modules, "sounddevice", raising=False)
+    monkeypatch.setattr("kiosk.capture.devices._sounddevice_failed", [])  # the import is tried afresh
     monkeypatch.setattr(builtins, "__import__", without_portaudio)
     for attempt in (list_microphones, SoundDeviceMicrophone, lambda: open_microphone("0")):
         with pytest.raises(DeviceError) as caught:
