@@ -14,3 +14,19 @@ def shared_data() -> Path:
     """The read-only folder of real recordings (see its SOURCES.md)."""
     assert SHARED_DATA.is_dir(), f"test recordings not found at {SHARED_DATA}: check out next to ../shared"
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session", autouse=True)
+def kiosk_data_folder(tmp_path_factory):
+    """Kept recordings and the database go to a temporary folder, never the user's data folder."""
+    import os
+
+    folder = tmp_path_factory.mktemp("kiosk-data")
+    before = os.environ.get("KIOSK_DATA_DIR")
+    os.environ["KIOSK_DATA_DIR"] = str(folder)
+    os.environ.pop("KIOSK_DB_URL", None)
+    yield folder
+    if before is None:
+        os.environ.pop("KIOSK_DATA_DIR", None)
+    else:
+        os.environ["KIOSK_DATA_DIR"] = before

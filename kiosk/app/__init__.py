@@ -2,7 +2,9 @@
 
 Three ways to practise, picked in the sidebar: at the kiosk with its own
 camera and microphone, a video-call self-check with the browser's camera and
-microphone, or uploading a recording.
+microphone, or uploading a recording. Every scored take is saved (see
+``kiosk.store``); a trainee sees their own progress, the trainer the whole
+group's behind a PIN.
 
 The pages' own words are the ``[app]`` table of the report's strings files
 (``kiosk/report/strings/*.toml``), in the language picked in the sidebar.
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kiosk.app import browser, practice, upload
+from kiosk.app import browser, practice, upload, workshops
 from kiosk.app.common import current_language, sidebar_choices
 from kiosk.report.take_report import load_strings
 
@@ -21,6 +23,8 @@ MODES = {
     "practice": practice.page,
     "browser": browser.page,
     "upload": upload.page,
+    "progress": workshops.trainee_page,
+    "trainer": workshops.trainer_page,
 }
 
 

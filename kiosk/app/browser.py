@@ -355,6 +355,7 @@ def _no_media_warnings(status: FeedStatus, state: dict, text: dict, *, needs_vid
 
 def _setup(state: dict, check: SelfCheck, choices: Choices, playing: bool) -> None:
     text = choices.strings["app"]
+    state["trainee"] = st.text_input(text["name"], value=state.get("trainee", ""), key="browser-name").strip()
     scenario = pick_line(choices, settings=BROWSER_SETTINGS, key="browser-line")
     state["keep"] = st.checkbox(text["keep"], value=state.get("keep", False), key="browser-keep")
     for message in state.pop("messages", []):
@@ -504,7 +505,14 @@ def _analysing(state: dict, check: SelfCheck, choices: Choices) -> None:
             name=f"self-check {scenario.id}",
         )
         progress.progress(0.8, text=text["scoring"])
-        report = scored_report(analysis, scenario=scenario, choices=choices, recorded=f"{result.recorded.started_at:%Y-%m-%d %H:%M}")
+        report = scored_report(
+            analysis,
+            scenario=scenario,
+            choices=choices,
+            recorded_at=result.recorded.started_at,
+            trainee=state.get("trainee"),
+            media_path=result.recorded.media_path,
+        )
     except KioskError as err:
         progress.empty()
         state.update(phase="report", report=None, error=str(err), problems=[*notes, *result.recorded.problems])

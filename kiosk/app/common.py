@@ -10,17 +10,22 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
+from datetime import datetime
 from html import escape as html_escape
 from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
 from kiosk.analysis import TakeAnalysis, require_a_face, score_and_report
 from kiosk.calibration import DEFAULT_PROFILE, PROFILE_DIR, SETTINGS, load_scoring_profile
+from kiosk.errors import KioskError
 from kiosk.report.html import render_html
 from kiosk.report.take_report import load_strings
 from kiosk.scenarios import LANGUAGES, Scenario, load_scenarios
+from kiosk.store import Store, default_url, take_record
 
 #: Languages by their own names, for the picker.
 LANGUAGE_NAMES = {"en": "English", "zh": "简体中文", "lt": "Lietuvių", "da": "Dansk"}
@@ -123,8 +128,33 @@ def next_line(scenario: Scenario, *, key: str = "line") -> None:
     st.session_state.pop(f"{key}-{scenario.setting}", None)
 
 
-def scored_report(analysis: TakeAnalysis, *, scenario: Scenario, choices: Choices, recorded: str | None = None) -> dict:
-    """Score an analysed take for its line; a dict kept in ``st.session_state``.
+@st.cache_resource(show_spinner=False)
+def _open_store(url: str) -> Store:
+    return Store(url)
+
+
+def kiosk_store() -> tuple[Store | None, str | None]:
+    """The kiosk's database, opened once per process; or ``None`` and why not."""
+    try:
+        return _open_store(default_url()), None
+    except KioskError as err:
+        return None, str(err)
+
+
+def scored_report(
+    analysis: TakeAnalysis,
+    *,
+    scenario: Scenario,
+    choices: Choices,
+    recorded_at: datetime | None = None,
+    trainee: str | None = None,
+    media_path: Path | None = None,
+) -> dict:
+    """Score an analysed take for its line and save it; a dict kept in ``st.session_state``.
+
+    The take is saved to the kiosk's database (under the trainee's name, or
+    anonymously, in the trainer's current workshop). If the database cannot
+    be used the report is still shown, with a note that it was not saved.
 
     Raises:
         MediaError: no face in a video with no sound, or no speech in sound alone.
@@ -137,9 +167,32 @@ def scored_report(analysis: TakeAnalysis, *, scenario: Scenario, choices: Choice
         profile_name=choices.profile,
         language=choices.language,
         scenario=scenario,
-        recorded=recorded,
+        recorded=None if recorded_at is None else f"{recorded_at:%Y-%m-%d %H:%M}",
     )
-    return {"document": scored.document, "notes": list(analysis.notes) + list(scored.notes)}
+    notes = list(analysis.notes) + list(scored.notes)
+    store, problem = kiosk_store()
+    if store is not None:
+        try:
+            store.save_take(
+                take_record(
+                    scored.document,
+                    scored.scores,
+                    uid=str(uuid.uuid4()),
+                    trainee=trainee,
+                    profile=choices.profile,
+                    recorded_at=recorded_at or datetime.now(),
+                    duration_s=analysis.info.duration_s,
+                    media_path=None if media_path is None else str(media_path),
+                    workshop_id=store.current_workshop_id(),
+                )
+            )
+            # Retention is applied as takes come in, not only when a trainer looks.
+            store.purge()
+        except (KioskError, SQLAlchemyError) as err:
+            problem = f"{err}"
+    if problem:
+        notes.append(choices.strings["app"]["not_saved"].format(reason=problem))
+    return {"document": scored.document, "notes": notes}
 
 
 def show_report(result: dict, *, choices: Choices, stem: str) -> None:

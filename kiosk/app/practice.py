@@ -293,7 +293,12 @@ def _analysing(state: dict, choices: Choices) -> None:
         )
         progress.progress(0.8, text=text["scoring"])
         report = scored_report(
-            analysis, scenario=scenario, choices=choices, recorded=result.recorded.started_at.strftime("%Y-%m-%d %H:%M")
+            analysis,
+            scenario=scenario,
+            choices=choices,
+            recorded_at=result.recorded.started_at,
+            trainee=state.get("trainee"),
+            media_path=result.recorded.media_path,
         )
     except KioskError as err:
         progress.empty()

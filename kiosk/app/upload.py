@@ -32,6 +32,7 @@ def upload_limit_mb() -> int:
 
 def page(choices: Choices) -> None:
     text = choices.strings["app"]
+    trainee = st.text_input(text["upload_trainee"], key="upload-trainee").strip()
     scenario = pick_line(choices, key="upload-line")
     language = choices.language
     limit = upload_limit_mb()
@@ -46,7 +47,7 @@ def page(choices: Choices) -> None:
         st.error(text["too_big"].format(name=upload.name, size=f"{upload.size / 1e6:.0f}", limit=limit))
         return
     data = upload.getvalue()
-    key = (hashlib.sha256(data).hexdigest(), scenario.id, language, choices.profile)
+    key = (hashlib.sha256(data).hexdigest(), scenario.id, language, choices.profile, trainee)
     reports = st.session_state.setdefault("reports", {})
     if key not in reports:
         # The upload is analysed from a temporary file that is deleted straight after.
@@ -73,7 +74,7 @@ def page(choices: Choices) -> None:
                     on_start=on_start,
                     on_frame=on_frame,
                 )
-                reports[key] = scored_report(analysis, scenario=scenario, choices=choices)
+                reports[key] = scored_report(analysis, scenario=scenario, choices=choices, trainee=trainee or None)
             except KioskError as err:
                 progress.empty()
                 st.error(str(err))

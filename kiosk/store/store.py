@@ -368,6 +368,14 @@ class Store:
             else:
                 setting.value = value
 
+    def set_current_workshop(self, workshop_id: int | None) -> None:
+        """The workshop new takes belong to (``None``: none), as the trainer set it."""
+        self._set("current_workshop", None if workshop_id is None else str(int(workshop_id)))
+
+    def current_workshop_id(self) -> int | None:
+        value = self._get("current_workshop")
+        return int(value) if value else None
+
     def set_retention(self, *, media_days: int | None, take_days: int | None) -> None:
         """Keep recordings ``media_days`` and takes ``take_days`` (``None``: for ever)."""
         for key, days in (("retention_media_days", media_days), ("retention_take_days", take_days)):
