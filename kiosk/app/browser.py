@@ -32,7 +32,6 @@ from datetime import datetime
 import av
 import streamlit as st
 
-from kiosk.analysis import analyse_live_take
 from kiosk.app.common import (
     Choices,
     countdown_s,
@@ -40,7 +39,7 @@ from kiosk.app.common import (
     meter_share,
     next_line,
     pick_line,
-    scored_report,
+    score_live_take,
     show_report,
     teleprompter,
 )
@@ -64,7 +63,6 @@ from kiosk.scenarios import Scenario, find_scenario
 from kiosk.scoring.framing import NO_FACE, FramingCheck, check_advice, check_label, framing_checks, framing_checks_now
 from kiosk.scoring.live_cues import LiveCoach
 from kiosk.vision import BodyAnalyser, FrameSignals
-from kiosk.voice import prepare_line
 from kiosk.voice.live import LiveVoiceMeter
 
 #: Environment variable with extra ICE servers (JSON list of RTCIceServer dictionaries).
@@ -493,25 +491,15 @@ def _analysing(state: dict, check: SelfCheck, choices: Choices) -> None:
     if result is None:
         state.update(phase="setup")
         st.rerun()
-    progress.progress(0.4, text=text["analysing_voice"])
     notes = state.pop("notes", [])
     try:
-        analysis = analyse_live_take(
-            result.recorded,
-            result.timeline,
-            vision_calibration=load_vision_calibration(choices.profile),
-            voice_calibration=load_voice_calibration(choices.profile),
-            line=prepare_line(scenario.text_in(choices.language), language=choices.language),
-            name=f"self-check {scenario.id}",
-        )
-        progress.progress(0.8, text=text["scoring"])
-        report = scored_report(
-            analysis,
+        report = score_live_take(
+            result,
             scenario=scenario,
             choices=choices,
-            recorded_at=result.recorded.started_at,
             trainee=state.get("trainee"),
-            media_path=result.recorded.media_path,
+            progress=progress,
+            name=f"self-check {scenario.id}",
         )
     except KioskError as err:
         progress.empty()

@@ -19,13 +19,21 @@ from pathlib import Path
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from kiosk.analysis import TakeAnalysis, require_a_face, score_and_report
-from kiosk.calibration import DEFAULT_PROFILE, PROFILE_DIR, SETTINGS, load_scoring_profile
+from kiosk.analysis import TakeAnalysis, analyse_live_take, require_a_face, score_and_report
+from kiosk.calibration import (
+    DEFAULT_PROFILE,
+    PROFILE_DIR,
+    SETTINGS,
+    load_scoring_profile,
+    load_vision_calibration,
+    load_voice_calibration,
+)
 from kiosk.errors import KioskError
 from kiosk.report.html import render_html
 from kiosk.report.take_report import load_strings
 from kiosk.scenarios import LANGUAGES, Scenario, load_scenarios
 from kiosk.store import Store, default_url, take_record
+from kiosk.voice import prepare_line
 
 #: Languages by their own names, for the picker.
 LANGUAGE_NAMES = {"en": "English", "zh": "简体中文", "lt": "Lietuvių", "da": "Dansk"}
@@ -193,6 +201,41 @@ def scored_report(
     if problem:
         notes.append(choices.strings["app"]["not_saved"].format(reason=problem))
     return {"document": scored.document, "notes": notes}
+
+
+def score_live_take(
+    result,  # kiosk.live.LiveResult
+    *,
+    scenario: Scenario,
+    choices: Choices,
+    trainee: str | None,
+    progress,  # st.progress element, advanced between the steps
+    name: str = "live take",
+) -> dict:
+    """Analyse a take recorded live (the voice; the body was analysed while recording), score and save it.
+
+    Raises:
+        KioskError: nothing recorded, no speech on a phone take, no face and no voice.
+    """
+    text = choices.strings["app"]
+    progress.progress(0.4, text=text["analysing_voice"])
+    analysis = analyse_live_take(
+        result.recorded,
+        result.timeline,
+        vision_calibration=load_vision_calibration(choices.profile),
+        voice_calibration=load_voice_calibration(choices.profile),
+        line=prepare_line(scenario.text_in(choices.language), language=choices.language),
+        name=name,
+    )
+    progress.progress(0.8, text=text["scoring"])
+    return scored_report(
+        analysis,
+        scenario=scenario,
+        choices=choices,
+        recorded_at=result.recorded.started_at,
+        trainee=trainee,
+        media_path=result.recorded.media_path,
+    )
 
 
 def show_report(result: dict, *, choices: Choices, stem: str) -> None:

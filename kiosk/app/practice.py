@@ -15,7 +15,6 @@ from datetime import datetime
 
 import streamlit as st
 
-from kiosk.analysis import analyse_live_take
 from kiosk.app.common import (
     Choices,
     countdown_s,
@@ -23,7 +22,7 @@ from kiosk.app.common import (
     meter_share,
     next_line,
     pick_line,
-    scored_report,
+    score_live_take,
     show_report,
     teleprompter,
 )
@@ -40,7 +39,6 @@ from kiosk.live import PREVIEW_RATE_HZ, LiveTake, expected_line_s, line_finished
 from kiosk.report.overlay import draw_overlay
 from kiosk.scenarios import find_scenario
 from kiosk.scoring.live_cues import LiveCoach
-from kiosk.voice import prepare_line
 from kiosk.voice.live import LiveVoiceMeter
 
 
@@ -282,23 +280,9 @@ def _analysing(state: dict, choices: Choices) -> None:
     progress = st.progress(0.1, text=text["finishing"])
     result = state.pop("result", None) or state["take"].stop()
     release_devices()
-    progress.progress(0.4, text=text["analysing_voice"])
     try:
-        analysis = analyse_live_take(
-            result.recorded,
-            result.timeline,
-            vision_calibration=load_vision_calibration(choices.profile),
-            voice_calibration=load_voice_calibration(choices.profile),
-            line=prepare_line(scenario.text_in(choices.language), language=choices.language),
-        )
-        progress.progress(0.8, text=text["scoring"])
-        report = scored_report(
-            analysis,
-            scenario=scenario,
-            choices=choices,
-            recorded_at=result.recorded.started_at,
-            trainee=state.get("trainee"),
-            media_path=result.recorded.media_path,
+        report = score_live_take(
+            result, scenario=scenario, choices=choices, trainee=state.get("trainee"), progress=progress
         )
     except KioskError as err:
         progress.empty()

@@ -252,21 +252,7 @@ class Store:
             if existing is not None:
                 return existing
             trainee = self._trainee_named(session, record.trainee) if record.trainee and record.trainee.strip() else None
-            take = Take(
-                uid=record.uid,
-                trainee=trainee,
-                workshop_id=record.workshop_id,
-                scenario_id=record.scenario_id,
-                setting=record.setting,
-                language=record.language,
-                profile=record.profile,
-                recorded_at=record.recorded_at,
-                duration_s=record.duration_s,
-                overall_score=record.overall_score,
-                report=record.report,
-                media_path=record.media_path,
-                cues=[CueResult(position=i, cue=c.cue, score=c.score, value=c.value) for i, c in enumerate(record.cues)],
-            )
+            take = _take_row(record, trainee)
             session.add(take)
             try:
                 session.flush()
@@ -454,26 +440,9 @@ class Store:
             for row in document["takes"]:
                 if session.scalars(select(Take.id).where(Take.uid == row["uid"])).first() is not None:
                     continue
-                session.add(
-                    Take(
-                        uid=row["uid"],
-                        trainee=by_code.get(row["trainee_code"]) if row["trainee_code"] else None,
-                        workshop=workshops.get(row["workshop_id"]) if row["workshop_id"] is not None else None,
-                        scenario_id=row["scenario_id"],
-                        setting=row["setting"],
-                        language=row["language"],
-                        profile=row["profile"],
-                        recorded_at=datetime.fromisoformat(row["recorded_at"]),
-                        duration_s=row["duration_s"],
-                        overall_score=row["overall_score"],
-                        report=row["report"],
-                        media_path=row["media_path"],
-                        cues=[
-                            CueResult(position=i, cue=c["cue"], score=c["score"], value=c["value"])
-                            for i, c in enumerate(row["cues"])
-                        ],
-                    )
-                )
+                workshop = workshops.get(row["workshop_id"]) if row["workshop_id"] is not None else None
+                take = _take_from_json(row, workshop_id=workshop.id if workshop else None)
+                session.add(_take_row(take, by_code.get(row["trainee_code"]) if row["trainee_code"] else None))
                 added += 1
             return added
 
@@ -529,6 +498,44 @@ def _take_record(t: Take) -> TakeRecord:
         report=t.report,
         media_path=t.media_path,
         workshop_id=t.workshop_id,
+    )
+
+
+def _take_row(record: TakeRecord, trainee: Trainee | None) -> Take:
+    """A new row for a take (its trainee found or added by the caller)."""
+    return Take(
+        uid=record.uid,
+        trainee=trainee,
+        workshop_id=record.workshop_id,
+        scenario_id=record.scenario_id,
+        setting=record.setting,
+        language=record.language,
+        profile=record.profile,
+        recorded_at=record.recorded_at,
+        duration_s=record.duration_s,
+        overall_score=record.overall_score,
+        report=record.report,
+        media_path=record.media_path,
+        cues=[CueResult(position=i, cue=c.cue, score=c.score, value=c.value) for i, c in enumerate(record.cues)],
+    )
+
+
+def _take_from_json(row: dict, *, workshop_id: int | None) -> TakeRecord:
+    """A take of an export document (:func:`_take_json`), with its workshop's id in this store."""
+    return TakeRecord(
+        uid=row["uid"],
+        trainee=None,
+        scenario_id=row["scenario_id"],
+        setting=row["setting"],
+        language=row["language"],
+        profile=row["profile"],
+        recorded_at=datetime.fromisoformat(row["recorded_at"]),
+        duration_s=row["duration_s"],
+        overall_score=row["overall_score"],
+        cues=tuple(CueRecord(c["cue"], c["score"], c["value"]) for c in row["cues"]),
+        report=row["report"],
+        media_path=row["media_path"],
+        workshop_id=workshop_id,
     )
 
 
