@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from pathlib import Path
 
 from kiosk.calibration import VisionCalibration, VoiceCalibration
-from kiosk.capture import AudioTrack, RecordingInfo, RecordingSource
+from kiosk.capture import AudioTrack, RecordedTake, RecordingInfo, RecordingSource
 from kiosk.errors import MediaError
 from kiosk.vision import BodySummary, BodyTimeline, FrameSignals, analyse_frames, summarise
 from kiosk.voice import ScriptLine, VoiceSignals, VoiceSummary, analyse_voice, summarise_voice
+
+if TYPE_CHECKING:
+    from kiosk.scoring import TakeScores
 
 
 @dataclass(frozen=True)
@@ -125,7 +129,7 @@ def analyse_take(
 
 
 def analyse_live_take(
-    recorded,  # kiosk.capture.RecordedTake
+    recorded: RecordedTake,
     timeline: BodyTimeline | None,
     *,
     vision_calibration: VisionCalibration,
@@ -206,7 +210,7 @@ class ScoredReport:
     setting: str
     document: dict
     notes: tuple[str, ...]
-    scores: object = None  # kiosk.scoring.TakeScores
+    scores: TakeScores | None = None
 
 
 def score_and_report(

@@ -176,7 +176,7 @@ class LiveTake:
                 cue=self._cue,
                 voice=self._voice,
                 elapsed_s=self.recorder.elapsed_s,
-                frames_recorded=self.recorder._frame_count,
+                frames_recorded=self.recorder.frames_recorded,
                 frames_analysed=len(self._signals),
             )
 

@@ -75,12 +75,8 @@ BROWSER_SETTINGS = ("video_call", *(s for s in SETTINGS if s != "video_call"))
 REFRESH_S = 0.25
 #: With the camera started, nothing from it for this long gets a warning, in seconds.
 NO_MEDIA_WARN_S = 5.0
-#: While recording, nothing from the browser for this long ends the take, in seconds.
-MEDIA_LOST_S = 4.0
 #: The preview overlay is drawn from landmarks at most this old, in seconds.
 OVERLAY_MAX_AGE_S = 0.6
-#: A take stops by itself after this long (the trainee walked away), in seconds.
-MAX_TAKE_S = 180.0
 #: Frames of preview signals kept for the live framing checks (far more than their window).
 RECENT_FRAMES = 120
 
@@ -451,16 +447,17 @@ def _recording(state: dict, check: SelfCheck, choices: Choices, playing: bool) -
         state["phase"] = "analysing"
         st.rerun()
     teleprompter(scenario.text_in(choices.language))
-    _recording_live(state, check, choices.language)
+    _recording_live(state, check, choices.language, choices.profile)
 
 
 @st.fragment(run_every=REFRESH_S)
-def _recording_live(state: dict, check: SelfCheck, language: str) -> None:
+def _recording_live(state: dict, check: SelfCheck, language: str, profile: str) -> None:
     """The live cue, the microphone level and the time; the take ends if the browser stops sending."""
     take = check.take
     if state.get("phase") != "recording" or take is None:
         return
     text = load_strings(language)["app"]
+    auto_stop = load_live_calibration(profile).auto_stop
     view = take.preview()
     st.markdown(
         f"<div style='font-size:2.2rem;font-weight:700;color:#b35c00;min-height:3rem'>"
@@ -473,10 +470,10 @@ def _recording_live(state: dict, check: SelfCheck, language: str) -> None:
     status = check.feed.status()
     since = [s for s in (status.since_video_s, status.since_audio_s) if s is not None]
     note = None
-    if not since or min(since) > MEDIA_LOST_S:
+    if not since or min(since) > auto_stop.media_lost_s:
         note = text["media_lost"]
-    elif view.elapsed_s > MAX_TAKE_S:
-        note = text["take_too_long"].format(seconds=f"{MAX_TAKE_S:.0f}")
+    elif view.elapsed_s > auto_stop.longest_browser_take_s:
+        note = text["take_too_long"].format(seconds=f"{auto_stop.longest_browser_take_s:.0f}")
     if note:
         state.setdefault("notes", []).append(note)
         state["phase"] = "analysing"

@@ -59,8 +59,9 @@ def _microphones() -> tuple[list[DeviceChoice], str | None]:
         return [], str(err)
 
 
-def _device_settings(text: dict) -> dict:
-    """Camera, microphone, mirror and a level check, in the sidebar (``text``: the pages' words)."""
+def _device_settings(choices: Choices) -> dict:
+    """Camera, microphone, mirror and a level check, in the sidebar."""
+    text = choices.strings["app"]
     camera_stand_in, microphone_stand_in = stand_ins_from_environment()
     box = st.sidebar.expander(text["devices"], expanded=False)
     cameras = _cameras()
@@ -86,19 +87,22 @@ def _device_settings(text: dict) -> dict:
         box.warning(portaudio_problem)
     mirror = box.checkbox(text["mirror"], value=True, key="mirror")
     if microphone is not None and box.button(text["level_check"], key="level-check"):
-        _level_check(box, microphone, text)
+        _level_check(box, microphone, choices)
     return {"camera": camera, "microphone": microphone, "mirror": mirror, "portaudio_problem": portaudio_problem}
 
 
-def _level_check(box, microphone: str, text: dict) -> None:
+def _level_check(box, microphone: str, choices: Choices) -> None:
     """Listen for a moment and show how loud the microphone hears the room."""
+    text = choices.strings["app"]
     import threading
 
     from kiosk.capture import TakeClock
 
     try:
         with open_microphone(microphone) as source:
-            meter = LiveVoiceMeter()
+            meter = LiveVoiceMeter(
+                load_live_calibration(choices.profile).voice, load_voice_calibration(choices.profile)
+            )
             stop = threading.Event()
             clock = TakeClock()
             reading = None
@@ -174,7 +178,7 @@ def release_devices() -> None:
 
 def page(choices: Choices) -> None:
     state = _state()
-    devices = _device_settings(choices.strings["app"])
+    devices = _device_settings(choices)
     phase = state["phase"]
     # Each screen draws into the same slot, so the next one replaces it at
     # once instead of leaving the last screen's widgets greyed out below.

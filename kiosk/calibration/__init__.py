@@ -442,11 +442,16 @@ class AutoStopSettings:
         syllables_per_s: a slow speaking rate, for how long a line should take.
         silence_after_s: silence after the trainee's speech that ends the take, seconds.
         longest_factor: a take stops at this many times the line's expected length.
+        media_lost_s: a take from the browser ends when neither picture nor sound
+            has arrived for this long, seconds.
+        longest_browser_take_s: a take from the browser ends after this long, seconds.
     """
 
     syllables_per_s: float
     silence_after_s: float
     longest_factor: float
+    media_lost_s: float
+    longest_browser_take_s: float
 
 
 @dataclass(frozen=True)

@@ -274,6 +274,12 @@ class TakeRecorder:
         with self._lock:
             return tuple(self._problems)
 
+    @property
+    def frames_recorded(self) -> int:
+        """Frames recorded so far."""
+        with self._lock:
+            return self._frame_count
+
     def latest_frame(self) -> VideoFrame | None:
         """The newest frame recorded (for the preview), ``None`` before the first."""
         with self._lock:

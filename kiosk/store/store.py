@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.engine import Engine, make_url
@@ -27,6 +28,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.errors import KioskError
 from kiosk.store.schema import CueResult, Setting, Take, Trainee, Workshop
+
+if TYPE_CHECKING:
+    from kiosk.scoring import TakeScores
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 #: How long a write waits for another kiosk's write to finish, in seconds.
@@ -563,7 +567,7 @@ def dumps_export(document: dict) -> str:
 
 def take_record(
     document: dict,
-    scores,  # kiosk.scoring.TakeScores
+    scores: TakeScores,
     *,
     uid: str,
     trainee: str | None,
