@@ -22,23 +22,27 @@ fi
 "$venv/bin/python" -m pip install --quiet --upgrade pip
 
 mode="${1:-run}"
+# Debian packages the kiosk needs: PortAudio for the kiosk's own microphone
+# (sounddevice). The tests need three more: espeak-ng generates speech with a
+# known truth for the voice tests; chromium opens the HTML report and the
+# app; postgresql serves the store's tests on loopback.
+missing=""
+{ ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null; } | grep -q 'libportaudio\.so\.2' || missing="$missing libportaudio2"
 if [ "$mode" = "test" ]; then
-  # The tests need three Debian packages: espeak-ng generates speech with a
-  # known truth for the voice tests; chromium opens the HTML report and the
-  # app; postgresql serves the store's tests on loopback.
-  missing=""
   command -v espeak-ng >/dev/null 2>&1 || missing="$missing espeak-ng"
   [ -x /usr/bin/chromium ] || missing="$missing chromium"
-  # postgresql: the store is tested against a real server the tests start on loopback.
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$missing postgresql"
-  if [ -n "$missing" ]; then
-    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-      echo "kiosk: installing$missing (Debian) for the tests..." >&2
-      apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
-    else
-      echo "kiosk: the tests need$missing; install (sudo apt-get install$missing) and run again." >&2
-      exit 2
-    fi
+fi
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "kiosk: installing$missing (Debian)..." >&2
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+  elif [ "$mode" = "test" ]; then
+    echo "kiosk: the tests need$missing; install them (sudo apt-get install -y$missing) and run again." >&2
+    exit 2
+  else
+    # The browser and upload modes work without PortAudio; the kiosk's own microphone does not.
+    echo "kiosk: for the kiosk's own microphone, install PortAudio: sudo apt-get install -y$missing (the browser and upload modes work without it)." >&2
   fi
 fi
 if [ "$mode" = "test" ]; then

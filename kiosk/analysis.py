@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from kiosk.calibration import VisionCalibration, VoiceCalibration
+from kiosk.calibration import MediaLimits, VisionCalibration, VoiceCalibration
 from kiosk.capture import AudioTrack, RecordedTake, RecordingInfo, RecordingSource
 from kiosk.errors import MediaError
 from kiosk.vision import BodySummary, BodyTimeline, FrameSignals, analyse_frames, summarise
@@ -86,27 +86,36 @@ def analyse_take(
     line: ScriptLine | None = None,
     on_start: Callable[[RecordingInfo], None] | None = None,
     on_frame: Callable[[FrameSignals], None] | None = None,
+    name: str | None = None,
+    limits: MediaLimits | None = None,
+    isolated: bool = False,
 ) -> TakeAnalysis:
     """Analyse whatever a recording holds: video for the body, sound for the voice.
 
     Args:
         line: the scripted line the trainee meant to say (``None``: free speech).
+        name: what messages call the file (an upload's own name), default its path.
+        limits: longest recording and largest picture to analyse (``None``: any).
+        isolated: run the landmarkers in a child process (the app does; see
+            :class:`kiosk.vision.BodyAnalyser`).
 
     Raises:
-        MediaError: unreadable file, or neither video nor sound in it.
+        MediaError: unreadable file, neither video nor sound in it, or over the limits.
     """
-    with RecordingSource(path) as source:
+    with RecordingSource(path, name=name, limits=limits) as source:
         info = source.info
         if not info.has_video and not info.has_audio:
             raise MediaError(
-                f"{info.path} holds neither video nor sound ({info.describe()}); record the take again."
+                f"{source.name} holds neither video nor sound ({info.describe()}); record the take again."
             )
         if on_start is not None:
             on_start(info)
         body = None
         notes: list[str] = []
         if info.has_video:
-            timeline = analyse_frames(source.frames(), calibration=vision_calibration, on_frame=on_frame)
+            timeline = analyse_frames(
+                source.frames(), calibration=vision_calibration, on_frame=on_frame, isolated=isolated, problems=notes
+            )
         try:
             audio = source.audio()
         except MediaError as err:
@@ -115,6 +124,9 @@ def analyse_take(
             # Keep the body analysis already done; say why the voice is missing.
             audio = None
             notes.append(f"The sound could not be read, so the voice was not analysed: {err}")
+        incomplete = source.incomplete_note()
+        if incomplete:
+            notes.insert(0, incomplete)
     if info.has_video:
         body = BodyAnalysis(
             info=info, audio=audio, timeline=timeline, summary=summarise(timeline, vision_calibration)
@@ -136,6 +148,7 @@ def analyse_live_take(
     voice_calibration: VoiceCalibration,
     line: ScriptLine | None = None,
     name: str = "live take",
+    notes: Sequence[str] = (),
 ) -> TakeAnalysis:
     """Analyse a take recorded live: the body from the frames analysed while recording, the voice from all the sound.
 
@@ -143,6 +156,7 @@ def analyse_live_take(
         recorded: what the live sources captured (:class:`kiosk.capture.RecordedTake`).
         timeline: body signals of the frames analysed live; ``None`` without pictures.
         name: what the report calls the take when no recording was kept.
+        notes: what went wrong while analysing live (``LiveResult.notes``).
 
     Raises:
         MediaError: neither a picture nor any sound was recorded.
@@ -168,7 +182,7 @@ def analyse_live_take(
         video_codec="",
         audio_codec="",
     )
-    notes = list(recorded.problems)
+    notes = [*recorded.problems, *notes]
     body = None
     if has_video:
         if timeline is None or not timeline.frames:

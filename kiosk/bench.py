@@ -198,6 +198,10 @@ def _joined_librivox_wav(folder: Path, seconds: float) -> tuple[Path, str]:
     return path, " ".join(texts)
 
 
+#: The page's countdown before a take records, in seconds (``KIOSK_COUNTDOWN_S``'s default).
+COUNTDOWN_S = 3.0
+
+
 def run_live_bench(
     camera_file: Path | None = None, microphone_file: Path | None = None, *, seconds: float = 30.0
 ) -> str:
@@ -247,9 +251,11 @@ def run_live_bench(
             vision_calibration=vision,
             coach=LiveCoach.for_scenario(scenario, live=live, vision=vision),
             voice_meter=LiveVoiceMeter(live.voice, voice),
+            isolated=True,  # as the app runs it: the landmarkers in a child process
         )
         shown, fresh, overlay_ms, encode_ms, cues = 0, 0, [], [], 0
         last_frame = last_detections = last_cue = None
+        time.sleep(COUNTDOWN_S)  # the page's 3-2-1, while the analyser's process starts
         take.start()
         began = time.perf_counter()
         while take.recording:
@@ -289,7 +295,8 @@ def run_live_bench(
     width, height = recorded.frame_size
     out = [
         f"Live take: {camera_file.name} ({width}x{height}) as the camera and {Path(microphone_file).name} as the "
-        f"microphone, {recorded.duration_s:.1f} s in real time on {os.cpu_count()} cores",
+        f"microphone, {recorded.duration_s:.1f} s in real time on {os.cpu_count()} cores "
+        "(landmarkers in a child process, as in the app)",
         "",
         f"{'recorded':<34} {recorded.frame_count:>5} frames  {recorded.frame_rate_hz:6.1f} fps (every frame kept)",
         f"{'analysed live (body)':<34} {body_frames:>5} frames  {body_frames / recorded.duration_s:6.1f} fps "

@@ -9,6 +9,10 @@
     kiosk bench vision                  per-frame speed of the body analyser
     kiosk bench voice                   real-time factor of the voice analysis
     kiosk bench live                    live preview fps and seconds from Stop to the report
+    kiosk trainer set-pin               set the trainer PIN (asked twice, not shown; or one line on stdin)
+    kiosk trainer unlock                forget wrong PINs and trainee codes (ends a lockout)
+    kiosk backup [PATH]                 copy the SQLite database safely while kiosks run (0600 file)
+    kiosk export PATH.csv|PATH.json     the takes as CSV, or everything as JSON (0600 file)
 
 Every failure a user can cause ends with one sentence on stderr and exit
 code 2; set ``KIOSK_DEBUG=1`` to see a traceback instead.
@@ -41,7 +45,7 @@ def _fetch_models(args: argparse.Namespace) -> int:
 
 def _analyze(args: argparse.Namespace) -> int:
     from kiosk.analysis import analyse_take, require_a_face, require_speech
-    from kiosk.calibration import load_vision_calibration, load_voice_calibration
+    from kiosk.calibration import load_media_limits, load_vision_calibration, load_voice_calibration
     from kiosk.report.body_json import body_document, write_body_document
     from kiosk.report.text import summary_table, voice_table
     from kiosk.voice import prepare_line
@@ -86,6 +90,7 @@ def _analyze(args: argparse.Namespace) -> int:
             line=line,
             on_start=start_bar,
             on_frame=lambda _: bar.update() if bar else None,
+            limits=load_media_limits(args.profile),
         )
     finally:
         if bar is not None:
@@ -186,6 +191,64 @@ def _bench_live(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_pin() -> str:
+    """The new PIN: typed twice without echo at a terminal, else the first line of stdin."""
+    import getpass
+
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    pin = getpass.getpass("New trainer PIN (at least 6 digits, or a passphrase of at least 12 characters): ")
+    if getpass.getpass("The same PIN again: ") != pin:
+        raise KioskError("The two PINs differ: run `kiosk trainer set-pin` again and type the same PIN twice.")
+    return pin
+
+
+def _trainer_set_pin(args: argparse.Namespace) -> int:
+    from kiosk.store import Store, pin_problem
+
+    pin = _read_pin()
+    problem = pin_problem(pin)
+    if problem:  # before the database is opened: nothing to undo
+        raise KioskError(problem)
+    with Store() as store:
+        replaced = store.has_trainer_pin()
+        store.set_trainer_pin(pin)
+    print("Trainer PIN changed." if replaced else "Trainer PIN set: the dashboard opens with it.")
+    return 0
+
+
+def _trainer_unlock(args: argparse.Namespace) -> int:
+    from kiosk.store import Store
+
+    with Store() as store:
+        store.clear_tries()
+    print("Wrong PINs and codes forgotten: the dashboard and My progress take tries again.")
+    return 0
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from kiosk.store import backup_database, default_url
+
+    written = backup_database(default_url(), args.path)
+    print(f"Backup written: {written}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from kiosk.store import Store, dumps_export, write_private
+
+    kind = args.path.suffix.lower()
+    if kind not in (".csv", ".json"):
+        raise KioskError(f"Export to a .csv (the takes) or a .json file (everything), not {args.path.name}.")
+    if not args.path.resolve().parent.is_dir():
+        raise KioskError(f"The folder for {args.path} does not exist; create it or choose another path.")
+    with Store() as store:
+        text = store.export_csv() if kind == ".csv" else dumps_export(store.export_json())
+    write_private(args.path, text)
+    print(f"Written: {args.path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kiosk", description="Voice and body-language practice kiosk.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -240,6 +303,26 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--microphone", type=Path, default=None, help="recording standing in for the microphone")
     live.add_argument("--seconds", type=float, default=30.0, help="length of the take (default 30)")
     live.set_defaults(run=_bench_live)
+
+    trainer = commands.add_parser("trainer", help="the trainer's dashboard: its PIN")
+    trainer_commands = trainer.add_subparsers(dest="trainer_command", required=True)
+    set_pin = trainer_commands.add_parser(
+        "set-pin", help="set or change the trainer PIN (asked twice without echo; or one line on stdin)"
+    )
+    set_pin.set_defaults(run=_trainer_set_pin)
+    unlock = trainer_commands.add_parser("unlock", help="forget wrong PINs and trainee codes (ends a lockout)")
+    unlock.set_defaults(run=_trainer_unlock)
+
+    backup = commands.add_parser("backup", help="copy the database while the kiosk runs (SQLite's online backup)")
+    backup.add_argument(
+        "path", type=Path, nargs="?", default=None,
+        help="file or folder for the copy (default: backups/ in the data folder)",
+    )
+    backup.set_defaults(run=_backup)
+
+    export = commands.add_parser("export", help="export the takes (.csv) or everything (.json)")
+    export.add_argument("path", type=Path, help="the file to write: .csv or .json")
+    export.set_defaults(run=_export)
     return parser
 
 

@@ -7,23 +7,47 @@ never holds up the recording and frames it had no time for are skipped.
 The report is then built from those analysed frames and the whole recorded
 sound, so it is ready moments after the take stops. Nothing here is
 guessed: every signal comes from a frame that was recorded.
+
+Lifetime, and why it is strict: a Streamlit page can run twice at once for
+one trainee (a click starts a new run before the old one has finished), so
+:meth:`LiveTake.start` and :meth:`LiveTake.stop` may be called from two
+threads at the same moment. The take starts once and stops once; every
+caller of ``stop`` gets the same result. The analyser is made when the take
+is made, and only the take's own worker thread ever uses or closes it:
+MediaPipe's native landmarkers crash the process when closed twice at once
+or left to the garbage collector. A take nobody is watching any more (the
+page was reloaded or closed) stops itself and frees its devices.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
 from kiosk.calibration import AutoStopSettings, VisionCalibration
 from kiosk.capture import AudioTrack, Camera, Microphone, RecordedTake, TakeRecorder, VideoFrame
-from kiosk.vision import BodyAnalyser, BodyTimeline, FrameSignals
+from kiosk.errors import KioskError
+from kiosk.vision import (
+    BodyAnalyser,
+    BodyAnalysisFailed,
+    BodyTimeline,
+    FrameNotAnalysed,
+    FrameSignals,
+    lost_frames_note,
+)
 from kiosk.vision.landmarks import Detections
 
 #: How often a page redraws the live preview, per second: above the 15 asked
 #: for, below a webcam's 25-30 so a redraw rarely waits for a frame.
 PREVIEW_RATE_HZ = 24
+#: How often the take's worker looks whether anyone still watches it, in seconds.
+_WATCH_EVERY_S = 0.25
+#: Longest wait for the analyser to finish its frame after the stop, in seconds;
+#: after that an isolated analyser's process is ended so the take can close.
+ANALYSER_STOP_TIMEOUT_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -52,10 +76,17 @@ class LivePreview:
 
 @dataclass(frozen=True)
 class LiveResult:
-    """A finished live take: what was recorded and the body timeline of the frames analysed."""
+    """A finished live take: what was recorded and the body timeline of the frames analysed.
+
+    Attributes:
+        notes: what went wrong in the analysis while recording, in the trainee's words.
+        abandoned: the take stopped itself because nobody watched it any more.
+    """
 
     recorded: RecordedTake
     timeline: BodyTimeline | None
+    notes: tuple[str, ...] = ()
+    abandoned: bool = False
 
     @property
     def analysed_share(self) -> float:
@@ -72,13 +103,21 @@ class LiveTake:
         camera / microphone: opened live sources (either may be ``None``;
             both ``None`` means frames and sound are pushed with
             :meth:`add_frame` / :meth:`add_audio`, as the browser does).
+            The take closes them when it stops.
         vision_calibration: thresholds for the body analyser.
         coach: decides the sparse live cue (:class:`kiosk.scoring.live_cues.LiveCoach`), optional.
         voice_meter: live level, speech and pace (:class:`kiosk.voice.live.LiveVoiceMeter`), optional.
         keep_media_at: save the recording here (``None``: keep nothing).
         expect_video / expect_audio: for pushed sources, which streams will come.
+        isolated: run the landmarkers in a child process (the app does), so
+            native code that crashes costs a frame, not the server.
+        unwatched_stop_s: stop by itself when neither :meth:`preview` nor
+            :meth:`keep_alive` was called for this long (``None``: never).
 
-    Use as a context manager, or call :meth:`start` and then :meth:`stop` once.
+    Use as a context manager, or call :meth:`start` and then :meth:`stop`.
+
+    Raises:
+        KioskError: the analyser cannot be made (no models); the devices are closed.
     """
 
     def __init__(
@@ -92,22 +131,26 @@ class LiveTake:
         keep_media_at: Path | None = None,
         expect_video: bool | None = None,
         expect_audio: bool | None = None,
+        isolated: bool = False,
+        unwatched_stop_s: float | None = None,
     ) -> None:
         self._lock = threading.Lock()
         self._new_frame = threading.Condition(self._lock)
+        self._lifetime = threading.Lock()
         self._pending: VideoFrame | None = None
         self._finishing = False
         self._signals: list[FrameSignals] = []
+        self._notes: list[str] = []
         self._latest_detections: Detections | None = None
         self._latest_signals: FrameSignals | None = None
         self._coach = coach
         self._cue = None
         self._voice_meter = voice_meter
         self._voice = None
-        has_video = camera is not None if expect_video is None else expect_video
-        # Landmarkers run in VIDEO mode, so each take gets its own (times restart at 0).
-        self._analyser = BodyAnalyser(vision_calibration) if has_video else None
-        self._worker: threading.Thread | None = None
+        self._unwatched_stop_s = unwatched_stop_s
+        self._watched_at = time.monotonic()
+        self._abandoned = False
+        self._analysis_failed = False
         self._result: LiveResult | None = None
         self.recorder = TakeRecorder(
             camera=camera,
@@ -115,16 +158,33 @@ class LiveTake:
             expect_video=expect_video,
             expect_audio=expect_audio,
             keep_media_at=keep_media_at,
+            close_sources=True,
             on_frame=self._frame_recorded,
             on_audio=self._audio_recorded,
         )
+        has_video = camera is not None if expect_video is None else expect_video
+        # Landmarkers run in VIDEO mode, so each take gets its own (times restart at 0).
+        # Made here so a missing model is an error now; used and closed only by the worker.
+        try:
+            self._analyser = BodyAnalyser(vision_calibration, isolated=isolated) if has_video else None
+        except BaseException:
+            self.recorder.stop()  # closes the devices
+            raise
+        self._worker = threading.Thread(target=self._work, name="take-analyser", daemon=True)
+        self._worker.start()
 
     # -- lifetime ---------------------------------------------------------------
     def start(self) -> None:
-        if self._analyser is not None:
-            self._worker = threading.Thread(target=self._analyse_newest, name="take-analyser", daemon=True)
-            self._worker.start()
-        self.recorder.start()
+        """Start recording (once; a second call does nothing).
+
+        Raises:
+            RuntimeError: the take was already stopped.
+        """
+        with self._lifetime:
+            if self._result is not None:
+                raise RuntimeError("this take has already ended; make a new one")
+            self._watched_at = time.monotonic()
+            self.recorder.start()
 
     def __enter__(self) -> LiveTake:
         self.start()
@@ -137,27 +197,52 @@ class LiveTake:
     def recording(self) -> bool:
         return self.recorder.recording
 
+    @property
+    def started(self) -> bool:
+        return self.recorder.started
+
+    @property
+    def stopped(self) -> bool:
+        return self._result is not None
+
+    @property
+    def abandoned(self) -> bool:
+        """The take stopped itself because nobody watched it any more."""
+        return self._abandoned
+
     def stop(self) -> LiveResult:
-        """Stop recording, let the analyser finish the newest frame, and return the take (idempotent)."""
-        if self._result is not None:
+        """Stop recording, let the analyser finish the newest frame, and return the take.
+
+        Any thread, any number of times: the first call stops the take, the
+        others wait for it and get the same result.
+        """
+        with self._lifetime:
+            if self._result is None:
+                self._result = self._stop_once()
             return self._result
+
+    def _stop_once(self) -> LiveResult:
         recorded = self.recorder.stop()
-        timeline = None
-        if self._analyser is not None:
-            with self._lock:
-                self._finishing = True
-                self._new_frame.notify_all()
-            if self._worker is not None:
-                self._worker.join()
-            self._analyser.close()
-            with self._lock:
-                timeline = BodyTimeline(frames=tuple(self._signals)) if self._signals else None
-        self._result = LiveResult(recorded=recorded, timeline=timeline)
-        return self._result
+        with self._lock:
+            self._finishing = True
+            self._new_frame.notify_all()
+        if threading.current_thread() is not self._worker:
+            self._worker.join(timeout=ANALYSER_STOP_TIMEOUT_S)
+            if self._worker.is_alive() and self._analyser is not None:
+                self._analyser.abort()  # a frame stuck in native code: end it, keep the take
+                self._worker.join(timeout=ANALYSER_STOP_TIMEOUT_S)
+        with self._lock:
+            timeline = BodyTimeline(frames=tuple(self._signals)) if self._signals else None
+            notes = tuple(self._notes)
+        return LiveResult(recorded=recorded, timeline=timeline, notes=notes, abandoned=self._abandoned)
 
     def close(self) -> None:
-        """Release the analyser without a result (the trainee left the page)."""
+        """End the take without using its result (the trainee left the page)."""
         self.stop()
+
+    def keep_alive(self) -> None:
+        """Tell the take that a page still watches it (see ``unwatched_stop_s``)."""
+        self._watched_at = time.monotonic()
 
     # -- pushed sources (the browser) ----------------------------------------------
     def add_frame(self, frame: VideoFrame) -> None:
@@ -168,6 +253,12 @@ class LiveTake:
 
     # -- what the page shows ------------------------------------------------------------
     def preview(self) -> LivePreview:
+        """What the page shows now; calling it also tells the take that the page still watches."""
+        self.keep_alive()
+        return self.current_view()
+
+    def current_view(self) -> LivePreview:
+        """What the take holds now, without counting as a page watching (for the browser's video callback)."""
         with self._lock:
             return LivePreview(
                 frame=self.recorder.latest_frame(),
@@ -199,20 +290,53 @@ class LiveTake:
             with self._lock:
                 self._cue = cue
 
+    def _unwatched(self) -> bool:
+        limit = self._unwatched_stop_s
+        return limit is not None and time.monotonic() - self._watched_at > limit
+
+    def _work(self) -> None:
+        """The take's worker: the only user of the analyser, which it closes on the way out."""
+        try:
+            self._analyse_newest()
+        finally:
+            if self._analyser is not None:
+                if self._analyser.frames_lost and not self._analysis_failed:
+                    self._note(lost_frames_note(self._analyser.frames_lost))
+                self._analyser.close()
+
     def _analyse_newest(self) -> None:
         last_time = -1.0
+        analyser = self._analyser
+        analysing = analyser is not None
         while True:
             with self._lock:
-                while self._pending is None and not self._finishing:
-                    self._new_frame.wait()
+                while self._pending is None and not self._finishing and not self._unwatched():
+                    self._new_frame.wait(timeout=_WATCH_EVERY_S)
+                if self._unwatched() and not self._finishing and not self._abandoned:
+                    self._abandoned = True
+                    # stop() waits for this thread, so another thread calls it.
+                    threading.Thread(target=self.stop, name="take-abandoned", daemon=True).start()
                 frame, self._pending = self._pending, None
                 if frame is None:
-                    return
-            if frame.time_s <= last_time:
+                    if self._finishing:
+                        return
+                    continue
+            if analyser is None or not analysing or frame.time_s <= last_time:
                 continue
             last_time = frame.time_s
-            detections = self._analyser.detect(frame)
-            signals = self._analyser.interpret(detections, frame)
+            try:
+                detections = analyser.detect(frame)
+            except FrameNotAnalysed:
+                continue  # the isolated analyser died on this frame; a new one takes the next
+            except BodyAnalysisFailed as err:
+                self._note(str(err))
+                analysing, self._analysis_failed = False, True
+                continue
+            except KioskError as err:  # the analyser could not start (its process had no models)
+                self._note(f"Body language could not be analysed: {err}")
+                analysing, self._analysis_failed = False, True
+                continue
+            signals = analyser.interpret(detections, frame)
             with self._lock:
                 voice = self._voice
             cue = self._coach.update(frame.time_s, body=signals, voice=voice) if self._coach is not None else None
@@ -221,6 +345,11 @@ class LiveTake:
                 self._latest_detections = detections
                 self._latest_signals = signals
                 self._cue = cue
+
+    def _note(self, note: str) -> None:
+        with self._lock:
+            if note not in self._notes:
+                self._notes.append(note)
 
 
 def expected_line_s(text: str, *, language: str, syllables_per_word: float, syllables_per_s: float) -> float:

@@ -30,3 +30,28 @@ def kiosk_data_folder(tmp_path_factory):
         os.environ.pop("KIOSK_DATA_DIR", None)
     else:
         os.environ["KIOSK_DATA_DIR"] = before
+
+
+@pytest.fixture
+def tiny_filesystem(tmp_path):
+    """A real filesystem of a few hundred kB (tmpfs), for what the kiosk does when the disk is full.
+
+    Mounted with ``mount -t tmpfs`` as root, the way CI runs; otherwise the
+    test fails with what to do (a full disk cannot be faked honestly).
+    """
+    import os
+    import subprocess
+
+    def mount(size_kb: int) -> Path:
+        if os.geteuid() != 0:
+            pytest.fail("this test mounts a tiny tmpfs and needs root (CI runs as root): run it with sudo", pytrace=False)
+        folder = tmp_path / f"tiny-{size_kb}k"
+        folder.mkdir()
+        subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_kb}k,mode=0700", "tmpfs", str(folder)], check=True)
+        mounted.append(folder)
+        return folder
+
+    mounted: list[Path] = []
+    yield mount
+    for folder in mounted:
+        subprocess.run(["umount", "-l", str(folder)], check=False)

@@ -14,10 +14,9 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from conftest import SHARED_DATA
 
 from kiosk.report.body_json import body_schema
-
-from conftest import SHARED_DATA
 
 
 def kiosk(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
@@ -273,3 +272,49 @@ def test_a_report_can_be_in_another_language_than_the_line(tmp_path: Path) -> No
     assert report["language"] == "da"
     line = next(c for c in report["cues"] if c["cue"] == "line_delivered")
     assert line["score"] == 100  # the English line was checked, the report is Danish
+
+
+def test_a_pipe_given_to_analyze_is_refused_at_once(tmp_path: Path) -> None:
+    fifo = tmp_path / "take.mp4"
+    os.mkfifo(fifo)
+    result = kiosk("analyze", str(fifo), timeout=60)
+    assert_clean_failure(result, "not a regular file")
+
+
+#: Runs the command line and, on the way out, writes its own peak memory (this
+#: process image's, not the test runner's it was forked from) to stderr.
+PEAK_MEMORY = """
+import atexit, runpy, sys
+
+def peak():
+    line = next(l for l in open("/proc/self/status") if l.startswith("VmHWM"))
+    sys.stderr.write("peak " + line.split()[1] + " kB\\n")
+
+atexit.register(peak)
+runpy.run_module("kiosk.cli", run_name="__main__")
+"""
+
+
+def test_a_decompression_bomb_is_refused_by_analyze_in_little_memory(tmp_path: Path) -> None:
+    sys.path.insert(0, str(Path(__file__).parent / "capture"))
+    from test_file import png_bomb
+
+    bomb = png_bomb(tmp_path / "portrait.png", 16_000)  # 0.3 MB; FFmpeg would decode it into 768 MB of RGB
+    result = subprocess.run(
+        [sys.executable, "-c", PEAK_MEMORY, "analyze", str(bomb)], capture_output=True, text=True, timeout=120
+    )
+    assert_clean_failure(result, "larger than the kiosk analyses")
+    peak_mb = int(result.stderr.split("peak ")[1].split()[0]) / 1024
+    # Before the limit, analysing it peaked at 2.1 GB; the analyser's imports alone take about 200 MB.
+    assert peak_mb < 400, f"{peak_mb:.0f} MB"
+
+
+def test_a_recording_longer_than_the_profile_allows_is_refused_before_analysis(tmp_path: Path) -> None:
+    from kiosk.calibration import PROFILE_DIR
+
+    profile = tmp_path / "short.toml"
+    profile.write_text(
+        (PROFILE_DIR / "default.toml").read_text().replace("max_duration_s = 300.0", "max_duration_s = 3.0")
+    )
+    result = kiosk("analyze", str(SHARED_DATA / "video-retalking" / "face_2.mp4"), "--profile", str(profile), timeout=120)
+    assert_clean_failure(result, "is 5 s long", "up to 3 s", "trim it")

@@ -7,12 +7,13 @@ all the recorded sound, and agrees with analysing the recording afterwards.
 
 from __future__ import annotations
 
+import threading
 import time
 
 import numpy as np
 import pytest
-
 from conftest import SHARED_DATA
+
 from kiosk.analysis import analyse_live_take, analyse_take, score_and_report
 from kiosk.calibration import load_scoring_profile, load_vision_calibration, load_voice_calibration
 from kiosk.capture import FileCamera, FileMicrophone, RecordedTake
@@ -116,3 +117,117 @@ def test_a_device_problem_during_the_take_reaches_the_report_notes() -> None:
     )
     assert any("The camera stopped" in note and "keeps what was recorded" in note for note in analysis.notes)
     assert analysis.voice_summary.speech_found
+
+
+# -- lifetime: a page can run twice at once, and a page can go away ----------------------------
+
+STOP_TWICE = """
+import sys, threading
+import numpy as np
+from kiosk.calibration import load_vision_calibration
+from kiosk.capture import VideoFrame
+from kiosk.live import LiveTake
+
+vision = load_vision_calibration()
+picture = np.zeros((360, 640, 3), np.uint8)
+for _ in range(int(sys.argv[1])):
+    take = LiveTake(vision_calibration=vision, expect_video=True, expect_audio=False)
+    take.start()
+    for k in range(3):
+        take.add_frame(VideoFrame(time_s=k / 25, rgb=picture))
+    barrier = threading.Barrier(2)
+    results = []
+
+    def stop():
+        barrier.wait()
+        results.append(take.stop())
+
+    threads = [threading.Thread(target=stop) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results[0] is results[1]
+print("ok")
+"""
+
+
+def test_a_take_stopped_by_two_page_runs_at_once_stops_once_and_the_process_lives() -> None:
+    """The kiosk's segfault: Streamlit's fast reruns stopped one take from two threads at once,
+    and both closed the same native landmarkers (signal 11, 3 of 3 runs before the fix)."""
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, "-c", STOP_TWICE, "10"], capture_output=True, text=True, timeout=300
+    )
+    assert run.returncode == 0, f"exit {run.returncode}: {run.stderr[-2000:]}"
+    assert run.stdout.strip() == "ok"
+
+
+def test_a_take_no_page_watches_stops_itself_and_frees_its_devices() -> None:
+    closed = []
+
+    class Watched(FileMicrophone):
+        def close(self) -> None:
+            closed.append("microphone")
+            super().close()
+
+    take = LiveTake(
+        camera=FileCamera(SPEAKER),
+        microphone=Watched(SPEAKER),
+        vision_calibration=load_vision_calibration(),
+        unwatched_stop_s=1.0,
+    )
+    take.start()
+    take.preview()  # watched once, then the page goes away
+    deadline = time.monotonic() + 10
+    while not take.stopped and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert take.stopped and take.abandoned
+    result = take.stop()
+    assert result.abandoned
+    assert 0.9 < result.recorded.duration_s < 3.0  # stopped about 1 s after the last look
+    assert closed == ["microphone"]
+    assert not any(t.name.startswith("take-") and t.is_alive() for t in threading.enumerate())
+
+
+def test_a_watched_take_is_not_stopped_for_being_unwatched() -> None:
+    take = LiveTake(microphone=FileMicrophone(SPEAKER), vision_calibration=load_vision_calibration(), unwatched_stop_s=0.5)
+    take.start()
+    while take.recording:
+        take.preview()
+        time.sleep(0.05)
+    result = take.stop()
+    assert not result.abandoned and result.recorded.ended_by_source
+
+
+def test_a_crash_in_the_isolated_analyser_costs_frames_not_the_take() -> None:
+    import os
+    import signal
+
+    take = LiveTake(
+        camera=FileCamera(SPEAKER), microphone=FileMicrophone(SPEAKER), vision_calibration=load_vision_calibration(),
+        isolated=True,
+    )
+    take.start()
+    deadline = time.monotonic() + 30
+    while take.preview().frames_analysed < 5 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    child = take._analyser._landmarker.child_pid  # the landmarkers' own process
+    assert child is not None and child != os.getpid()
+    os.kill(child, signal.SIGSEGV)  # what MediaPipe's native code did to the whole server
+    before = take.preview().frames_analysed
+    while take.recording:
+        take.preview()
+        time.sleep(0.05)
+    result = take.stop()
+    assert result.recorded.frame_count == 125  # every frame of the 5 s recording
+    assert len(result.timeline.frames) > before + 10  # a new process took over
+    assert any("stopped unexpectedly and was started again" in note for note in result.notes)
+    analysis = analyse_live_take(
+        result.recorded, result.timeline, vision_calibration=load_vision_calibration(),
+        voice_calibration=load_voice_calibration(), notes=result.notes,
+    )
+    assert analysis.body is not None and analysis.voice_summary.speech_found
+    assert any("frame" in note and "not analysed" in note for note in analysis.notes)

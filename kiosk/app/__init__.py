@@ -28,6 +28,15 @@ MODES = {
 }
 
 
+#: Mode id -> what to do when the trainee switches to another mode.
+LEAVE = {
+    "practice": practice.leave,
+    "browser": browser.leave,
+    "progress": workshops.leave_progress,
+    "trainer": workshops.leave_trainer,
+}
+
+
 def main() -> None:
     # The mode picker comes before the language picker: its words follow the
     # language picked on the last run (English at first).
@@ -36,8 +45,9 @@ def main() -> None:
     st.title(text["title"])
     st.caption(text["privacy"])
     mode = st.sidebar.radio(text["mode"], list(MODES), format_func=lambda m: text[f"mode_{m}"], key="mode")
-    if mode != "practice":
-        practice.leave()  # a take left running at the kiosk frees its camera and microphone
+    for other, leave in LEAVE.items():
+        if other != mode:
+            leave()  # a take left running frees its camera, microphone and analyser
     choices = sidebar_choices()
     MODES[mode](choices)
 

@@ -14,10 +14,10 @@ or TURN servers. Browsers give pages the camera only on ``https://`` or
 ``server.sslCertFile`` and ``server.sslKeyFile``).
 
 :class:`SelfCheck` holds one trainee's session (the feed from the browser,
-the preview analyser, the take being recorded) in ``st.session_state``; the
-webrtc callbacks only reach it, never ``st``. The page is a small state
-machine in ``st.session_state["browser"]``: setup (camera on, framing
-checks) -> countdown -> recording -> analysing -> report.
+the preview analyser) in ``st.session_state``; the webrtc callbacks only
+reach it, never ``st``. The take's flow (setup with the camera on and the
+framing checks -> countdown -> recording -> analysing -> report) is the
+:class:`kiosk.app.takeflow.TakeFlow` the kiosk's own page uses too.
 """
 
 from __future__ import annotations
@@ -35,14 +35,15 @@ import streamlit as st
 from kiosk.app.common import (
     Choices,
     countdown_s,
-    media_folder,
     meter_share,
     next_line,
     pick_line,
     score_live_take,
     show_report,
     teleprompter,
+    wait_for_scoring,
 )
+from kiosk.app.takeflow import Phase, ProgressHook, Scorer, TakeFlow, TakeOutcome
 from kiosk.calibration import (
     SETTINGS,
     FramingCalibration,
@@ -55,6 +56,7 @@ from kiosk.calibration import (
 )
 from kiosk.capture.browser import BrowserFeed, FeedStatus
 from kiosk.capture.take import VideoFrame
+from kiosk.datafolder import media_folder
 from kiosk.errors import KioskError
 from kiosk.live import LiveResult, LiveTake
 from kiosk.report.overlay import draw_overlay
@@ -62,7 +64,8 @@ from kiosk.report.take_report import load_strings
 from kiosk.scenarios import Scenario, find_scenario
 from kiosk.scoring.framing import NO_FACE, FramingCheck, check_advice, check_label, framing_checks, framing_checks_now
 from kiosk.scoring.live_cues import LiveCoach
-from kiosk.vision import BodyAnalyser, FrameSignals
+from kiosk.store import NAME_MAX_CHARS
+from kiosk.vision import BodyAnalyser, FrameNotAnalysed, FrameSignals
 from kiosk.voice.live import LiveVoiceMeter
 
 #: Environment variable with extra ICE servers (JSON list of RTCIceServer dictionaries).
@@ -169,10 +172,14 @@ def rtc_configuration(environ: dict | None = None) -> tuple[dict, str | None]:
 
 
 class SelfCheck:
-    """The browser feed, the framing preview and the take being recorded, for one trainee.
+    """The browser feed and the framing preview, for one trainee.
 
     The webrtc callbacks (:meth:`on_video_frames`, :meth:`on_audio_frame`)
-    run on aiortc's threads; everything else on the page's script thread.
+    run on aiortc's threads; everything else on the page's script threads,
+    of which two may run at once (a click starts a new run before the old
+    one ends), so the preview analyser is used and replaced under a lock.
+    The take itself belongs to the page's :class:`~kiosk.app.takeflow.TakeFlow`;
+    while it records, :meth:`attach` connects the feed to it.
     """
 
     def __init__(self) -> None:
@@ -180,6 +187,7 @@ class SelfCheck:
         self.mirror = True
         self.take: LiveTake | None = None
         self._lock = threading.Lock()
+        self._preview_lock = threading.Lock()
         self._analyser: BodyAnalyser | None = None
         self._analyser_calibration: VisionCalibration | None = None
         self._recent: deque[FrameSignals] = deque(maxlen=RECENT_FRAMES)
@@ -203,7 +211,7 @@ class SelfCheck:
         """The newest landmarks, unless they lag the picture they would be drawn on too far."""
         take = self.take
         if take is not None and take.recording:
-            view = take.preview()
+            view = take.current_view()  # the video callback is not the page watching
             if view.detections is None or view.frame is None:
                 return None
             lag = view.frame.time_s - view.detections.time_s
@@ -227,57 +235,79 @@ class SelfCheck:
             recent = list(self._recent)
         if not recent or frame.time_s > recent[-1].time_s:
             signals = self._analyse_preview(frame, vision)
-            recent.append(signals)
+            if signals is not None:
+                recent.append(signals)
         return framing_checks_now(recent, framing)
 
-    def _analyse_preview(self, frame: VideoFrame, vision: VisionCalibration) -> FrameSignals:
-        if self._analyser is None or self._analyser_calibration != vision:
-            if self._analyser is not None:
-                self._analyser.close()
-            self._analyser = BodyAnalyser(vision)
-            self._analyser_calibration = vision
-        detections = self._analyser.detect(frame)
-        signals = self._analyser.interpret(detections, frame)
+    def _analyse_preview(self, frame: VideoFrame, vision: VisionCalibration) -> FrameSignals | None:
+        with self._preview_lock:
+            if self._analyser is None or self._analyser_calibration != vision:
+                if self._analyser is not None:
+                    self._analyser.close()
+                self._analyser = BodyAnalyser(vision, isolated=True)
+                self._analyser_calibration = vision
+            try:
+                detections = self._analyser.detect(frame)
+            except FrameNotAnalysed:
+                return None  # the analyser's process died on this picture; the next one gets a new one
+            except KioskError:
+                self._analyser.close()  # it keeps failing: start afresh with the next picture
+                self._analyser = None
+                return None
+            signals = self._analyser.interpret(detections, frame)
         with self._lock:
+            if self._recent and frame.time_s <= self._recent[-1].time_s:
+                return signals  # another run got a newer picture in first
             self._preview_detections = (detections, frame.time_s)
             self._recent.append(signals)
         return signals
 
-    # -- the take -------------------------------------------------------------------------------
-    def start_take(self, take: LiveTake) -> None:
-        """Start recording ``take`` from the browser's frames and sound."""
-        take.start()
-        self.take = take
-        self.feed.attach(take, take.recorder.clock)
-
-    def stop_take(self) -> LiveResult | None:
-        """Stop recording; the take's result (``None`` if none was recording)."""
-        take, self.take = self.take, None
-        self.feed.detach()
-        return take.stop() if take is not None else None
-
     def release_preview(self) -> None:
-        """Free the preview analyser (the camera is off); made again when pictures come."""
-        if self._analyser is not None:
-            self._analyser.close()
-            self._analyser = None
+        """Free the preview analyser (the camera is off, or a take records); made again when needed."""
+        with self._preview_lock:
+            if self._analyser is not None:
+                self._analyser.close()
+                self._analyser = None
         with self._lock:
             self._preview_detections = None
             self._recent.clear()
 
-    def close(self) -> None:
-        self.stop_take()
-        self.release_preview()
+    # -- the take -------------------------------------------------------------------------------
+    def attach(self, take: LiveTake) -> None:
+        """Send the browser's pictures and sound to ``take`` (started) until :meth:`detach`."""
+        self.release_preview()  # one analyser process per trainee at a time
+        self.take = take
+        self.feed.attach(take, take.recorder.clock)
+
+    def detach(self) -> None:
+        self.feed.detach()
+        self.take = None
 
 
 # -- the page --------------------------------------------------------------------------------
 
 
-def _state() -> dict:
-    state = st.session_state.setdefault("browser", {"phase": "setup"})
-    if "check" not in state:
-        state["check"] = SelfCheck()
-    return state
+def _check() -> SelfCheck:
+    return st.session_state.setdefault("browser-check", SelfCheck())
+
+
+def _flow() -> TakeFlow:
+    return st.session_state.setdefault("browser-flow", TakeFlow())
+
+
+def _form() -> dict:
+    """What the trainee typed and ticked on the setup screen."""
+    return st.session_state.setdefault("browser-form", {})
+
+
+def leave() -> None:
+    """The trainee left the page: a take not yet scored is dropped, the preview analyser freed."""
+    check = st.session_state.get("browser-check")
+    flow = st.session_state.get("browser-flow")
+    if flow is not None:
+        flow.cancel(detach=check.detach if check is not None else None)
+    if check is not None:
+        check.release_preview()
 
 
 def _camera(check: SelfCheck, rtc: dict, text: dict):
@@ -302,10 +332,12 @@ def _camera(check: SelfCheck, rtc: dict, text: dict):
 
 
 def page(choices: Choices) -> None:
-    state = _state()
+    check = _check()
+    flow = _flow()
+    form = _form()
     text = choices.strings["app"]
-    check: SelfCheck = state["check"]
     rtc, ice_problem = rtc_configuration()
+    flow.drop_if_abandoned(text["take_abandoned"])
     left, right = st.columns([2, 3])
     # The component is always drawn first and in the same place, so the connection survives every phase.
     with left:
@@ -315,28 +347,28 @@ def page(choices: Choices) -> None:
             st.error(ice_problem)
     playing = bool(context.state.playing)
     if playing:
-        state.setdefault("playing_since", time.monotonic())
+        form.setdefault("playing_since", time.monotonic())
     else:
-        state.pop("playing_since", None)
-    phase = state["phase"]
+        form.pop("playing_since", None)
+    phase = flow.phase
     with right:
-        if phase == "setup":
-            _setup(state, check, choices, playing)
-        elif phase == "countdown":
-            _countdown(state, check, choices, playing)
-        elif phase == "recording":
-            _recording(state, check, choices, playing)
-        elif phase == "analysing":
-            _analysing(state, check, choices)
+        if phase is Phase.SETUP:
+            _setup(flow, check, choices, playing)
+        elif phase is Phase.COUNTDOWN:
+            _countdown(flow, check, choices, playing)
+        elif phase is Phase.RECORDING:
+            _recording(flow, check, choices, playing)
+        elif phase is Phase.ANALYSING:
+            wait_for_scoring(flow, choices)
         else:
-            _report_buttons(state, choices)
-    if state["phase"] == "report":
-        _report(state, choices)
+            _report_buttons(flow, choices)
+    if flow.phase is Phase.REPORT:
+        _report(flow, choices)
 
 
-def _no_media_warnings(status: FeedStatus, state: dict, text: dict, *, needs_video: bool) -> list[str]:
+def _no_media_warnings(status: FeedStatus, form: dict, text: dict, *, needs_video: bool) -> list[str]:
     """What is missing from the browser, once it has had time to send it."""
-    since = state.get("playing_since")
+    since = form.get("playing_since")
     if since is None or time.monotonic() - since < NO_MEDIA_WARN_S:
         return []
     problems = []
@@ -347,12 +379,15 @@ def _no_media_warnings(status: FeedStatus, state: dict, text: dict, *, needs_vid
     return problems
 
 
-def _setup(state: dict, check: SelfCheck, choices: Choices, playing: bool) -> None:
+def _setup(flow: TakeFlow, check: SelfCheck, choices: Choices, playing: bool) -> None:
     text = choices.strings["app"]
-    state["trainee"] = st.text_input(text["name"], value=state.get("trainee", ""), key="browser-name").strip()
+    form = _form()
+    form["trainee"] = st.text_input(
+        text["name"], value=form.get("trainee", ""), max_chars=NAME_MAX_CHARS, key="browser-name"
+    ).strip()
     scenario = pick_line(choices, settings=BROWSER_SETTINGS, key="browser-line")
-    state["keep"] = st.checkbox(text["keep"], value=state.get("keep", False), key="browser-keep")
-    for message in state.pop("messages", []):
+    form["keep"] = st.checkbox(text["keep"], value=form.get("keep", False), key="browser-keep")
+    for message in flow.pop_messages():
         st.warning(message)
     if not playing:
         check.release_preview()
@@ -367,19 +402,25 @@ def _setup(state: dict, check: SelfCheck, choices: Choices, playing: bool) -> No
         if problem:
             st.warning(problem)
         else:
-            _prepare_take(state, check, scenario, choices)
-            state.update(phase="countdown", countdown_until=time.monotonic() + countdown_s())
-            st.rerun()
-    _setup_live(state, check, choices.profile, choices.language, needs_video)
+            problem = flow.open(
+                lambda: _make_take(check, scenario, choices, keep=form["keep"]),
+                scenario_id=scenario.id,
+                countdown_s=countdown_s(),
+            )
+            if problem:
+                st.error(problem)
+            else:
+                st.rerun()
+    _setup_live(flow, check, choices.profile, choices.language, needs_video)
 
 
 @st.fragment(run_every=REFRESH_S)
-def _setup_live(state: dict, check: SelfCheck, profile: str, language: str, needs_video: bool) -> None:
+def _setup_live(flow: TakeFlow, check: SelfCheck, profile: str, language: str, needs_video: bool) -> None:
     """What the browser sends, and the framing checks on the newest pictures (redrawn a few times a second)."""
-    if state.get("phase") != "setup":
+    if flow.phase is not Phase.SETUP:
         return
     text = load_strings(language)["app"]
-    for problem in _no_media_warnings(check.feed.status(), state, text, needs_video=needs_video):
+    for problem in _no_media_warnings(check.feed.status(), _form(), text, needs_video=needs_video):
         st.warning(problem)
     if needs_video:
         checks = check.framing_now(load_vision_calibration(profile), load_framing_calibration(profile))
@@ -394,14 +435,15 @@ def _missing_for_take(status: FeedStatus, text: dict, *, needs_video: bool) -> s
     return None
 
 
-def _prepare_take(state: dict, check: SelfCheck, scenario: Scenario, choices: Choices) -> None:
+def _make_take(check: SelfCheck, scenario: Scenario, choices: Choices, *, keep: bool) -> LiveTake:
+    """The take the browser's pictures and sound will be pushed into (analysed in a child process)."""
     status = check.feed.status()
     live = load_live_calibration(choices.profile)
     vision = load_vision_calibration(choices.profile)
     media = None
-    if state.get("keep"):
+    if keep:
         media = media_folder() / f"{datetime.now():%Y%m%d-%H%M%S}-browser-{scenario.id}.mkv"
-    state["take"] = LiveTake(
+    return LiveTake(
         vision_calibration=vision,
         coach=LiveCoach(
             scenario.setting,
@@ -416,48 +458,76 @@ def _prepare_take(state: dict, check: SelfCheck, scenario: Scenario, choices: Ch
         keep_media_at=media,
         expect_video=status.has_video,
         expect_audio=status.has_audio,
+        isolated=True,
+        unwatched_stop_s=live.auto_stop.unwatched_s,
     )
-    state["scenario_id"] = scenario.id
 
 
-def _countdown(state: dict, check: SelfCheck, choices: Choices, playing: bool) -> None:
+def _countdown(flow: TakeFlow, check: SelfCheck, choices: Choices, playing: bool) -> None:
     """3, 2, 1 over the line, then the take starts and the page shows the recording."""
-    scenario = find_scenario(state["scenario_id"])
+    text = choices.strings["app"]
+    scenario = find_scenario(flow.scenario_id)
     if not playing:
-        state.pop("take").close()
-        state.update(phase="setup", messages=[choices.strings["app"]["stopped_before"]])
+        flow.cancel(text["stopped_before"])
+        st.rerun()
+    if st.button(text["cancel"], key="browser-cancel"):
+        flow.cancel(text["cancelled"])
         st.rerun()
     teleprompter(scenario.text_in(choices.language))
     number = st.empty()
-    while (remaining := state["countdown_until"] - time.monotonic()) > 0:
+    while (remaining := flow.countdown_left_s) > 0 and flow.phase is Phase.COUNTDOWN:
+        flow.keep_alive()
         number.markdown(f"<div style='font-size:4rem;text-align:center'>{int(remaining) + 1}</div>", unsafe_allow_html=True)
         time.sleep(min(remaining, REFRESH_S))
-    check.start_take(state.pop("take"))
-    state["phase"] = "recording"
+    flow.begin_recording(attach=check.attach)
     st.rerun()
 
 
-def _recording(state: dict, check: SelfCheck, choices: Choices, playing: bool) -> None:
+def _scorer(flow: TakeFlow, choices: Choices) -> Scorer:
+    """Scores the flow's take and judges its framing (on the flow's thread)."""
+    scenario = find_scenario(flow.scenario_id)
+    trainee = _form().get("trainee") or None
+
+    def score(result: LiveResult, on_progress: ProgressHook) -> TakeOutcome:
+        report = score_live_take(
+            result,
+            scenario=scenario,
+            choices=choices,
+            trainee=trainee,
+            on_progress=on_progress,
+            name=f"self-check {scenario.id}",
+        )
+        framing = None
+        if result.timeline is not None:
+            framing = framing_checks(result.timeline, load_framing_calibration(choices.profile))
+        return TakeOutcome(report=report, extra={"framing": framing})
+
+    return score
+
+
+def _end_take(flow: TakeFlow, check: SelfCheck, choices: Choices, note: str | None = None) -> None:
+    flow.finish(_scorer(flow, choices), detach=check.detach, notes=(note,) if note else ())
+    st.rerun()
+
+
+def _recording(flow: TakeFlow, check: SelfCheck, choices: Choices, playing: bool) -> None:
     text = choices.strings["app"]
-    scenario = find_scenario(state["scenario_id"])
+    scenario = find_scenario(flow.scenario_id)
     stop = st.button(text["stop"], type="primary", key="browser-stop")
-    if check.take is None or stop or not playing:
-        if check.take is not None and not playing:
-            state.setdefault("notes", []).append(text["stopped_during"])
-        state["phase"] = "analysing"
-        st.rerun()
+    if stop or not playing:
+        _end_take(flow, check, choices, None if playing else text["stopped_during"])
     teleprompter(scenario.text_in(choices.language))
-    _recording_live(state, check, choices.language, choices.profile)
+    _recording_live(flow, check, choices)
 
 
 @st.fragment(run_every=REFRESH_S)
-def _recording_live(state: dict, check: SelfCheck, language: str, profile: str) -> None:
+def _recording_live(flow: TakeFlow, check: SelfCheck, choices: Choices) -> None:
     """The live cue, the microphone level and the time; the take ends if the browser stops sending."""
-    take = check.take
-    if state.get("phase") != "recording" or take is None:
+    take = flow.take
+    if flow.phase is not Phase.RECORDING or take is None:
         return
-    text = load_strings(language)["app"]
-    auto_stop = load_live_calibration(profile).auto_stop
+    text = choices.strings["app"]
+    auto_stop = load_live_calibration(choices.profile).auto_stop
     view = take.preview()
     st.markdown(
         f"<div style='font-size:2.2rem;font-weight:700;color:#b35c00;min-height:3rem'>"
@@ -469,73 +539,39 @@ def _recording_live(state: dict, check: SelfCheck, language: str, profile: str) 
     st.caption(text["recording"].format(seconds=f"{view.elapsed_s:.0f}"))
     status = check.feed.status()
     since = [s for s in (status.since_video_s, status.since_audio_s) if s is not None]
-    note = None
     if not since or min(since) > auto_stop.media_lost_s:
-        note = text["media_lost"]
+        _end_take(flow, check, choices, text["media_lost"])
     elif view.elapsed_s > auto_stop.longest_browser_take_s:
-        note = text["take_too_long"].format(seconds=f"{auto_stop.longest_browser_take_s:.0f}")
-    if note:
-        state.setdefault("notes", []).append(note)
-        state["phase"] = "analysing"
-        st.rerun()
+        _end_take(flow, check, choices, text["take_too_long"].format(seconds=f"{auto_stop.longest_browser_take_s:.0f}"))
 
 
-def _analysing(state: dict, check: SelfCheck, choices: Choices) -> None:
+def _report_buttons(flow: TakeFlow, choices: Choices) -> None:
     text = choices.strings["app"]
-    scenario = find_scenario(state["scenario_id"])
-    progress = st.progress(0.1, text=text["finishing"])
-    result = check.stop_take()
-    if result is None:
-        state.update(phase="setup")
-        st.rerun()
-    notes = state.pop("notes", [])
-    try:
-        report = score_live_take(
-            result,
-            scenario=scenario,
-            choices=choices,
-            trainee=state.get("trainee"),
-            progress=progress,
-            name=f"self-check {scenario.id}",
-        )
-    except KioskError as err:
-        progress.empty()
-        state.update(phase="report", report=None, error=str(err), problems=[*notes, *result.recorded.problems])
-        st.rerun()
-    report["notes"] = [*notes, *report["notes"]]
-    if result.recorded.media_path is not None:
-        report["notes"].append(text["kept_at"].format(path=result.recorded.media_path))
-    framing = None
-    if result.timeline is not None:
-        framing = framing_checks(result.timeline, load_framing_calibration(choices.profile))
-    progress.empty()
-    state.update(phase="report", report=report, error=None, framing=framing)
-    st.rerun()
-
-
-def _report_buttons(state: dict, choices: Choices) -> None:
-    text = choices.strings["app"]
-    scenario = find_scenario(state["scenario_id"])
+    scenario = find_scenario(flow.scenario_id)
     st.markdown(f"> {scenario.text_in(choices.language)}")
-    if state.get("framing"):
-        _show_checks(state["framing"], choices.language, title=text["framing_take"])
+    outcome = flow.outcome
+    if outcome is not None and outcome.extra.get("framing"):
+        _show_checks(outcome.extra["framing"], choices.language, title=text["framing_take"])
     again, following = st.columns(2)
     if again.button(text["try_again"], key="browser-again", type="primary"):
-        state.update(phase="setup", report=None, error=None, framing=None)
+        flow.again()
         st.rerun()
     if following.button(text["next"], key="browser-next"):
-        next_line(scenario, key="browser-line")
-        state.update(phase="setup", report=None, error=None, framing=None)
+        if flow.again():
+            next_line(scenario, key="browser-line")
         st.rerun()
 
 
-def _report(state: dict, choices: Choices) -> None:
-    if state.get("error"):
-        for problem in state.get("problems", []):
-            st.warning(problem)
-        st.error(state["error"])
+def _report(flow: TakeFlow, choices: Choices) -> None:
+    outcome = flow.outcome
+    if outcome is None:
         return
-    show_report(state["report"], choices=choices, stem=f"self-check-{state['scenario_id']}")
+    if outcome.report is None:
+        for problem in outcome.problems:
+            st.warning(problem)
+        st.error(outcome.error)
+        return
+    show_report(outcome.report, choices=choices, stem=f"self-check-{flow.scenario_id}")
 
 
 def _show_checks(checks: tuple[FramingCheck, ...] | None, language: str, *, title: str) -> None:
@@ -561,4 +597,4 @@ def _show_checks(checks: tuple[FramingCheck, ...] | None, language: str, *, titl
     st.markdown("\n".join(lines))
 
 
-__all__ = ["SelfCheck", "ice_servers", "page", "rtc_configuration"]
+__all__ = ["SelfCheck", "ice_servers", "leave", "page", "rtc_configuration"]

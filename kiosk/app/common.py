@@ -11,15 +11,15 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from html import escape as html_escape
-from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
-from sqlalchemy.exc import SQLAlchemyError
 
 from kiosk.analysis import TakeAnalysis, analyse_live_take, require_a_face, score_and_report
+from kiosk.app.takeflow import ProgressHook, TakeFlow
 from kiosk.calibration import (
     DEFAULT_PROFILE,
     PROFILE_DIR,
@@ -29,6 +29,7 @@ from kiosk.calibration import (
     load_voice_calibration,
 )
 from kiosk.errors import KioskError
+from kiosk.live import LiveResult
 from kiosk.report.html import render_html
 from kiosk.report.take_report import load_strings
 from kiosk.scenarios import LANGUAGES, Scenario, load_scenarios
@@ -138,11 +139,19 @@ def next_line(scenario: Scenario, *, key: str = "line") -> None:
 
 @st.cache_resource(show_spinner=False)
 def _open_store(url: str) -> Store:
-    return Store(url)
+    """The store, opened once per process; takes kept while it could not be used are saved now."""
+    from kiosk.store import PAGE_BUSY_TIMEOUT_S, save_kept
+
+    store = Store(url, busy_timeout_s=PAGE_BUSY_TIMEOUT_S)
+    try:
+        save_kept(store)
+    except KioskError:
+        pass  # they wait for the next take saved
+    return store
 
 
 def kiosk_store() -> tuple[Store | None, str | None]:
-    """The kiosk's database, opened once per process; or ``None`` and why not."""
+    """The kiosk's database, opened once per process; or ``None`` and why not (one plain sentence)."""
     try:
         return _open_store(default_url()), None
     except KioskError as err:
@@ -161,12 +170,17 @@ def scored_report(
     """Score an analysed take for its line and save it; a dict kept in ``st.session_state``.
 
     The take is saved to the kiosk's database (under the trainee's name, or
-    anonymously, in the trainer's current workshop). If the database cannot
-    be used the report is still shown, with a note that it was not saved.
+    anonymously, in the trainer's current workshop), and the notes give a
+    named trainee their code (it opens "My progress"). A database that is
+    busy (after a few tries), damaged or unreachable never loses the take: it
+    is kept on disk and saved later (:func:`kiosk.store.save_or_keep`), and
+    the report is shown with a note saying so.
 
     Raises:
         MediaError: no face in a video with no sound, or no speech in sound alone.
     """
+    from kiosk.store import NAME_MAX_CHARS, StoreNameError, checked, save_or_keep
+
     if analysis.body is not None and analysis.body.summary.face_frame_count == 0 and analysis.voice is None:
         require_a_face(analysis.body)
     scored = score_and_report(
@@ -177,48 +191,66 @@ def scored_report(
         scenario=scenario,
         recorded=None if recorded_at is None else f"{recorded_at:%Y-%m-%d %H:%M}",
     )
+    text = choices.strings["app"]
     notes = list(analysis.notes) + list(scored.notes)
+    name = trainee.strip() if trainee and trainee.strip() else None
+    if name is not None:
+        try:
+            name = checked(name)
+        except StoreNameError:
+            notes.append(text["name_not_kept"].format(limit=NAME_MAX_CHARS))
+            name = None
     store, problem = kiosk_store()
+    workshop_id = None
     if store is not None:
         try:
-            store.save_take(
-                take_record(
-                    scored.document,
-                    scored.scores,
-                    uid=str(uuid.uuid4()),
-                    trainee=trainee,
-                    profile=choices.profile,
-                    recorded_at=recorded_at or datetime.now(),
-                    duration_s=analysis.info.duration_s,
-                    media_path=None if media_path is None else str(media_path),
-                    workshop_id=store.current_workshop_id(),
-                )
-            )
-            # Retention is applied as takes come in, not only when a trainer looks.
-            store.purge()
-        except (KioskError, SQLAlchemyError) as err:
-            problem = f"{err}"
-    if problem:
-        notes.append(choices.strings["app"]["not_saved"].format(reason=problem))
+            workshop_id = store.current_workshop_id()
+        except KioskError as err:
+            problem = str(err)
+    record = take_record(
+        scored.document,
+        scored.scores,
+        uid=str(uuid.uuid4()),
+        trainee=name,
+        profile=choices.profile,
+        recorded_at=recorded_at or datetime.now(),
+        duration_s=analysis.info.duration_s,
+        media_path=None if media_path is None else str(media_path),
+        workshop_id=workshop_id,
+    )
+    outcome = save_or_keep(store, record, problem=problem)
+    if outcome.saved is not None:
+        if outcome.saved.trainee_code:
+            notes.append(text["your_code"].format(code=outcome.saved.trainee_code))
+        try:
+            store.purge()  # retention is applied as takes come in, not only when a trainer looks
+        except KioskError:
+            pass  # and again with the next take
+    elif outcome.kept is not None:
+        notes.append(text["saved_later"])
+    else:
+        notes.append(text["not_saved"].format(reason=outcome.problem))
     return {"document": scored.document, "notes": notes}
 
 
 def score_live_take(
-    result,  # kiosk.live.LiveResult
+    result: LiveResult,
     *,
     scenario: Scenario,
     choices: Choices,
     trainee: str | None,
-    progress,  # st.progress element, advanced between the steps
+    on_progress: ProgressHook,
     name: str = "live take",
 ) -> dict:
     """Analyse a take recorded live (the voice; the body was analysed while recording), score and save it.
 
+    Runs on the take flow's own thread (:class:`kiosk.app.takeflow.TakeFlow`);
+    ``on_progress`` is told how far it has got.
+
     Raises:
         KioskError: nothing recorded, no speech on a phone take, no face and no voice.
     """
-    text = choices.strings["app"]
-    progress.progress(0.4, text=text["analysing_voice"])
+    on_progress(0.4, "analysing_voice")
     analysis = analyse_live_take(
         result.recorded,
         result.timeline,
@@ -226,9 +258,10 @@ def score_live_take(
         voice_calibration=load_voice_calibration(choices.profile),
         line=prepare_line(scenario.text_in(choices.language), language=choices.language),
         name=name,
+        notes=result.notes,
     )
-    progress.progress(0.8, text=text["scoring"])
-    return scored_report(
+    on_progress(0.8, "scoring")
+    report = scored_report(
         analysis,
         scenario=scenario,
         choices=choices,
@@ -236,6 +269,20 @@ def score_live_take(
         trainee=trainee,
         media_path=result.recorded.media_path,
     )
+    if result.recorded.media_path is not None:
+        # The file's name only: the server's folders are no business of the page.
+        report["notes"].append(choices.strings["app"]["kept_at"].format(path=result.recorded.media_path.name))
+    return report
+
+
+def wait_for_scoring(flow: TakeFlow, choices: Choices) -> None:
+    """The progress bar while the flow's thread scores the take; the report once it is there."""
+    text = choices.strings["app"]
+    bar = st.progress(0.1, text=text["finishing"])
+    while not flow.wait_for_report(0.1):
+        share, words = flow.progress
+        bar.progress(share, text=text[words])
+    st.rerun()
 
 
 def show_report(result: dict, *, choices: Choices, stem: str) -> None:
@@ -282,11 +329,3 @@ def meter_share(level_dbfs: float | None) -> float:
     if level_dbfs is None:
         return 0.0
     return min(max((level_dbfs - METER_FLOOR_DBFS) / -METER_FLOOR_DBFS, 0.0), 1.0)
-
-
-def media_folder() -> Path:
-    """Where kept recordings go: ``KIOSK_DATA_DIR``/takes, else the user data folder."""
-    from platformdirs import user_data_path
-
-    base = Path(os.environ["KIOSK_DATA_DIR"]) if os.environ.get("KIOSK_DATA_DIR") else user_data_path("kiosk")
-    return base / "takes"

@@ -1,10 +1,12 @@
 """Practise at the kiosk: its own camera and microphone, a teleprompter, a live preview, the report.
 
-The flow is a small state machine in ``st.session_state["practice"]``:
-setup -> countdown -> recording -> analysing -> report, then again or the
-next line. The take being recorded (:class:`kiosk.live.LiveTake`) lives
-there too, so a click (Stop) re-runs the page without losing it; the
-preview loop on the recording screen only reads from it.
+The take's flow (setup -> countdown -> recording -> analysing -> report,
+then again or the next line) is a :class:`kiosk.app.takeflow.TakeFlow` in
+``st.session_state``, shared with the browser's self-check: two runs of the
+page at once (a double click, Stop during the preview loop) never start two
+takes or stop one twice, and scoring runs on the flow's own thread. The take
+(:class:`kiosk.live.LiveTake`) owns the camera and the microphone and frees
+them when it stops; the preview loop only reads from it.
 """
 
 from __future__ import annotations
@@ -18,14 +20,15 @@ import streamlit as st
 from kiosk.app.common import (
     Choices,
     countdown_s,
-    media_folder,
     meter_share,
     next_line,
     pick_line,
     score_live_take,
     show_report,
     teleprompter,
+    wait_for_scoring,
 )
+from kiosk.app.takeflow import Phase, ProgressHook, Scorer, TakeFlow, TakeOutcome
 from kiosk.calibration import (
     load_live_calibration,
     load_scoring_profile,
@@ -34,17 +37,14 @@ from kiosk.calibration import (
 )
 from kiosk.capture import DeviceChoice, list_cameras, list_microphones, open_camera, open_microphone
 from kiosk.capture.devices import stand_ins_from_environment
+from kiosk.datafolder import media_folder
 from kiosk.errors import DeviceError, KioskError
-from kiosk.live import PREVIEW_RATE_HZ, LiveTake, expected_line_s, line_finished
+from kiosk.live import PREVIEW_RATE_HZ, LiveResult, LiveTake, expected_line_s, line_finished
 from kiosk.report.overlay import draw_overlay
 from kiosk.scenarios import find_scenario
 from kiosk.scoring.live_cues import LiveCoach
+from kiosk.store import NAME_MAX_CHARS
 from kiosk.voice.live import LiveVoiceMeter
-
-
-
-def _state() -> dict:
-    return st.session_state.setdefault("practice", {"phase": "setup"})
 
 
 @st.cache_data(ttl=30, show_spinner=False)
@@ -118,22 +118,26 @@ def _level_check(box, microphone: str, choices: Choices) -> None:
     box.progress(meter_share(level), text=text["level"].format(level=heard))
 
 
-def _open_take(state: dict, devices: dict, scenario, choices: Choices, keep: bool) -> str | None:
-    """Open the devices and prepare the take; an error message instead if a device fails."""
+def _make_take(devices: dict, scenario, choices: Choices, keep: bool) -> LiveTake:
+    """Open the devices and prepare the take (its analyser in a child process of its own).
+
+    Raises:
+        KioskError: a device or the models cannot be had; nothing is left open.
+    """
     text = choices.strings["app"]
     needs_camera = scenario.setting != "phone"
     if needs_camera and devices["camera"] is None:
-        return text["no_camera"]
+        raise KioskError(text["no_camera"])
     if devices["microphone"] is None:
-        return devices["portaudio_problem"] or text["no_microphone"]
+        raise KioskError(devices["portaudio_problem"] or text["no_microphone"])
     camera = microphone = None
     try:
         camera = open_camera(devices["camera"]) if needs_camera else None
         microphone = open_microphone(devices["microphone"])
-    except KioskError as err:
+    except KioskError:
         if camera is not None:
             camera.close()
-        return str(err)
+        raise
     media = None
     if keep:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -141,105 +145,128 @@ def _open_take(state: dict, devices: dict, scenario, choices: Choices, keep: boo
     try:
         live = load_live_calibration(choices.profile)
         vision = load_vision_calibration(choices.profile)
-        take = LiveTake(
-            camera=camera,
-            microphone=microphone,
-            vision_calibration=vision,
-            coach=LiveCoach.for_scenario(
-                scenario,
-                language=choices.language,
-                live=live,
-                scoring=load_scoring_profile(choices.profile),
-                vision=vision,
-            ),
-            voice_meter=LiveVoiceMeter(live.voice, load_voice_calibration(choices.profile)),
-            keep_media_at=media,
+        coach = LiveCoach.for_scenario(
+            scenario,
+            language=choices.language,
+            live=live,
+            scoring=load_scoring_profile(choices.profile),
+            vision=vision,
         )
-    except KioskError as err:  # no models, a broken profile: free the devices and say what to do
+        meter = LiveVoiceMeter(live.voice, load_voice_calibration(choices.profile))
+    except KioskError:  # a broken profile: free the devices and say what to do
         for device in (camera, microphone):
             if device is not None:
                 device.close()
-        return str(err)
-    state.update(camera=camera, microphone=microphone, take=take, live=live)
-    return None
+        raise
+    # From here the take owns the devices (it closes them, also if it cannot be made).
+    return LiveTake(
+        camera=camera,
+        microphone=microphone,
+        vision_calibration=vision,
+        coach=coach,
+        voice_meter=meter,
+        keep_media_at=media,
+        isolated=True,
+        unwatched_stop_s=live.auto_stop.unwatched_s,
+    )
 
 
-def release_devices() -> None:
-    """Stop a take in progress and free the camera and microphone (leaving the page, or after a take)."""
-    state = _state()
-    take = state.pop("take", None)
-    if take is not None:
-        take.stop()
-    for name in ("camera", "microphone"):
-        device = state.pop(name, None)
-        if device is not None:
-            device.close()
+def _flow() -> TakeFlow:
+    return st.session_state.setdefault("practice-flow", TakeFlow())
 
 
-def page(choices: Choices) -> None:
-    state = _state()
-    devices = _device_settings(choices)
-    phase = state["phase"]
-    # Each screen draws into the same slot, so the next one replaces it at
-    # once instead of leaving the last screen's widgets greyed out below.
-    with st.empty().container():
-        if phase == "setup":
-            _setup(state, devices, choices)
-        elif phase == "countdown":
-            _countdown(state, choices)
-        elif phase == "recording":
-            _recording(state, devices, choices)
-        elif phase == "analysing":
-            _analysing(state, choices)
-        else:
-            _report(state, choices)
+def _form() -> dict:
+    """What the trainee typed and ticked on the setup screen (kept while the screen is away)."""
+    return st.session_state.setdefault("practice-form", {})
 
 
 def leave() -> None:
-    """The trainee left the page mid-take: drop the take and free the devices."""
-    state = _state()
-    if state.get("take") is not None:
-        release_devices()
-        state.update(phase="setup")
+    """The trainee left the page: a take not yet scored is dropped and its devices freed."""
+    flow = st.session_state.get("practice-flow")
+    if flow is not None:
+        flow.cancel()
 
 
-def _setup(state: dict, devices: dict, choices: Choices) -> None:
+def page(choices: Choices) -> None:
+    flow = _flow()
+    devices = _device_settings(choices)
+    flow.drop_if_abandoned(choices.strings["app"]["take_abandoned"])
+    # Each screen draws into the same slot, so the next one replaces it at
+    # once instead of leaving the last screen's widgets greyed out below.
+    with st.empty().container():
+        phase = flow.phase
+        if phase is Phase.SETUP:
+            _setup(flow, devices, choices)
+        elif phase is Phase.COUNTDOWN:
+            _countdown(flow, choices)
+        elif phase is Phase.RECORDING:
+            _recording(flow, devices, choices)
+        elif phase is Phase.ANALYSING:
+            wait_for_scoring(flow, choices)
+        else:
+            _report(flow, choices)
+
+
+def _setup(flow: TakeFlow, devices: dict, choices: Choices) -> None:
     text = choices.strings["app"]
-    state["trainee"] = st.text_input(text["name"], value=state.get("trainee", ""), key="trainee-name").strip()
+    form = _form()
+    form["trainee"] = st.text_input(
+        text["name"], value=form.get("trainee", ""), max_chars=NAME_MAX_CHARS, key="trainee-name"
+    ).strip()
     scenario = pick_line(choices, key="practice-line")
-    keep = st.checkbox(text["keep"], value=state.get("keep", False), key="keep-recording")
-    state["keep"] = keep
+    form["keep"] = st.checkbox(text["keep"], value=form.get("keep", False), key="keep-recording")
+    for message in flow.pop_messages():
+        st.warning(message)
     # "Try the line again" comes straight back here and starts at once.
-    if state.pop("autostart", False) or st.button(text["start"], type="primary", key="start"):
-        problem = _open_take(state, devices, scenario, choices, keep)
+    if form.pop("autostart", False) or st.button(text["start"], type="primary", key="start"):
+        problem = flow.open(
+            lambda: _make_take(devices, scenario, choices, form["keep"]),
+            scenario_id=scenario.id,
+            countdown_s=countdown_s(),
+        )
         if problem:
             st.error(problem)
             return
-        state.update(phase="countdown", scenario_id=scenario.id)
         st.rerun()
     else:
         st.info(text["start_hint"])
 
 
-def _countdown(state: dict, choices: Choices) -> None:
-    scenario = find_scenario(state["scenario_id"])
+def _countdown(flow: TakeFlow, choices: Choices) -> None:
+    text = choices.strings["app"]
+    scenario = find_scenario(flow.scenario_id)
+    if st.button(text["cancel"], key="cancel"):
+        flow.cancel(text["cancelled"])
+        st.rerun()
     teleprompter(scenario.text_in(choices.language))
     number = st.empty()
-    for remaining in range(countdown_s(), 0, -1):
-        number.markdown(f"<div style='font-size:5rem;text-align:center'>{remaining}</div>", unsafe_allow_html=True)
-        time.sleep(1.0)
-    state["take"].start()
-    state["phase"] = "recording"
+    while (left := flow.countdown_left_s) > 0 and flow.phase is Phase.COUNTDOWN:
+        flow.keep_alive()
+        number.markdown(f"<div style='font-size:5rem;text-align:center'>{int(left) + 1}</div>", unsafe_allow_html=True)
+        time.sleep(min(left, 0.2))
+    flow.begin_recording()
     st.rerun()
 
 
-def _recording(state: dict, devices: dict, choices: Choices) -> None:
-    take: LiveTake = state["take"]
+def _scorer(flow: TakeFlow, choices: Choices) -> Scorer:
+    """Scores the flow's take for its line, under the trainee's name (on the flow's thread)."""
+    scenario = find_scenario(flow.scenario_id)
+    trainee = _form().get("trainee") or None
+
+    def score(result: LiveResult, on_progress: ProgressHook) -> TakeOutcome:
+        report = score_live_take(result, scenario=scenario, choices=choices, trainee=trainee, on_progress=on_progress)
+        return TakeOutcome(report=report)
+
+    return score
+
+
+def _recording(flow: TakeFlow, devices: dict, choices: Choices) -> None:
+    take = flow.take
     text = choices.strings["app"]
-    scenario = find_scenario(state["scenario_id"])
+    scenario = find_scenario(flow.scenario_id)
     line_text = scenario.text_in(choices.language)
     if st.button(text["stop"], type="primary", key="stop"):
-        state["phase"] = "analysing"
+        flow.finish(_scorer(flow, choices))
         st.rerun()
     teleprompter(line_text)
     left, right = st.columns([3, 1])
@@ -247,7 +274,7 @@ def _recording(state: dict, devices: dict, choices: Choices) -> None:
     cue_box = right.empty()
     level_box = right.empty()
     clock_box = right.empty()
-    live = state["live"]
+    live = load_live_calibration(choices.profile)
     expected_s = expected_line_s(
         line_text,
         language=choices.language,
@@ -255,7 +282,8 @@ def _recording(state: dict, devices: dict, choices: Choices) -> None:
         syllables_per_s=live.auto_stop.syllables_per_s,
     )
     shown = None
-    while take.recording:
+    # Another run of this page (a click) may finish the take meanwhile: the loop then just ends.
+    while take is not None and take.recording and flow.phase is Phase.RECORDING:
         view = take.preview()
         if view.frame is not None and view.frame is not shown:
             shown = view.frame
@@ -270,51 +298,31 @@ def _recording(state: dict, devices: dict, choices: Choices) -> None:
         if line_finished(view, expected_s=expected_s, settings=live.auto_stop):
             break
         time.sleep(1.0 / PREVIEW_RATE_HZ)
-    # Free the devices now, not on the next run: a trainee who closed the
-    # page would otherwise leave the camera on.
-    state["result"] = take.stop()
-    release_devices()
-    state["phase"] = "analysing"
+    # The line was said, the devices ended, or Stop: score it (once, whichever run gets here first).
+    flow.finish(_scorer(flow, choices))
     st.rerun()
 
 
-def _analysing(state: dict, choices: Choices) -> None:
+def _report(flow: TakeFlow, choices: Choices) -> None:
     text = choices.strings["app"]
-    scenario = find_scenario(state["scenario_id"])
-    progress = st.progress(0.1, text=text["finishing"])
-    result = state.pop("result", None) or state["take"].stop()
-    release_devices()
-    try:
-        report = score_live_take(
-            result, scenario=scenario, choices=choices, trainee=state.get("trainee"), progress=progress
-        )
-    except KioskError as err:
-        progress.empty()
-        state.update(phase="report", report=None, error=str(err), problems=list(result.recorded.problems))
+    outcome = flow.outcome
+    scenario = find_scenario(flow.scenario_id)
+    if outcome is None:
+        flow.again()
         st.rerun()
-        return
-    if result.recorded.media_path is not None:
-        report["notes"].append(text["kept_at"].format(path=result.recorded.media_path))
-    progress.empty()
-    state.update(phase="report", report=report, error=None)
-    st.rerun()
-
-
-def _report(state: dict, choices: Choices) -> None:
-    text = choices.strings["app"]
-    scenario = find_scenario(state["scenario_id"])
-    if state.get("error"):
-        for problem in state.get("problems", []):
+    elif outcome.report is None:
+        for problem in outcome.problems:
             st.warning(problem)
-        st.error(state["error"])
+        st.error(outcome.error)
     else:
-        name = state.get("trainee") or "take"
-        show_report(state["report"], choices=choices, stem=f"{name}-{scenario.id}".replace(" ", "_"))
+        name = _form().get("trainee") or "take"
+        show_report(outcome.report, choices=choices, stem=f"{name}-{scenario.id}".replace(" ", "_"))
     again, following = st.columns(2)
     if again.button(text["again"], key="again"):
-        state.update(phase="setup", report=None, error=None, autostart=True)
+        if flow.again():
+            _form()["autostart"] = True
         st.rerun()
     if following.button(text["next"], key="next"):
-        next_line(scenario, key="practice-line")
-        state.update(phase="setup", report=None, error=None)
+        if flow.again():
+            next_line(scenario, key="practice-line")
         st.rerun()

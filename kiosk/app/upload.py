@@ -2,7 +2,10 @@
 
 Runs the same analysis, scoring and report as ``kiosk analyze --scenario ID
 --report``. A finished report is kept in ``st.session_state``, keyed by the
-file's hash and the choices, so it is never analysed twice.
+file's hash and the choices, so it is never analysed twice. The server
+analyses one upload at a time (the others see their place in the queue),
+within the profile's ``[media]`` limits, with the landmarkers in a child
+process; messages name the upload, never the server's temporary folder.
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ from pathlib import Path
 import streamlit as st
 
 from kiosk.analysis import analyse_take
+from kiosk.app.analysis_queue import AnalysisQueue
 from kiosk.app.common import Choices, pick_line, scored_report, show_report
-from kiosk.calibration import load_vision_calibration, load_voice_calibration
+from kiosk.calibration import load_media_limits, load_vision_calibration, load_voice_calibration
 from kiosk.errors import KioskError
+from kiosk.store import NAME_MAX_CHARS
 from kiosk.voice import prepare_line
 
 UPLOAD_TYPES = ["mp4", "mov", "webm", "mkv", "wav", "m4a", "flac", "mp3", "jpg", "jpeg", "png"]
@@ -30,9 +35,37 @@ def upload_limit_mb() -> int:
     return int(value) if value.isdigit() and int(value) > 0 else DEFAULT_UPLOAD_LIMIT_MB
 
 
+#: Longest part of an uploaded file's name kept for the temporary copy, in bytes
+#: (file systems allow 255; the name only has to keep its ending).
+TEMP_NAME_BYTES = 100
+#: Longest upload name shown in a message, in characters.
+SHOWN_NAME_CHARS = 80
+
+
+@st.cache_resource(show_spinner=False)
+def analysis_queue() -> AnalysisQueue:
+    """The server's one queue for analysing uploads (shared by every session)."""
+    return AnalysisQueue()
+
+
+def shown_name(name: str) -> str:
+    """An upload's name as messages show it: its last part, without control characters, not too long."""
+    plain = "".join(ch for ch in Path(name).name if ch.isprintable()) or "the upload"
+    return plain if len(plain) <= SHOWN_NAME_CHARS else plain[: SHOWN_NAME_CHARS - 1] + "…"
+
+
+def temporary_name(name: str) -> str:
+    """A safe file name for the upload's temporary copy: its own name, shortened, keeping its ending."""
+    suffix = Path(name).suffix.lower()
+    suffix = suffix if suffix.lstrip(".") in UPLOAD_TYPES else ""
+    stem = "".join(ch if ch.isalnum() or ch in "-_ " else "_" for ch in Path(name).stem).strip() or "upload"
+    stem = stem.encode("utf-8")[:TEMP_NAME_BYTES].decode("utf-8", errors="ignore") or "upload"
+    return stem + suffix
+
+
 def page(choices: Choices) -> None:
     text = choices.strings["app"]
-    trainee = st.text_input(text["upload_trainee"], key="upload-trainee").strip()
+    trainee = st.text_input(text["upload_trainee"], max_chars=NAME_MAX_CHARS, key="upload-trainee").strip()
     scenario = pick_line(choices, key="upload-line")
     language = choices.language
     limit = upload_limit_mb()
@@ -43,41 +76,63 @@ def page(choices: Choices) -> None:
     if upload is None:
         st.info(text["upload_hint"])
         return
+    name = shown_name(upload.name)
     if upload.size > limit * 1024 * 1024:
-        st.error(text["too_big"].format(name=upload.name, size=f"{upload.size / 1e6:.0f}", limit=limit))
+        st.error(text["too_big"].format(name=name, size=f"{upload.size / 1e6:.0f}", limit=limit))
         return
     data = upload.getvalue()
     key = (hashlib.sha256(data).hexdigest(), scenario.id, language, choices.profile, trainee)
     reports = st.session_state.setdefault("reports", {})
     if key not in reports:
-        # The upload is analysed from a temporary file that is deleted straight after.
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / Path(upload.name).name
-            path.write_bytes(data)
-            progress = st.progress(0.0, text=text["analysing_take"])
-            expected = {"frames": 1}
-            done = {"frames": 0}
+        waiting = st.empty()
+        with analysis_queue().turn(lambda ahead: waiting.info(text["queue_wait"].format(ahead=ahead))):
+            waiting.empty()
+            report = _analyse_upload(data, upload.name, name, scenario=scenario, choices=choices, trainee=trainee)
+        if report is None:
+            return
+        reports[key] = report
+    show_report(reports[key], choices=choices, stem=Path(temporary_name(upload.name)).stem)
 
-            def on_start(info) -> None:
-                expected["frames"] = max(int(info.duration_s * info.frame_rate_hz), 1)
 
-            def on_frame(_signals) -> None:
-                done["frames"] += 1
-                progress.progress(min(done["frames"] / expected["frames"], 1.0), text=text["analysing_take"])
+def _analyse_upload(data: bytes, file_name: str, name: str, *, scenario, choices: Choices, trainee: str) -> dict | None:
+    """Analyse, score and save one upload from a private temporary copy; ``None`` after showing why not."""
+    text = choices.strings["app"]
+    progress = st.progress(0.0, text=text["analysing_take"])
+    expected = {"frames": 1}
+    done = {"frames": 0}
 
+    def on_start(info) -> None:
+        expected["frames"] = max(int(info.duration_s * info.frame_rate_hz), 1)
+
+    def on_frame(_signals) -> None:
+        done["frames"] += 1
+        progress.progress(min(done["frames"] / expected["frames"], 1.0), text=text["analysing_take"])
+
+    try:
+        # The upload is analysed from a private temporary copy that is deleted straight after.
+        with tempfile.TemporaryDirectory(prefix="kiosk-upload-") as folder:
+            path = Path(folder) / temporary_name(file_name)
             try:
-                analysis = analyse_take(
-                    path,
-                    vision_calibration=load_vision_calibration(choices.profile),
-                    voice_calibration=load_voice_calibration(choices.profile),
-                    line=prepare_line(scenario.text_in(language), language=language),
-                    on_start=on_start,
-                    on_frame=on_frame,
-                )
-                reports[key] = scored_report(analysis, scenario=scenario, choices=choices, trainee=trainee or None)
-            except KioskError as err:
-                progress.empty()
-                st.error(str(err))
-                return
-            progress.empty()
-    show_report(reports[key], choices=choices, stem=Path(upload.name).stem)
+                path.write_bytes(data)
+            except OSError as err:
+                raise KioskError(text["no_room_for_upload"].format(reason=os.strerror(err.errno or 0))) from err
+            analysis = analyse_take(
+                path,
+                vision_calibration=load_vision_calibration(choices.profile),
+                voice_calibration=load_voice_calibration(choices.profile),
+                line=prepare_line(scenario.text_in(choices.language), language=choices.language),
+                on_start=on_start,
+                on_frame=on_frame,
+                name=name,
+                limits=load_media_limits(choices.profile),
+                isolated=True,
+            )
+            return scored_report(analysis, scenario=scenario, choices=choices, trainee=trainee or None)
+    except KioskError as err:
+        st.error(str(err))
+        return None
+    except OSError as err:  # the temporary folder itself could not be made
+        st.error(text["no_room_for_upload"].format(reason=os.strerror(err.errno or 0)))
+        return None
+    finally:
+        progress.empty()

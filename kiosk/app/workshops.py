@@ -1,28 +1,129 @@
-"""Workshops: the trainer's dashboard behind a PIN, and a trainee's own progress.
+"""Workshops: the trainer's dashboard behind a PIN, and a trainee's own progress behind their code.
 
-The trainer sets a PIN on first use (kept only as a salted hash in the
-database); without it the dashboard shows nothing. There the trainer
-creates a workshop and its roster and makes it the current one (new takes
-belong to it), follows the group's takes as they come in, each trainee's
-progress per cue, the group's weakest cues and first take against latest,
-exports CSV and JSON, deletes a trainee with all their data, and sets how
-long recordings and takes are kept. A trainee sees only their own takes,
-found by name or short code.
+The trainer PIN is set on the kiosk's machine (``kiosk trainer set-pin``),
+never by whoever opens the page first; it is kept only as a salted hash.
+Wrong PINs, and wrong trainee codes, slow the next tries down and then lock
+them out, counted in the database (see :mod:`kiosk.store.access`). An
+unlocked dashboard or an opened progress page belongs to one visit: it
+locks again after :data:`VISIT_IDLE_S` untouched, when the browser switches
+to another mode, and on a reload.
+
+On the dashboard the trainer creates a workshop and its roster (it becomes
+the current one: new takes belong to it), follows the group's takes as they
+come in, each trainee's progress per cue, the group's weakest cues and first
+take against latest, exports CSV and JSON, deletes a trainee with all their
+data, and sets how long recordings and takes are kept. A trainee sees only
+their own takes, opened with the short code the kiosk gave them (and their
+name, if they like); a name alone opens nothing.
+
+Names are shown as plain text, never as Markdown (:func:`plain`), and a busy
+or damaged database gets a message saying what to do, never a traceback.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import os
+import re
+import shlex
+import time
 
 import pandas as pd
 import streamlit as st
 
-from kiosk.app.common import Choices, kiosk_store
+from kiosk.app.common import Choices, _open_store
+from kiosk.errors import KioskError
 from kiosk.report.progress import first_and_latest, progress_by_cue, weakest_cues
-from kiosk.store import Store, StoreError, TakeRecord
+from kiosk.store import (
+    NAME_MAX_CHARS,
+    Attempt,
+    Store,
+    StoreBusyError,
+    StoreDamagedError,
+    StoreError,
+    StoreNameError,
+    TakeRecord,
+    TraineeRecord,
+    default_url,
+)
 
 #: How often the dashboard's table of takes refreshes, in seconds.
 LIVE_TABLE_REFRESH_S = 5
+#: An unlocked dashboard, or an opened "My progress", untouched this long locks again, in seconds.
+VISIT_IDLE_S = 15 * 60
+#: The command that sets the trainer PIN, run in the kiosk's folder.
+SET_PIN_COMMAND = ".venv/bin/kiosk trainer set-pin"
+
+# Session keys of the two visits, and of a widget each draws on every run
+# while open: Streamlit forgets a widget's state after a full run that did
+# not draw it, so a missing mark means the browser was in another mode.
+_TRAINER_VISIT, _TRAINER_MARK = "trainer-visit", "trainer-lock"
+_PROGRESS_VISIT, _PROGRESS_MARK = "progress-visit", "my-close"
+_ASCII_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def plain(text: str) -> str:
+    """``text`` for a Markdown element (alerts, captions, labels), shown as typed: every ASCII
+    punctuation character backslash-escaped, so a name is never a link, an image or formatting."""
+    return _ASCII_PUNCTUATION.sub(r"\\\1", " ".join(text.split()))
+
+
+def leave_trainer() -> None:
+    """Lock the dashboard: the browser is in another mode (the main app calls this for every other mode)."""
+    st.session_state.pop(_TRAINER_VISIT, None)
+
+
+def leave_progress() -> None:
+    """Close "My progress": the browser is in another mode (as :func:`leave_trainer`)."""
+    st.session_state.pop(_PROGRESS_VISIT, None)
+
+
+def _open_visit(visit: str, **details: object) -> None:
+    st.session_state[visit] = {"at": time.monotonic(), "fresh": True, **details}
+
+
+def _visit(visit: str, mark: str) -> dict | None:
+    """The visit opened earlier in this browser session, if still open (and kept open for another idle spell)."""
+    state = st.session_state.get(visit)
+    if state is None:
+        return None
+    away = mark not in st.session_state and not state["fresh"]
+    if away or time.monotonic() - state["at"] > VISIT_IDLE_S:
+        st.session_state.pop(visit, None)
+        return None
+    state = {**state, "at": time.monotonic(), "fresh": False}
+    st.session_state[visit] = state
+    return state
+
+
+def _idle(visit: str) -> bool:
+    state = st.session_state.get(visit)
+    return state is None or time.monotonic() - state["at"] > VISIT_IDLE_S
+
+
+def _store(text: dict) -> Store | None:
+    """The kiosk's database, or ``None`` after saying on the page why not and what to do."""
+    try:
+        return _open_store(default_url())
+    except StoreError as err:
+        _store_problem(err, text)
+    except KioskError as err:
+        st.error(text["store_unavailable"].format(reason=plain(str(err))))
+    return None
+
+
+def _store_problem(err: StoreError, text: dict) -> None:
+    """A database that cannot be used, said plainly: busy (try again), damaged (what to run), or why."""
+    if isinstance(err, StoreBusyError):
+        st.warning(text["store_busy"])
+        st.button(text["try_again"], key="store-retry")
+    elif isinstance(err, StoreDamagedError):
+        _open_store.clear()  # opened again, and checked again, once the file is replaced
+        st.error(text["store_damaged"].format(path=plain(str(err.path))))
+        st.code(err.command, language="bash")
+    else:
+        st.error(text["store_unavailable"].format(reason=plain(str(err))))
 
 
 def _cue_label(choices: Choices, cue: str) -> str:
@@ -59,94 +160,123 @@ def _progress_charts(takes: list[TakeRecord], choices: Choices) -> None:
     st.line_chart(frame, y_label="0-100")
 
 
+def _wait_message(attempt: Attempt, text: dict, *, locked_key: str, wait_key: str) -> None:
+    if attempt.wait_s > 0:
+        key = locked_key if attempt.locked else wait_key
+        st.warning(text[key].format(seconds=math.ceil(attempt.wait_s), minutes=math.ceil(attempt.wait_s / 60)))
+
+
+def _set_pin_command() -> str:
+    """The exact command that sets the PIN for this kiosk's database (the same settings as the kiosk)."""
+    if os.environ.get("KIOSK_DB_URL"):
+        return f"KIOSK_DB_URL='…' {SET_PIN_COMMAND}"  # the address has the server's password: never on a page
+    if os.environ.get("KIOSK_DATA_DIR"):
+        return f"KIOSK_DATA_DIR={shlex.quote(os.environ['KIOSK_DATA_DIR'])} {SET_PIN_COMMAND}"
+    return SET_PIN_COMMAND
+
+
 def _pin_gate(store: Store, text: dict) -> bool:
-    """Whether the dashboard may open; draws the PIN forms when not."""
-    if st.session_state.get("trainer-unlocked"):
+    """Whether the dashboard may open in this visit; draws the PIN form (or what to run) when not."""
+    if _visit(_TRAINER_VISIT, _TRAINER_MARK) is not None:
         return True
     if not store.has_trainer_pin():
-        st.info(text["pin_first_use"])
-        with st.form("trainer-set-pin"):
-            pin = st.text_input(text["pin_new"], type="password", key="pin-new")
-            again = st.text_input(text["pin_again"], type="password", key="pin-again")
-            if st.form_submit_button(text["pin_set"]):
-                if pin != again:
-                    st.error(text["pin_mismatch"])
-                else:
-                    try:
-                        store.set_trainer_pin(pin)
-                    except StoreError as err:
-                        st.error(str(err))
-                    else:
-                        st.session_state["trainer-unlocked"] = True
-                        st.rerun()
+        st.info(text["pin_not_set"])
+        st.code(_set_pin_command(), language="bash")
         return False
-    with st.form("trainer-pin"):
+    with st.form("trainer-pin", clear_on_submit=True):
         pin = st.text_input(text["pin"], type="password", key="pin")
-        if st.form_submit_button(text["pin_open"]):
-            if store.check_trainer_pin(pin):
-                st.session_state["trainer-unlocked"] = True
-                st.rerun()
-            st.error(text["pin_wrong"])
+        submitted = st.form_submit_button(text["pin_open"])
+    attempt = store.check_trainer_pin(pin) if submitted else store.trainer_pin_wait()
+    if attempt:
+        _open_visit(_TRAINER_VISIT)
+        st.rerun()
+    if attempt.checked:
+        st.error(text["pin_wrong"])
+    _wait_message(attempt, text, locked_key="pin_locked", wait_key="pin_wait")
     return False
 
 
 def trainer_page(choices: Choices) -> None:
     text = choices.strings["app"]
-    store, problem = kiosk_store()
+    store = _store(text)
     if store is None:
-        st.error(text["store_unavailable"].format(reason=problem))
         return
-    if not _pin_gate(store, text):
-        return
-    if st.button(text["lock"], key="trainer-lock"):
-        st.session_state["trainer-unlocked"] = False
-        st.rerun()
-    workshop_tab, progress_tab, data_tab = st.tabs([text["tab_workshop"], text["tab_progress"], text["tab_data"]])
-    with workshop_tab:
-        _workshop_tab(store, choices)
-    with progress_tab:
-        _progress_tab(store, choices)
-    with data_tab:
-        _data_tab(store, choices)
+    try:
+        if not _pin_gate(store, text):
+            return
+        if st.button(text["lock"], key=_TRAINER_MARK):
+            st.session_state.pop(_TRAINER_VISIT, None)
+            st.rerun()
+        workshop_tab, progress_tab, data_tab = st.tabs([text["tab_workshop"], text["tab_progress"], text["tab_data"]])
+        with workshop_tab:
+            _workshop_tab(store, choices)
+        with progress_tab:
+            _progress_tab(store, choices)
+        with data_tab:
+            _data_tab(store, choices)
+    except StoreError as err:
+        _store_problem(err, text)
+
+
+def _choose_current(store: Store) -> None:
+    """The trainer picked another current workshop (a callback: before the page is drawn again)."""
+    try:
+        store.set_current_workshop(st.session_state["workshop-current"])
+    except StoreError as err:
+        st.session_state["workshop-current-problem"] = err
 
 
 def _workshop_tab(store: Store, choices: Choices) -> None:
     text = choices.strings["app"]
     with st.form("new-workshop", clear_on_submit=True):
-        name = st.text_input(text["workshop_name"], key="workshop-name")
+        name = st.text_input(text["workshop_name"], key="workshop-name", max_chars=NAME_MAX_CHARS)
         roster = st.text_area(text["workshop_roster"], key="workshop-roster")
-        if st.form_submit_button(text["workshop_create"]):
-            try:
-                created = store.create_workshop(name, [n.strip() for n in roster.splitlines() if n.strip()])
-            except StoreError as err:
-                st.error(str(err))
-            else:
-                store.set_current_workshop(created.id)
-                st.success(text["workshop_created"].format(name=created.name))
+        create = st.form_submit_button(text["workshop_create"])
+    if create:
+        try:
+            created = store.create_workshop(name, [n.strip() for n in roster.splitlines() if n.strip()])
+        except StoreNameError as err:
+            st.error(plain(str(err)))
+        else:
+            store.set_current_workshop(created.id)
+            st.success(text["workshop_created"].format(name=plain(created.name)))
+    problem = st.session_state.pop("workshop-current-problem", None)
+    if problem is not None:
+        _store_problem(problem, text)
     workshops = {w.id: w for w in store.workshops()}
     if not workshops:
         return
     current = store.current_workshop_id()
     ids = [None, *workshops]
+    # The database says which workshop is current; the picker shows that. (It
+    # used to keep the workshop it showed on the last run and, seeing it differ
+    # from a workshop just created, made the old one current again.) The
+    # trainer's own pick is saved by the callback before this runs.
+    st.session_state["workshop-current"] = current if current in ids else None
     chosen = st.selectbox(
         text["workshop_current"],
         ids,
-        index=ids.index(current) if current in ids else 0,
         format_func=lambda i: text["workshop_none"] if i is None else workshops[i].name,
         key="workshop-current",
+        on_change=_choose_current,
+        args=(store,),
     )
-    if chosen != current:
-        store.set_current_workshop(chosen)
     if chosen is not None:
-        roster = ", ".join(t.name for t in workshops[chosen].roster)
-        st.caption(f"{text['workshop_roster_label']}: {roster or '-'}")
+        st.caption(f"{text['workshop_roster_label']}:")
+        st.text(", ".join(t.name for t in workshops[chosen].roster) or "-")
         _live_takes(store, chosen, choices)
 
 
 @st.fragment(run_every=LIVE_TABLE_REFRESH_S)
 def _live_takes(store: Store, workshop_id: int, choices: Choices) -> None:
-    """The group's takes as they come in (refreshes by itself)."""
-    takes = store.takes(workshop_id=workshop_id)
+    """The group's takes as they come in (refreshes by itself, until the visit has been idle too long)."""
+    if _idle(_TRAINER_VISIT):
+        st.rerun(scope="app")  # the whole page: it asks for the PIN again
+    try:
+        takes = store.takes(workshop_id=workshop_id)
+    except StoreError as err:
+        _store_problem(err, choices.strings["app"])
+        return
     st.subheader(choices.strings["app"]["workshop_takes"].format(count=len(takes)))
     if takes:
         st.dataframe(_takes_table(takes, choices), hide_index=True, key="workshop-takes")
@@ -219,33 +349,67 @@ def _data_tab(store: Store, choices: Choices) -> None:
     trainees = {t.id: t for t in store.trainees()}
     if not trainees:
         return
-    who = st.selectbox(text["col_trainee"], list(trainees), format_func=lambda i: trainees[i].name, key="delete-who")
-    sure = st.checkbox(text["delete_confirm"].format(name=trainees[who].name), key="delete-sure")
+    clashes = store.name_clashes()
+    if clashes:
+        st.info(text["name_clashes"].format(count=len(clashes)))
+        st.dataframe(
+            pd.DataFrame([{text["col_trainee"]: t.name, text["col_code"]: t.code} for t in clashes]), hide_index=True
+        )
+    who = st.selectbox(
+        text["col_trainee"], list(trainees), format_func=lambda i: f"{trainees[i].name} ({trainees[i].code})",
+        key="delete-who",
+    )
+    sure = st.checkbox(text["delete_confirm"].format(name=plain(trainees[who].name)), key="delete-sure")
     if st.button(text["delete_button"], disabled=not sure, key="delete-button"):
         count = store.delete_trainee(who)
         st.session_state.pop("delete-sure", None)
-        st.success(text["deleted"].format(name=trainees[who].name, count=count))
+        st.success(text["deleted"].format(name=plain(trainees[who].name), count=count))
 
 
 def trainee_page(choices: Choices) -> None:
-    """A trainee's own takes and progress, by name or short code; nobody else's."""
+    """A trainee's own takes and progress, opened with their short code (and name); nobody else's."""
     text = choices.strings["app"]
-    store, problem = kiosk_store()
+    store = _store(text)
     if store is None:
-        st.error(text["store_unavailable"].format(reason=problem))
         return
-    asked = st.text_input(text["my_name_or_code"], key="my-name").strip()
-    if not asked:
-        st.info(text["my_hint"])
-        return
-    trainee = store.find_trainee(asked)
-    if trainee is None:
-        st.warning(text["my_not_found"].format(name=asked))
-        return
-    takes = store.takes(trainee_id=trainee.id)
-    st.caption(text["my_code"].format(name=trainee.name, code=trainee.code))
-    if not takes:
-        st.info(text["no_takes_yet"])
-        return
-    _progress_charts(takes, choices)
-    st.dataframe(_takes_table(takes, choices), hide_index=True, key="my-takes")
+    try:
+        trainee = _progress_gate(store, text)
+        if trainee is None:
+            return
+        st.caption(text["my_code"].format(name=plain(trainee.name), code=trainee.code))
+        if st.button(text["my_close"], key=_PROGRESS_MARK):
+            st.session_state.pop(_PROGRESS_VISIT, None)
+            st.rerun()
+        takes = store.takes(trainee_id=trainee.id)
+        if not takes:
+            st.info(text["no_takes_yet"])
+            return
+        _progress_charts(takes, choices)
+        st.dataframe(_takes_table(takes, choices), hide_index=True, key="my-takes")
+    except StoreError as err:
+        _store_problem(err, text)
+
+
+def _progress_gate(store: Store, text: dict) -> TraineeRecord | None:
+    """The trainee whose progress this visit opened, or ``None`` after drawing the code form."""
+    visit = _visit(_PROGRESS_VISIT, _PROGRESS_MARK)
+    if visit is not None:
+        return visit["trainee"]
+    with st.form("my-progress"):
+        code = st.text_input(text["my_code_input"], key="my-code", max_chars=16)
+        name = st.text_input(text["my_name_optional"], key="my-name", max_chars=NAME_MAX_CHARS)
+        submitted = st.form_submit_button(text["my_show"])
+    if not submitted:
+        st.info(text["my_code_hint"])
+        return None
+    if not code.strip():
+        st.warning(text["my_code_needed"])  # a name alone opens nothing
+        return None
+    check = store.trainee_by_code(code, name=name.strip() or None)
+    if check.trainee is not None:
+        _open_visit(_PROGRESS_VISIT, trainee=check.trainee)
+        st.rerun()
+    if check.attempt.checked:
+        st.error(text["my_code_wrong"])
+    _wait_message(check.attempt, text, locked_key="my_code_locked", wait_key="my_code_wait")
+    return None

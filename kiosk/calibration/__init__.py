@@ -445,6 +445,8 @@ class AutoStopSettings:
         media_lost_s: a take from the browser ends when neither picture nor sound
             has arrived for this long, seconds.
         longest_browser_take_s: a take from the browser ends after this long, seconds.
+        unwatched_s: a take no page has shown for this long stops by itself
+            (the page was reloaded or closed), seconds.
     """
 
     syllables_per_s: float
@@ -452,6 +454,7 @@ class AutoStopSettings:
     longest_factor: float
     media_lost_s: float
     longest_browser_take_s: float
+    unwatched_s: float
 
 
 @dataclass(frozen=True)
@@ -540,3 +543,27 @@ def load_framing_calibration(name_or_path: str | Path = DEFAULT_PROFILE) -> Fram
         min_lens_share=load_scoring_profile(name_or_path).target("video_call", "eye_contact").band[0],
         window_s=_number(table, "window_s", "framing", path, ok=lambda v: v > 0, must="a positive number"),
     )
+
+
+@dataclass(frozen=True)
+class MediaLimits:
+    """Recordings the kiosk agrees to analyse (the ``[media]`` table).
+
+    Attributes:
+        max_duration_s: longest recording, seconds.
+        max_pixels: largest picture, width times height.
+    """
+
+    max_duration_s: float
+    max_pixels: float
+
+
+@lru_cache(maxsize=8)
+def load_media_limits(name_or_path: str | Path = DEFAULT_PROFILE) -> MediaLimits:
+    """Read and validate the limits on recordings of a profile (cached per process).
+
+    Raises:
+        CalibrationError: the ``[media]`` table is missing, or a limit is not positive.
+    """
+    path, table = _top_table(name_or_path, "media")
+    return _positive_numbers(MediaLimits, table, "media", path)

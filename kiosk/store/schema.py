@@ -27,12 +27,18 @@ workshop_members = Table(
 
 
 class Trainee(Base):
-    """Someone who practises: a name and a short code to find their own takes by."""
+    """Someone who practises: a name and a short code to find their own takes by.
+
+    ``name_key`` is how names are compared (:func:`kiosk.store.names.name_key`),
+    the same on every database; unique, so two kiosks adding the same new
+    name at once make one trainee.
+    """
 
     __tablename__ = "trainees"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
+    name_key: Mapped[str] = mapped_column(String(400), unique=True, index=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
 

@@ -2,46 +2,99 @@
 
 One :class:`Store` per process (it holds the engine and its connection
 pool). Every write is one transaction, so a crash in the middle of saving a
-take leaves no half-written take. Opening a store brings its schema up to
-date with the migrations in ``kiosk/store/migrations`` (Alembic).
+take leaves no half-written take. Opening a store checks a SQLite file for
+damage and brings its schema up to date with the migrations in
+``kiosk/store/migrations`` (Alembic).
+
+On SQLite (WAL) reads never take the write lock: a read is a deferred
+transaction and sees the last committed state while another kiosk writes;
+only writes start with ``BEGIN IMMEDIATE`` and wait their turn. A database
+that stays busy, or is damaged, raises :class:`StoreBusyError` or
+:class:`StoreDamagedError`, whose messages say what to do; no message of the
+store carries SQL.
+
+The SQLite file (and so its ``-wal`` and ``-shm``, which SQLite creates with
+the file's mode) is ``0600`` in a ``0700`` folder, as are backups and exports.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import hmac
+import io
 import json
 import os
 import secrets
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+import shlex
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
+from urllib.parse import quote
 
-from sqlalchemy import create_engine, event, func, select
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
+from sqlalchemy import create_engine, event, select
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from kiosk import datafolder
 from kiosk.errors import KioskError
+from kiosk.store.access import TRAINEE_CODE, TRAINER_PIN, Attempt, Throttle, Tries, normal_pin, pin_problem, utc_now
+from kiosk.store.names import DUPLICATE_KEY_SEPARATOR, NameProblem, checked_name, duplicate_key, name_key, normal_code
 from kiosk.store.schema import CueResult, Setting, Take, Trainee, Workshop
 
 if TYPE_CHECKING:
     from kiosk.scoring import TakeScores
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-#: How long a write waits for another kiosk's write to finish, in seconds.
+#: How long a write waits for another kiosk's write to finish, in seconds
+#: (the command line and background work; pages use :data:`PAGE_BUSY_TIMEOUT_S`).
 BUSY_TIMEOUT_S = 30
+#: How long a page's write waits for another's before it says the database is
+#: busy, in seconds: a take's write takes milliseconds, so this is a stuck writer.
+PAGE_BUSY_TIMEOUT_S = 3
 #: Letters of a trainee's short code: no 0/O or 1/I/L to mix up.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 6
+#: The trainer PIN's hash: scrypt's cost (16 MiB and about 50 ms a try).
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+#: Spreadsheet programs run a cell starting with one of these as a formula (OWASP, CSV injection).
+CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 class StoreError(KioskError):
     """The database cannot be opened, or a request on it makes no sense (an unknown trainee...)."""
+
+
+class StoreBusyError(StoreError):
+    """Another kiosk or program holds the database's write lock for longer than a write waits."""
+
+
+class StoreDamagedError(StoreError):
+    """The SQLite file is not a database, or fails SQLite's quick check.
+
+    Attributes:
+        path: the damaged file.
+        command: a shell command that moves it (and its ``-wal``/``-shm``) aside.
+    """
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path = path
+        damaged = path.parent / "damaged"
+        self.command = f"mkdir -p {shlex.quote(str(damaged))} && mv {shlex.quote(str(path))}* {shlex.quote(str(damaged))}/"
+        super().__init__(
+            f"The kiosk's database {path} is damaged ({reason}). Stop the kiosk, then copy a backup over it "
+            f"(`kiosk backup` makes them), or move it aside so the next start makes a new, empty one: {self.command}"
+        )
+
+
+class StoreNameError(StoreError):
+    """A trainee's or workshop's name that cannot be kept (empty, too long, control characters)."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +143,14 @@ class TakeRecord:
 
 
 @dataclass(frozen=True)
+class SavedTake:
+    """A take in the database: its row id, and its trainee's short code (``None`` if anonymous)."""
+
+    take_id: int
+    trainee_code: str | None
+
+
+@dataclass(frozen=True)
 class TraineeRecord:
     id: int
     name: str
@@ -105,26 +166,102 @@ class WorkshopRecord:
     roster: tuple[TraineeRecord, ...]
 
 
+@dataclass(frozen=True)
+class CodeCheck:
+    """A trainee looked up by their code (and name, if given): who, and how the try went."""
+
+    trainee: TraineeRecord | None
+    attempt: Attempt
+
+
 def default_url() -> str:
-    """``KIOSK_DB_URL``, else a SQLite file in ``KIOSK_DATA_DIR`` or the user data folder."""
+    """``KIOSK_DB_URL``, else ``kiosk.db`` in the kiosk's data folder."""
     if os.environ.get("KIOSK_DB_URL"):
         return os.environ["KIOSK_DB_URL"]
-    from platformdirs import user_data_path
-
-    folder = Path(os.environ["KIOSK_DATA_DIR"]) if os.environ.get("KIOSK_DATA_DIR") else user_data_path("kiosk")
-    return f"sqlite:///{folder / 'kiosk.db'}"
+    return f"sqlite:///{datafolder.data_folder() / 'kiosk.db'}"
 
 
-def _engine(url: str) -> Engine:
+def _parse(url: str) -> URL:
     try:
-        parsed = make_url(url)
+        return make_url(url)
     except ArgumentError as err:
         raise StoreError(f"The database address {url!r} is not a valid SQLAlchemy URL ({err}); fix KIOSK_DB_URL.") from err
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL (``None``: another database, or SQLite in memory)."""
+    parsed = _parse(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
+def _private_sqlite_file(path: Path) -> None:
+    """Create the SQLite file ``0600`` before SQLite does (its -wal and -shm copy the file's mode).
+
+    The data folder (or a folder made here) becomes ``0700``; a folder that
+    already existed elsewhere (``KIOSK_DB_URL`` naming e.g. ``/srv/kiosk``)
+    keeps its own permissions, only the files are made private.
+    """
+    folder = path.parent
+    try:
+        ours = not folder.exists() or folder.resolve() == datafolder.data_folder().resolve()
+        if ours:
+            datafolder.private_folder(folder)
+        if not path.exists():
+            if ours:
+                datafolder.create_private_file(path)
+            else:
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT, datafolder.PRIVATE_FILE_MODE))
+        for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            if file.exists():
+                try:
+                    datafolder.make_private(file)
+                except PermissionError:
+                    pass  # another user's file (a shared install): its owner decides
+    except OSError as err:
+        raise StoreError(
+            f"The kiosk's database {path} cannot be created ({err.strerror}); "
+            f"check that {folder} is a folder this user can write to, or set KIOSK_DATA_DIR to one."
+        ) from err
+
+
+def _check_sqlite_file(path: Path, busy_timeout_s: float) -> None:
+    """Refuse a SQLite file that is not a database or fails ``PRAGMA quick_check``, with what to do."""
+    if not path.exists() or path.stat().st_size == 0:
+        return  # new: SQLite makes it a database on first use
+    try:
+        with closing(sqlite3.connect(f"file:{quote(str(path))}?mode=rw", uri=True, timeout=busy_timeout_s)) as raw:
+            found = [row[0] for row in raw.execute("PRAGMA quick_check(5)")]
+    except sqlite3.OperationalError as err:
+        if _busy(str(err)):
+            raise StoreBusyError(_BUSY) from err
+        if _damage(str(err)):
+            raise StoreDamagedError(path, str(err)) from err
+        raise StoreError(f"The kiosk's database {path} cannot be opened ({err}); check that this user may read and write it.") from err
+    except sqlite3.DatabaseError as err:
+        raise StoreDamagedError(path, str(err)) from err
+    if found != ["ok"]:
+        raise StoreDamagedError(path, f"SQLite's quick check found: {'; '.join(found)[:200]}")
+
+
+_BUSY = "The kiosk's database is busy (another kiosk or program is writing to it): wait a moment and try again."
+
+
+def _busy(message: str) -> bool:
+    message = message.lower()
+    return "locked" in message or "busy" in message or "lock timeout" in message
+
+
+def _damage(message: str) -> bool:
+    message = message.lower()
+    return "not a database" in message or "malformed" in message or "disk image" in message
+
+
+def _engine(parsed: URL, busy_timeout_s: float) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         return create_engine(parsed, pool_pre_ping=True)
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_S})
+    engine = create_engine(parsed, connect_args={"timeout": busy_timeout_s})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:
@@ -135,26 +272,43 @@ def _engine(url: str) -> Engine:
         # database as it was before its transaction.
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
-        # Take the write lock at the start: two processes never deadlock
-        # upgrading a read lock, they wait their turn (busy_timeout).
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A write takes the write lock at the start: two processes never
+        # deadlock upgrading a read lock, they wait their turn (busy_timeout).
+        # A read is deferred: in WAL it never waits for a writer.
+        write = connection.get_execution_options().get("kiosk_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
 
 
+def _writer(engine: Engine) -> Engine:
+    """The same engine and pool, whose transactions are writes (``BEGIN IMMEDIATE`` on SQLite)."""
+    return engine.execution_options(kiosk_write=True)
+
+
 def upgrade_schema(engine: Engine) -> None:
-    """Bring the database to the current schema (Alembic ``upgrade head``), one process at a time."""
+    """Bring the database to the current schema (Alembic ``upgrade head``), one process at a time.
+
+    A database already at the current schema is only read: opening it never
+    waits for another kiosk's write.
+    """
     from alembic import command
     from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_heads()
+    if set(current) == set(ScriptDirectory.from_config(config).get_heads()):
+        return
+    with _writer(engine).connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:
             # SQLite alters a table by copying it and dropping the old one;
@@ -179,44 +333,87 @@ class Store:
 
     Args:
         url: any SQLAlchemy URL; default :func:`default_url`.
+        busy_timeout_s: how long a write waits for another process's write
+            before :class:`StoreBusyError` (SQLite).
 
     Raises:
-        StoreError: the database cannot be opened or upgraded.
+        StoreError: the database cannot be opened or upgraded
+            (:class:`StoreDamagedError`: a damaged SQLite file;
+            :class:`StoreBusyError`: another process holds it).
     """
 
-    def __init__(self, url: str | None = None) -> None:
+    def __init__(self, url: str | None = None, *, busy_timeout_s: float = BUSY_TIMEOUT_S) -> None:
         self.url = url or default_url()
-        self.engine = _engine(self.url)
+        parsed = _parse(self.url)
+        self.path = sqlite_path(self.url)
+        if self.path is not None:
+            _private_sqlite_file(self.path)
+            _check_sqlite_file(self.path, busy_timeout_s)
+        self.engine = _engine(parsed, busy_timeout_s)
         try:
             upgrade_schema(self.engine)
-        except OperationalError as err:
+        except StoreError:
             self.engine.dispose()
+            raise
+        except DBAPIError as err:
+            self.engine.dispose()
+            if _busy(str(err.orig)):
+                raise StoreBusyError(_BUSY) from err
+            if _damage(str(err.orig)) and self.path is not None:
+                raise StoreDamagedError(self.path, _first_line(err.orig)) from err
             raise StoreError(
-                f"The kiosk's database at {make_url(self.url).render_as_string(hide_password=True)} could not be "
-                f"opened ({err.orig}); check that the folder is writable or the server is running and reachable."
+                f"The kiosk's database at {parsed.render_as_string(hide_password=True)} could not be opened "
+                f"({_first_line(err.orig)}); check that the folder is writable or the server is running and reachable."
             ) from err
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._reads = sessionmaker(self.engine, expire_on_commit=False)
+        self._writes = sessionmaker(_writer(self.engine), expire_on_commit=False)
 
     def close(self) -> None:
         self.engine.dispose()
 
-    def __enter__(self) -> Store:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, exc_type, exc, tb: TracebackType | None) -> None:
         self.close()
 
     @contextmanager
+    def _database_errors(self) -> Iterator[None]:
+        """Database errors as :class:`StoreError` with a plain message (no SQL); duplicates pass through."""
+        try:
+            yield
+        except IntegrityError:
+            raise
+        except DBAPIError as err:
+            message = str(err.orig)
+            if _busy(message):
+                raise StoreBusyError(_BUSY) from err
+            if _damage(message) and self.path is not None:
+                raise StoreDamagedError(self.path, _first_line(err.orig)) from err
+            raise StoreError(
+                f"The kiosk's database could not be used ({_first_line(err.orig)}); "
+                "check that the disk has room and the database server is running, then try again."
+            ) from err
+
+    @contextmanager
     def _transaction(self) -> Iterator[Session]:
-        with self._sessions() as session, session.begin():
+        """One write transaction (on SQLite it holds the write lock from its start)."""
+        with self._database_errors(), self._writes() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        """One read transaction: never takes SQLite's write lock, never waits for a writer."""
+        with self._database_errors(), self._reads() as session, session.begin():
             yield session
 
     # -- trainees ----------------------------------------------------------------
     def _trainee_named(self, session: Session, name: str) -> Trainee:
-        found = session.scalars(select(Trainee).where(func.lower(Trainee.name) == name.strip().lower())).first()
+        key = name_key(name)
+        found = session.scalars(select(Trainee).where(Trainee.name_key == key)).first()
         if found is not None:
             return found
-        trainee = Trainee(name=name.strip(), code=self._new_code(session), created_at=datetime.now())
+        trainee = Trainee(name=name, name_key=key, code=self._new_code(session), created_at=datetime.now())
         session.add(trainee)
         session.flush()
         return trainee
@@ -228,44 +425,115 @@ class Store:
             if session.scalars(select(Trainee.id).where(Trainee.code == code)).first() is None:
                 return code
 
+    def _retrying(self, write: Callable[[], object]) -> object:
+        """Run a write again when it lost a race to create the same row on another kiosk (PostgreSQL)."""
+        for attempt in range(3):
+            try:
+                return write()
+            except IntegrityError as err:
+                if attempt == 2:
+                    raise StoreError(
+                        "Another kiosk kept changing the same trainee while this one saved: try again."
+                    ) from err
+        raise AssertionError("unreachable")
+
     def add_trainee(self, name: str) -> TraineeRecord:
-        """The trainee of that name (case does not matter), added if new."""
-        if not name.strip():
-            raise StoreError("A trainee needs a name; leave the name empty to practise anonymously instead.")
-        with self._transaction() as session:
-            return _trainee_record(self._trainee_named(session, name))
+        """The trainee of that name (compared by :func:`~kiosk.store.names.name_key`), added if new.
+
+        Raises:
+            StoreNameError: an empty, too long or unprintable name.
+        """
+        tidy = checked(name)
+
+        def write() -> TraineeRecord:
+            with self._transaction() as session:
+                return _trainee_record(self._trainee_named(session, tidy))
+
+        return self._retrying(write)
 
     def find_trainee(self, name_or_code: str) -> TraineeRecord | None:
-        """A trainee by short code or by name."""
+        """A trainee by short code or by name, for the trainer (a trainee's own page uses :meth:`trainee_by_code`)."""
         text = name_or_code.strip()
-        with self._sessions() as session:
-            found = session.scalars(select(Trainee).where(Trainee.code == text.upper())).first()
+        if not text:
+            return None
+        with self._read() as session:
+            found = session.scalars(select(Trainee).where(Trainee.code == normal_code(text))).first()
             if found is None:
-                found = session.scalars(select(Trainee).where(func.lower(Trainee.name) == text.lower())).first()
+                found = session.scalars(select(Trainee).where(Trainee.name_key == name_key(text))).first()
             return _trainee_record(found) if found else None
 
+    def trainee_by_code(self, code: str, *, name: str | None = None, now: datetime | None = None) -> CodeCheck:
+        """A trainee by their short code, and their name too if given; wrong codes slow down the next tries.
+
+        Every wrong code counts towards :data:`~kiosk.store.access.TRAINEE_CODE`
+        for the whole kiosk (kept in the database), so codes cannot be tried
+        one after another; while the wait lasts, no code is looked up.
+
+        Args:
+            code: the code as typed (any case; spaces and dashes ignored).
+            name: the name as typed, or ``None``: then the code alone decides.
+            now: the time (UTC) of the try; default now.
+        """
+        wanted = normal_code(code)
+        if not wanted:
+            return CodeCheck(None, Attempt(accepted=False, checked=False))
+        found: list[TraineeRecord] = []
+
+        def right(session: Session) -> bool:
+            trainee = session.scalars(select(Trainee).where(Trainee.code == wanted)).first()
+            if trainee is None or (name and name.strip() and name_key(name) != name_key(trainee.name)):
+                return False
+            found.append(_trainee_record(trainee))
+            return True
+
+        attempt = self._attempt(TRAINEE_CODE, right, now=now, clear_on_success=False)
+        return CodeCheck(found[0] if found else None, attempt)
+
     def trainees(self) -> list[TraineeRecord]:
-        with self._sessions() as session:
-            return [_trainee_record(t) for t in session.scalars(select(Trainee).order_by(Trainee.name))]
+        """Every trainee, by name (compared as keys, the same order on every database)."""
+        with self._read() as session:
+            rows = list(session.scalars(select(Trainee)))
+            return [_trainee_record(t) for t in sorted(rows, key=lambda t: (t.name_key, t.id))]
+
+    def name_clashes(self) -> list[TraineeRecord]:
+        """Trainees kept apart although an older trainee has the same name (see migration 0003).
+
+        New takes under that name go to the older trainee; these are found by their code.
+        """
+        with self._read() as session:
+            rows = session.scalars(select(Trainee).where(Trainee.name_key.contains(DUPLICATE_KEY_SEPARATOR)))
+            return [_trainee_record(t) for t in sorted(rows, key=lambda t: t.id)]
 
     # -- takes -------------------------------------------------------------------------
-    def save_take(self, record: TakeRecord) -> int:
-        """Save a scored take in one transaction; its id. A uid saved before is not saved again."""
-        with self._transaction() as session:
-            existing = session.scalars(select(Take.id).where(Take.uid == record.uid)).first()
-            if existing is not None:
-                return existing
-            trainee = self._trainee_named(session, record.trainee) if record.trainee and record.trainee.strip() else None
-            take = _take_row(record, trainee)
-            session.add(take)
-            try:
+    def save_take(self, record: TakeRecord) -> SavedTake:
+        """Save a scored take in one transaction. A uid saved before is not saved again.
+
+        Returns:
+            The take's id, and the short code of its trainee (``None`` if anonymous).
+
+        Raises:
+            StoreNameError: the trainee's name cannot be kept (save it anonymously instead).
+            StoreBusyError: another process held the database for longer than a write waits.
+        """
+        name = checked(record.trainee) if record.trainee and record.trainee.strip() else None
+
+        def write() -> SavedTake:
+            with self._transaction() as session:
+                existing = session.scalars(select(Take).where(Take.uid == record.uid)).first()
+                if existing is not None:
+                    return SavedTake(existing.id, existing.trainee.code if existing.trainee else None)
+                trainee = self._trainee_named(session, name) if name else None
+                workshop_id = record.workshop_id
+                if workshop_id is not None and session.get(Workshop, workshop_id) is None:
+                    workshop_id = None  # deleted while the take waited to be saved
+                take = _take_row(replace(record, workshop_id=workshop_id), trainee)
+                session.add(take)
                 session.flush()
-            except IntegrityError:
-                # Another kiosk saved the same take a moment ago.
-                session.rollback()
-                with self._sessions() as again:
-                    return again.scalars(select(Take.id).where(Take.uid == record.uid)).one()
-            return take.id
+                return SavedTake(take.id, trainee.code if trainee else None)
+
+        # A lost race (another kiosk saved the same take, or added the same new
+        # trainee, a moment ago) is simply run again: it then finds theirs.
+        return self._retrying(write)
 
     def takes(
         self, *, trainee_id: int | None = None, workshop_id: int | None = None, since: datetime | None = None
@@ -278,24 +546,35 @@ class Store:
             query = query.where(Take.workshop_id == workshop_id)
         if since is not None:
             query = query.where(Take.recorded_at >= since)
-        with self._sessions() as session:
+        with self._read() as session:
             return [_take_record(t) for t in session.scalars(query)]
 
     # -- workshops ---------------------------------------------------------------------
     def create_workshop(self, name: str, roster: Sequence[str] = ()) -> WorkshopRecord:
-        """A new workshop with the named trainees on its roster (added if new)."""
+        """A new workshop with the named trainees on its roster (added if new).
+
+        Raises:
+            StoreNameError: the workshop's or a trainee's name is empty, too long or unprintable.
+        """
         if not name.strip():
-            raise StoreError("A workshop needs a name (e.g. the date and the group).")
-        with self._transaction() as session:
-            workshop = Workshop(name=name.strip(), created_at=datetime.now())
-            workshop.trainees = [self._trainee_named(session, n) for n in dict.fromkeys(n for n in roster if n.strip())]
-            session.add(workshop)
-            session.flush()
-            return _workshop_record(workshop)
+            raise StoreNameError("A workshop needs a name (e.g. the date and the group).")
+        title = checked(name, what="The workshop's name")
+        members = {name_key(n): n for n in (checked(n) for n in roster if n.strip())}
+
+        def write() -> WorkshopRecord:
+            with self._transaction() as session:
+                workshop = Workshop(name=title, created_at=datetime.now())
+                workshop.trainees = [self._trainee_named(session, n) for n in members.values()]
+                session.add(workshop)
+                session.flush()
+                return _workshop_record(workshop)
+
+        return self._retrying(write)
 
     def workshops(self) -> list[WorkshopRecord]:
-        with self._sessions() as session:
-            return [_workshop_record(w) for w in session.scalars(select(Workshop).order_by(Workshop.created_at.desc()))]
+        with self._read() as session:
+            query = select(Workshop).order_by(Workshop.created_at.desc(), Workshop.id.desc())
+            return [_workshop_record(w) for w in session.scalars(query)]
 
     # -- deleting and retention ----------------------------------------------------------
     def delete_trainee(self, trainee_id: int) -> int:
@@ -322,6 +601,8 @@ class Store:
         """
         now = now or datetime.now()
         media_days, take_days = self.retention()
+        if media_days is None and take_days is None:
+            return 0, 0  # nothing to apply: no write (and no wait for the write lock)
         removed_media: list[str] = []
         deleted = 0
         with self._transaction() as session:
@@ -343,20 +624,27 @@ class Store:
 
     # -- settings -------------------------------------------------------------------------
     def _get(self, key: str) -> str | None:
-        with self._sessions() as session:
+        with self._read() as session:
             setting = session.get(Setting, key)
             return setting.value if setting else None
 
+    @staticmethod
+    def _put(session: Session, key: str, value: str | None) -> None:
+        setting = session.get(Setting, key)
+        if value is None:
+            if setting is not None:
+                session.delete(setting)
+        elif setting is None:
+            session.add(Setting(key=key, value=value))
+        else:
+            setting.value = value
+
     def _set(self, key: str, value: str | None) -> None:
-        with self._transaction() as session:
-            setting = session.get(Setting, key)
-            if value is None:
-                if setting is not None:
-                    session.delete(setting)
-            elif setting is None:
-                session.add(Setting(key=key, value=value))
-            else:
-                setting.value = value
+        def write() -> None:
+            with self._transaction() as session:
+                self._put(session, key, value)
+
+        self._retrying(write)
 
     def set_current_workshop(self, workshop_id: int | None) -> None:
         """The workshop new takes belong to (``None``: none), as the trainer set it."""
@@ -377,26 +665,90 @@ class Store:
         media, takes = self._get("retention_media_days"), self._get("retention_take_days")
         return (int(media) if media else None, int(takes) if takes else None)
 
+    # -- the trainer PIN and the slowdown of wrong tries ----------------------------------------
     def has_trainer_pin(self) -> bool:
         return self._get("trainer_pin") is not None
 
     def set_trainer_pin(self, pin: str) -> None:
-        """Store the trainer PIN as a salted scrypt hash (the PIN itself is never stored)."""
-        if len(pin) < 4 or not pin.isdigit():
-            raise StoreError("The trainer PIN must be at least 4 digits.")
+        """Store the trainer PIN as a salted scrypt hash (the PIN itself is never stored); clears wrong tries.
+
+        Raises:
+            StoreError: a PIN too short or too easy to guess (:func:`~kiosk.store.access.pin_problem`).
+        """
+        problem = pin_problem(pin)
+        if problem:
+            raise StoreError(problem)
         salt = secrets.token_bytes(16)
-        digest = hashlib.scrypt(pin.encode(), salt=salt, n=2**14, r=8, p=1)
-        self._set("trainer_pin", f"scrypt${salt.hex()}${digest.hex()}")
+        digest = hashlib.scrypt(normal_pin(pin).encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P)
+        with self._transaction() as session:
+            self._put(session, "trainer_pin", f"scrypt${salt.hex()}${digest.hex()}")
+            self._put(session, TRAINER_PIN.setting, None)
 
-    def check_trainer_pin(self, pin: str) -> bool:
-        stored = self._get("trainer_pin")
-        if stored is None:
-            return False
-        _, salt, digest = stored.split("$")
-        tried = hashlib.scrypt(pin.encode(), salt=bytes.fromhex(salt), n=2**14, r=8, p=1)
-        return hmac.compare_digest(tried.hex(), digest)
+    def check_trainer_pin(self, pin: str, *, now: datetime | None = None) -> Attempt:
+        """Try a PIN: accepted or not, and how long until the next try (see :data:`~kiosk.store.access.TRAINER_PIN`).
 
-    # -- export ----------------------------------------------------------------------------
+        During the wait after wrong PINs the try is refused before the PIN is
+        hashed; a right PIN clears the count. No PIN set: refused, not counted.
+
+        Args:
+            now: the time (UTC) of the try; default now.
+        """
+
+        def right(session: Session) -> bool | None:
+            stored = session.get(Setting, "trainer_pin")
+            if stored is None:
+                return None
+            _, salt, digest = stored.value.split("$")
+            tried = hashlib.scrypt(
+                normal_pin(pin).encode(), salt=bytes.fromhex(salt), n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P
+            )
+            return hmac.compare_digest(tried.hex(), digest)
+
+        return self._attempt(TRAINER_PIN, right, now=now, clear_on_success=True)
+
+    def trainer_pin_wait(self, *, now: datetime | None = None) -> Attempt:
+        """Without trying a PIN: how long until the next try is allowed, and whether that is a lockout."""
+        tries = Tries.loads(self._get(TRAINER_PIN.setting))
+        return _refused(tries, TRAINER_PIN, now or utc_now())
+
+    def clear_tries(self) -> None:
+        """Forget every wrong PIN and code (``kiosk trainer unlock``: the trainer, at the machine)."""
+        with self._transaction() as session:
+            self._put(session, TRAINER_PIN.setting, None)
+            self._put(session, TRAINEE_CODE.setting, None)
+
+    def _attempt(
+        self,
+        throttle: Throttle,
+        right: Callable[[Session], bool | None],
+        *,
+        now: datetime | None,
+        clear_on_success: bool,
+    ) -> Attempt:
+        """One try at a secret, in one write transaction: refused while the stored wait lasts, else
+        checked by ``right`` (``None``: nothing to check against) and counted."""
+        now = now or utc_now()
+        with self._transaction() as session:
+            if session.get_bind().dialect.name == "postgresql":
+                # Kiosks sharing a server take turns, as SQLite's write lock makes them.
+                session.execute(select(_advisory_lock(throttle.setting)))
+            stored = session.get(Setting, throttle.setting)
+            tries = Tries.loads(stored.value if stored else None)
+            if tries.wait_s(throttle, now) > 0:
+                return _refused(tries, throttle, now)
+            verdict = right(session)
+            if verdict is None:
+                return Attempt(accepted=False, checked=False)
+            if verdict:
+                if clear_on_success:
+                    self._put(session, throttle.setting, None)
+                return Attempt(accepted=True, checked=True)
+            tries = tries.after_failure(throttle, now)
+            self._put(session, throttle.setting, tries.dumps())
+            failed = _refused(tries, throttle, now)
+            return Attempt(accepted=False, checked=True, wait_s=failed.wait_s, locked=failed.locked)
+
+    # -- export and backup ----------------------------------------------------------------------
     def export_json(self) -> dict:
         """Everything but the settings, as one JSON-ready document (``kiosk/export`` v1)."""
         return {
@@ -415,27 +767,39 @@ class Store:
     def import_json(self, document: dict) -> int:
         """Load an :meth:`export_json` document into this store, in one transaction; takes added.
 
+        A trainee whose code is already here is that trainee; one whose name
+        another trainee here already has is kept apart (found by their code).
+
         Raises:
-            StoreError: not a kiosk export.
+            StoreError: not a kiosk export, or a name in it that cannot be kept.
         """
         if document.get("schema") != "kiosk/export":
             raise StoreError("This file is not a kiosk export (its schema is not kiosk/export).")
+        names = {row["code"]: checked(row["name"]) for row in document["trainees"]}
         with self._transaction() as session:
             by_code: dict[str, Trainee] = {}
             for row in document["trainees"]:
                 trainee = session.scalars(select(Trainee).where(Trainee.code == row["code"])).first()
                 if trainee is None:
-                    trainee = Trainee(name=row["name"], code=row["code"], created_at=datetime.fromisoformat(row["created_at"]))
+                    key = name_key(names[row["code"]])
+                    if session.scalars(select(Trainee.id).where(Trainee.name_key == key)).first() is not None:
+                        key = duplicate_key(key, row["code"])
+                    trainee = Trainee(
+                        name=names[row["code"]], name_key=key, code=row["code"],
+                        created_at=datetime.fromisoformat(row["created_at"]),
+                    )
                     session.add(trainee)
+                    session.flush()
                 by_code[row["code"]] = trainee
             workshops: dict[int, Workshop] = {}
             for row in document["workshops"]:
                 created = datetime.fromisoformat(row["created_at"])
+                title = checked(row["name"], what="A workshop's name")
                 workshop = session.scalars(
-                    select(Workshop).where(Workshop.name == row["name"], Workshop.created_at == created)
+                    select(Workshop).where(Workshop.name == title, Workshop.created_at == created)
                 ).first()
                 if workshop is None:
-                    workshop = Workshop(name=row["name"], created_at=created)
+                    workshop = Workshop(name=title, created_at=created)
                     session.add(workshop)
                 workshop.trainees = [by_code[c] for c in row["roster"]]
                 workshops[row["id"]] = workshop
@@ -451,10 +815,11 @@ class Store:
             return added
 
     def export_csv(self) -> str:
-        """One row per take: who, when, the line, the overall score and each cue's score."""
-        import csv
-        import io
+        """One row per take: who, when, the line, the overall score and each cue's score.
 
+        Text a spreadsheet would run as a formula (a name such as
+        ``=HYPERLINK(...)``) starts with a ``'`` instead; numbers stay numbers.
+        """
         takes = self.takes()
         cues = list(dict.fromkeys(c.cue for t in takes for c in t.cues))
         out = io.StringIO()
@@ -462,18 +827,147 @@ class Store:
         writer.writerow(["take", "trainee", "code", "workshop", "recorded_at", "scenario", "setting", "language",
                          "duration_s", "overall", *cues])
         for t in takes:
-            writer.writerow([
+            row = [
                 t.uid, t.trainee or "", t.trainee_code or "", t.workshop_id or "", t.recorded_at.isoformat(),
                 t.scenario_id, t.setting, t.language, f"{t.duration_s:.2f}",
                 "" if t.overall_score is None else round(t.overall_score),
                 *["" if (s := t.cue_score(c)) is None else round(s) for c in cues],
-            ])
+            ]
+            writer.writerow([_csv_cell(value) for value in row])
         return out.getvalue()
+
+    def backup(self, destination: Path | None = None) -> Path:
+        """A backup of this store's database (:func:`backup_database`)."""
+        return backup_database(self.url, destination)
+
+
+def checked(name: str, *, what: str = "A trainee's name") -> str:
+    """A name tidied for keeping (:func:`~kiosk.store.names.checked_name`), or :class:`StoreNameError`."""
+    try:
+        return checked_name(name, what=what)
+    except NameProblem as err:
+        raise StoreNameError(str(err)) from err
+
+
+def backup_database(url: str, destination: Path | None = None) -> Path:
+    """Copy a SQLite database, consistent while kiosks write (SQLite's online backup), to a ``0600`` file.
+
+    The copy is written beside its destination under a temporary name and
+    renamed when complete, so a backup file is never half-written. The
+    database is not upgraded or changed.
+
+    Args:
+        destination: a file, or a folder to put ``kiosk-<time>.db`` in;
+            default the ``backups`` folder in the data folder (``0700``).
+
+    Raises:
+        StoreError: the database is not a SQLite file (back up a server with
+            ``pg_dump``: the message gives the command), is missing or
+            damaged, or the copy failed.
+    """
+    path = sqlite_path(url)
+    if path is None:
+        raise StoreError(
+            "This kiosk's database is on a database server, not in a file: back it up on the server with "
+            f"pg_dump, e.g. pg_dump --format=custom --file=kiosk.dump {shlex.quote(_libpq_url(url))}"
+        )
+    return backup_sqlite(path, destination)
+
+
+def backup_sqlite(source: Path, destination: Path | None = None) -> Path:
+    """The work of :func:`backup_database`, for a SQLite file (checked for damage first)."""
+    if not source.is_file() or source.stat().st_size == 0:
+        raise StoreError(f"There is no kiosk database at {source} to back up yet (it is made with the first take).")
+    _check_sqlite_file(source, BUSY_TIMEOUT_S)
+    if destination is None:
+        folder = datafolder.private_folder(datafolder.data_folder() / "backups")
+        destination = folder / f"kiosk-{datetime.now():%Y%m%d-%H%M%S}.db"
+    elif destination.is_dir():
+        destination = destination / f"kiosk-{datetime.now():%Y%m%d-%H%M%S}.db"
+    if not destination.parent.is_dir():
+        raise StoreError(f"The folder {destination.parent} for the backup does not exist; create it or choose another.")
+    partial = destination.with_name(f".{destination.name}.{secrets.token_hex(4)}.partial")
+    try:
+        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, datafolder.PRIVATE_FILE_MODE))
+        datafolder.make_private(partial)
+        with closing(sqlite3.connect(source, timeout=BUSY_TIMEOUT_S)) as live, closing(sqlite3.connect(partial)) as copy:
+            live.backup(copy)
+            # The copy is a plain file on its own: no -wal beside it to lose.
+            copy.execute("PRAGMA journal_mode=DELETE")
+        os.replace(partial, destination)
+    except (OSError, sqlite3.Error) as err:
+        partial.unlink(missing_ok=True)
+        if isinstance(err, sqlite3.OperationalError) and _busy(str(err)):
+            raise StoreBusyError(_BUSY) from err
+        raise StoreError(f"The backup to {destination} failed ({err}); check that the disk has room.") from err
+    return destination
+
+
+def write_private(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` as a ``0600`` file, whole or not at all (a temporary name, then a rename)."""
+    partial = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")
+    try:
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, datafolder.PRIVATE_FILE_MODE)
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        datafolder.make_private(partial)
+        os.replace(partial, path)
+    except OSError as err:
+        partial.unlink(missing_ok=True)
+        raise StoreError(f"{path} could not be written ({err.strerror}); check the folder and that the disk has room.") from err
+    return path
+
+
+def _libpq_url(url: str) -> str:
+    """A SQLAlchemy URL as pg_dump takes it: no driver name, no password (pg_dump asks, or reads ~/.pgpass)."""
+    parsed = _parse(url)
+    return URL.create(
+        "postgresql", username=parsed.username, host=parsed.host, port=parsed.port, database=parsed.database,
+        query=parsed.query,
+    ).render_as_string(hide_password=False)
+
+
+def _csv_cell(value: object) -> object:
+    """A CSV cell a spreadsheet shows as text, never runs (OWASP: a ``'`` before a formula's first character)."""
+    if isinstance(value, str) and value.startswith(CSV_FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _advisory_lock(name: str):
+    from sqlalchemy import func
+
+    # A stable 63-bit number for the name (Python's hash() changes per process).
+    number = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big") >> 1
+    return func.pg_advisory_xact_lock(number)
+
+
+def _refused(tries: Tries, throttle: Throttle, now: datetime) -> Attempt:
+    wait = tries.wait_s(throttle, now)
+    return Attempt(accepted=False, checked=False, wait_s=wait, locked=wait > 0 and tries.failures >= throttle.lockout_after)
+
+
+def _first_line(error: BaseException | None) -> str:
+    """The first line of a driver's message, short: never the SQL SQLAlchemy adds to its own."""
+    text = str(error).strip().splitlines()[0] if error is not None and str(error).strip() else "no details"
+    return text[:200]
 
 
 def _remove_files(paths: Sequence[str]) -> None:
     for path in paths:
         Path(path).unlink(missing_ok=True)
+
+
+def pending_json(t: TakeRecord) -> dict:
+    """A take not saved yet, as JSON: as in an export, with the trainee's name instead of a code."""
+    return {**_take_json(t), "trainee": t.trainee}
+
+
+def pending_record(row: dict) -> TakeRecord:
+    """A take kept by :func:`pending_json`, to save."""
+    return replace(_take_from_json(row, workshop_id=row["workshop_id"]), trainee=row.get("trainee"))
 
 
 def _trainee_record(t: Trainee) -> TraineeRecord:

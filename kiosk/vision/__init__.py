@@ -5,18 +5,22 @@
 ties them together for a take.
 """
 
-from kiosk.vision.analyser import BodyAnalyser, analyse_frames
+from kiosk.vision.analyser import BodyAnalyser, analyse_frames, lost_frames_note
+from kiosk.vision.isolated import BodyAnalysisFailed, FrameNotAnalysed
 from kiosk.vision.signals import FrameSignals
 from kiosk.vision.summary import BODY_CUES, BodySummary, BodyTimeline, CueSummary, Episode, summarise
 
 __all__ = [
     "BODY_CUES",
     "BodyAnalyser",
+    "BodyAnalysisFailed",
     "BodySummary",
     "BodyTimeline",
     "CueSummary",
     "Episode",
+    "FrameNotAnalysed",
     "FrameSignals",
     "analyse_frames",
+    "lost_frames_note",
     "summarise",
 ]

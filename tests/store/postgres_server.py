@@ -70,6 +70,7 @@ class PostgresServer:
             group=self._run_as.pw_gid if self._run_as else None,
             cwd=self.folder,
             timeout=120,
+            check=False,  # the failure is reported below, with PostgreSQL's own words
         )
         if result.returncode != 0:
             pytest.fail(f"{program} failed: {result.stderr.strip()[-2000:]}", pytrace=False)

@@ -37,6 +37,28 @@ def write_many(url: str, who: str, count: int, shared: int) -> None:
                 store.save_take(record(f"shared-{i}", "Both", i))
 
 
+def same_names(url: str, who: str, name: str) -> None:
+    """Save a take for each of 20 new names, as the other worker does, written in another case."""
+    from kiosk.store import Store
+
+    with Store(url) as store:
+        for i in range(20):
+            written = f"{name} {i}"
+            store.save_take(record(f"{who}-{i}", written.lower() if who == "a" else written.upper(), i))
+
+
+def hold_write_lock(path: str, ready: str, seconds: str) -> None:
+    """Another program holding the SQLite database's write lock (BEGIN IMMEDIATE) for ``seconds``."""
+    import sqlite3
+
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("BEGIN IMMEDIATE")
+    connection.execute("INSERT INTO settings (key, value) VALUES ('held-by-another-program', 'x')")
+    Path(ready).write_text("holding the write lock")
+    time.sleep(float(seconds))
+    connection.execute("ROLLBACK")
+
+
 def save_and_hang(url: str, ready: str) -> None:
     """Start saving a take, then hang inside the transaction until killed."""
     from sqlalchemy import event
@@ -58,5 +80,9 @@ if __name__ == "__main__":
     command, *args = sys.argv[1:]
     if command == "write":
         write_many(args[0], args[1], int(args[2]), int(args[3]))
+    elif command == "same-names":
+        same_names(args[0], args[1], args[2])
+    elif command == "hold":
+        hold_write_lock(args[0], args[1], args[2])
     elif command == "hang":
         save_and_hang(args[0], args[1])

@@ -1,7 +1,8 @@
 """The store: trainees, workshops and scored takes, safe under several kiosks and crashes.
 
 SQLite (WAL) by default, PostgreSQL for a centre's shared server: every test
-runs on both (a real server on loopback, see ``postgres_server.py``). Every
+runs on both (a real server on loopback, see ``postgres_server.py`` and the
+``url`` fixture in ``store_fixtures.py``). Every
 write is one transaction; the schema is brought up to date by migrations;
 exports load back; a trainee is deleted with every row and file of theirs.
 """
@@ -21,27 +22,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
-
-from kiosk.store import CueRecord, Store, StoreError, upgrade_schema
-from postgres_server import PostgresServer
+from store_fixtures import postgres_fixture, url_fixture  # noqa: F401 - fixtures: each test on both databases
 from store_workers import record
 
+from kiosk.store import CueRecord, Store, StoreError, upgrade_schema
+
 WORKERS = Path(__file__).resolve().parent / "store_workers.py"
-
-
-@pytest.fixture(scope="session")
-def postgres():
-    server = PostgresServer()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request, tmp_path) -> str:
-    """An empty database: a SQLite file, or a new database on the PostgreSQL server."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'kiosk.db'}"
-    return request.getfixturevalue("postgres").new_database()
 
 
 def test_a_saved_take_reads_back_as_it_was_saved(url) -> None:
@@ -59,6 +45,8 @@ def test_saving_the_same_take_twice_stores_it_once(url) -> None:
         first = store.save_take(record("take-1", "Ana", 1))
         again = store.save_take(record("take-1", "Ana", 1))
         assert first == again and len(store.takes()) == 1
+        assert first.trainee_code == store.find_trainee("Ana").code  # the trainee's code, to give them
+        assert store.save_take(record("take-2", None, 2)).trainee_code is None
 
 
 def test_the_sqlite_database_is_in_wal_mode_with_foreign_keys_enforced(tmp_path) -> None:
@@ -148,7 +136,7 @@ def test_a_database_of_the_first_schema_upgrades_without_losing_its_takes(url) -
         store.save_take(replace(record("new-take", "Ana", 3), workshop_id=workshop.id))
         assert [t.workshop_id for t in store.takes()] == [None, workshop.id]
         with store.engine.connect() as connection:
-            assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0002"
+            assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0003"
 
 
 def test_the_upgraded_schema_matches_the_current_tables(url) -> None:
@@ -226,14 +214,17 @@ def test_retention_removes_old_recordings_and_if_set_old_takes(url, tmp_path) ->
 
 def test_the_trainer_pin_is_kept_only_as_a_salted_hash(url) -> None:
     with Store(url) as store:
-        assert not store.has_trainer_pin() and not store.check_trainer_pin("2468")
-        store.set_trainer_pin("2468")
-        assert store.check_trainer_pin("2468") and not store.check_trainer_pin("2469")
+        assert not store.has_trainer_pin() and not store.check_trainer_pin("284917")
+        store.set_trainer_pin("284917")
+        assert store.check_trainer_pin("284917") and not store.check_trainer_pin("284918")
         with store.engine.connect() as connection:
             stored = connection.exec_driver_sql("SELECT value FROM settings WHERE key = 'trainer_pin'").scalar()
-        assert "2468" not in stored and stored.startswith("scrypt$")
-        with pytest.raises(StoreError, match="at least 4 digits"):
-            store.set_trainer_pin("12")
+        assert "284917" not in stored and stored.startswith("scrypt$")
+        with pytest.raises(StoreError, match="at least 6 digits"):
+            store.set_trainer_pin("2468")
+        with pytest.raises(StoreError, match="first an intruder would try"):
+            store.set_trainer_pin("000000")
+        assert store.check_trainer_pin("284917")  # a refused new PIN left the old one
 
 
 def test_a_database_that_cannot_be_opened_says_what_to_check(tmp_path) -> None:
@@ -257,6 +248,7 @@ def test_upgrading_a_current_database_again_changes_nothing(url) -> None:
 @pytest.fixture(scope="module")
 def scored_take():
     from conftest import SHARED_DATA
+
     from kiosk.analysis import analyse_take, score_and_report
     from kiosk.calibration import load_scoring_profile, load_vision_calibration, load_voice_calibration
     from kiosk.scenarios import find_scenario

