@@ -138,7 +138,7 @@ def next_line(scenario: Scenario, *, key: str = "line") -> None:
 
 
 @st.cache_resource(show_spinner=False)
-def _open_store(url: str) -> Store:
+def open_store(url: str) -> Store:
     """The store, opened once per process; takes kept while it could not be used are saved now."""
     from kiosk.store import PAGE_BUSY_TIMEOUT_S, save_kept
 
@@ -153,7 +153,7 @@ def _open_store(url: str) -> Store:
 def kiosk_store() -> tuple[Store | None, str | None]:
     """The kiosk's database, opened once per process; or ``None`` and why not (one plain sentence)."""
     try:
-        return _open_store(default_url()), None
+        return open_store(default_url()), None
     except KioskError as err:
         return None, str(err)
 

@@ -32,7 +32,7 @@ import time
 import pandas as pd
 import streamlit as st
 
-from kiosk.app.common import Choices, _open_store
+from kiosk.app.common import Choices, open_store
 from kiosk.errors import KioskError
 from kiosk.report.progress import first_and_latest, progress_by_cue, weakest_cues
 from kiosk.store import (
@@ -105,7 +105,7 @@ def _idle(visit: str) -> bool:
 def _store(text: dict) -> Store | None:
     """The kiosk's database, or ``None`` after saying on the page why not and what to do."""
     try:
-        return _open_store(default_url())
+        return open_store(default_url())
     except StoreError as err:
         _store_problem(err, text)
     except KioskError as err:
@@ -119,7 +119,7 @@ def _store_problem(err: StoreError, text: dict) -> None:
         st.warning(text["store_busy"])
         st.button(text["try_again"], key="store-retry")
     elif isinstance(err, StoreDamagedError):
-        _open_store.clear()  # opened again, and checked again, once the file is replaced
+        open_store.clear()  # opened again, and checked again, once the file is replaced
         st.error(text["store_damaged"].format(path=plain(str(err.path))))
         st.code(err.command, language="bash")
     else:

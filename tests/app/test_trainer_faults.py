@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from test_workshops_page import SPEAKER, button, kiosk_data_fixture, my_progress, opened, saved, unlocked  # noqa: F401 - kiosk_data: a fresh kiosk for each test
 
-from kiosk.app.common import _open_store
+from kiosk.app.common import open_store
 from kiosk.store import Store, pending_folder
 
 WORKERS = Path(__file__).resolve().parents[1] / "store" / "store_workers.py"
@@ -89,7 +89,7 @@ def test_an_upload_while_the_database_is_locked_shows_its_report_and_the_take_is
     with Store(kiosk_data) as store:
         assert [t.trainee for t in store.takes()] == ["Bo"]
     # The next time the kiosk opens its database, the kept take goes in.
-    _open_store.clear()
+    open_store.clear()
     opened("trainer")
     assert not kept.exists()
     with Store(kiosk_data) as store:

@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from test_workshops_page import PIN, button, kiosk_data_fixture, my_progress, opened, saved, unlocked  # noqa: F401 - kiosk_data: a fresh kiosk for each test
 
 from kiosk.app import workshops
-from kiosk.app.common import _open_store
+from kiosk.app.common import open_store
 from kiosk.store import Store
 from kiosk.store.access import TRAINEE_CODE, TRAINER_PIN
 
@@ -58,7 +58,7 @@ def test_guessing_the_pin_through_the_page_is_slowed_down_and_a_new_session_does
         stored = json.loads(connection.execute(text("SELECT value FROM settings WHERE key = :k"), {"k": TRAINER_PIN.setting}).scalar())
     assert stored["failures"] == 3 and datetime.fromisoformat(stored["next_try"]) == NOW + timedelta(seconds=5)
     # A new browser session, even a restarted kiosk, finds the wait where it was.
-    _open_store.clear()
+    open_store.clear()
     fresh = opened("trainer")
     assert any("wait 5 s" in w.value for w in fresh.warning)
     # Ten wrong PINs, each after its wait: locked for 15 minutes.
