@@ -60,6 +60,8 @@ case "$mode" in
     exec "$venv/bin/python" -m pytest "$@"
     ;;
   run)
+    # A wrong KIOSK_* value is said here, in the terminal, before the page opens.
+    "$venv/bin/kiosk" settings --check || exit 2
     exec "$venv/bin/streamlit" run streamlit_app.py --server.headless true --browser.gatherUsageStats false
     ;;
   *)

@@ -14,6 +14,7 @@ from kiosk.vision import BodySummary, BodyTimeline, FrameSignals, analyse_frames
 from kiosk.voice import ScriptLine, VoiceSignals, VoiceSummary, analyse_voice, summarise_voice
 
 if TYPE_CHECKING:
+    from kiosk.report.document import TakeReport
     from kiosk.scoring import TakeScores
 
 
@@ -222,7 +223,7 @@ class ScoredReport:
     """A take scored for a line: the setting it was scored as, the scores, and the report document."""
 
     setting: str
-    document: dict
+    document: TakeReport
     notes: tuple[str, ...]
     scores: TakeScores | None = None
 
@@ -248,7 +249,7 @@ def score_and_report(
 
     Raises:
         MediaError: a sound-only take with no speech.
-        ReportLanguageError: no strings for ``language``.
+        LanguageError: no strings for ``language``.
     """
     from datetime import datetime
 

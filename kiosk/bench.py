@@ -312,6 +312,6 @@ def run_live_bench(
         f"{'  finish recording and analyser':<34} {finished - stopped:6.2f} s",
         f"{'  voice analysis and alignment':<34} {analysed - finished:6.2f} s",
         f"{'  scoring and HTML report':<34} {ready - analysed:6.2f} s",
-        f"{'  report ready after':<34} {ready - stopped:6.2f} s  (overall score {report.document['overall']['score']})",
+        f"{'  report ready after':<34} {ready - stopped:6.2f} s  (overall score {report.document.overall.score})",
     ]
     return "\n".join(out)

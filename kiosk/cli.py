@@ -13,6 +13,7 @@
     kiosk trainer unlock                forget wrong PINs and trainee codes (ends a lockout)
     kiosk backup [PATH]                 copy the SQLite database safely while kiosks run (0600 file)
     kiosk export PATH.csv|PATH.json     the takes as CSV, or everything as JSON (0600 file)
+    kiosk settings [--check]            the KIOSK_* environment variables: values, defaults, meanings
 
 Every failure a user can cause ends with one sentence on stderr and exit
 code 2; set ``KIOSK_DEBUG=1`` to see a traceback instead.
@@ -66,7 +67,7 @@ def _analyze(args: argparse.Namespace) -> int:
     scored = scenario is not None or args.report is not None or args.setting is not None or args.report_lang is not None
     if scored:
         from kiosk.calibration import load_scoring_profile
-        from kiosk.report.take_report import load_strings
+        from kiosk.i18n import load_strings
 
         scoring_profile = load_scoring_profile(args.profile)
         load_strings(args.report_lang or args.lang)  # refuse an unknown report language before the work
@@ -143,19 +144,19 @@ def _report(args, analysis, scenario, scoring_profile, voice_calibration) -> int
     )
     for note in scored.notes:
         print(note)
-    document = scored.document
+    report = scored.document
     if args.report is not None:
-        write_html(document, args.report)
+        write_html(report, args.report)
     if args.json is not None:
-        write_report_json(document, args.json)
-    overall = document["overall"]
-    score = "-" if overall["score"] is None else overall["score"]
-    print(f"{analysis.info.path.name}: {document['strings']['overall']} {score} ({overall['label']})")
-    for cue in document["cues"]:
-        value = cue["score"] if cue["observed"] else f"- ({cue['why_not_observed']})"
-        print(f"  {cue['label']:<26} {value}")
-    for number, tip in enumerate(document["tips"], start=1):
-        print(f"{number}. {tip['text']}")
+        write_report_json(report, args.json)
+    overall = report.overall
+    score = "-" if overall.score is None else overall.score
+    print(f"{analysis.info.path.name}: {report.strings['overall']} {score} ({overall.label})")
+    for cue in report.cues:
+        value = cue.score if cue.observed else f"- ({cue.why_not_observed})"
+        print(f"  {cue.label:<26} {value}")
+    for number, tip in enumerate(report.tips, start=1):
+        print(f"{number}. {tip.text}")
     for path in (args.report, args.json):
         if path is not None:
             print(f"Written: {path}")
@@ -320,10 +321,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     backup.set_defaults(run=_backup)
 
+    settings = commands.add_parser("settings", help="list the KIOSK_* environment variables, their values and meanings")
+    settings.add_argument("--check", action="store_true", help="only check them: exit 2 with a message if one is wrong")
+    settings.set_defaults(run=_settings)
+
     export = commands.add_parser("export", help="export the takes (.csv) or everything (.json)")
     export.add_argument("path", type=Path, help="the file to write: .csv or .json")
     export.set_defaults(run=_export)
     return parser
+
+
+def _settings(args: argparse.Namespace) -> int:
+    from kiosk.settings import describe_settings
+
+    if not args.check:
+        print(describe_settings())
+    return 0  # main() has already checked them
+
+
+def _debugging() -> bool:
+    """``KIOSK_DEBUG``, even when another variable is wrong (the traceback may be why)."""
+    from kiosk.settings import SettingsError, read_settings
+
+    try:
+        return read_settings().debug
+    except SettingsError:
+        return False
 
 
 def _quiet_native_logs() -> None:
@@ -332,7 +355,7 @@ def _quiet_native_logs() -> None:
     Python's own stderr (messages, the progress bar) moves to a duplicate of
     the real stderr first, so the user still sees everything the kiosk says.
     """
-    if os.environ.get("KIOSK_DEBUG"):
+    if _debugging():
         return
     try:
         sys.stderr.flush()
@@ -346,9 +369,12 @@ def _quiet_native_logs() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from kiosk.settings import read_settings
+
     args = build_parser().parse_args(argv)
     _quiet_native_logs()
     try:
+        read_settings()  # a wrong KIOSK_* value is refused before any work, whatever the command
         return int(args.run(args))
     except KioskError as err:
         print(f"kiosk: {err}", file=sys.stderr)
@@ -357,7 +383,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("kiosk: interrupted.", file=sys.stderr)
         return 130
     except Exception as err:  # noqa: BLE001 - a user never sees a traceback
-        if os.environ.get("KIOSK_DEBUG"):
+        if _debugging():
             traceback.print_exc()
         print(
             f"kiosk: unexpected error ({type(err).__name__}: {err}); nothing stored was changed. "

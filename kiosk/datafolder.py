@@ -15,6 +15,8 @@ import os
 import stat
 from pathlib import Path
 
+from kiosk.settings import read_settings
+
 #: Environment variable naming the data folder (default: the user data folder).
 DATA_DIR_ENV = "KIOSK_DATA_DIR"
 #: Folders the kiosk makes: owner only.
@@ -25,9 +27,9 @@ PRIVATE_FILE_MODE = 0o600
 
 def data_folder() -> Path:
     """``$KIOSK_DATA_DIR``, else the platform's user data folder for the kiosk (not created here)."""
-    configured = os.environ.get(DATA_DIR_ENV)
-    if configured:
-        return Path(configured).expanduser()
+    configured = read_settings().data_dir
+    if configured is not None:
+        return configured
     from platformdirs import user_data_path
 
     return user_data_path("kiosk")

@@ -86,9 +86,9 @@ def test_a_live_take_is_scored_for_its_line_moments_after_it_stops() -> None:
     assert analysis.info.container == "live" and analysis.info.duration_s == pytest.approx(5.0, abs=0.3)
     assert analysis.body.summary.face_frame_count == len(result.timeline.frames)
     assert analysis.voice_summary.speech_found
-    score = report.document["overall"]["score"]
+    score = report.document.overall.score
     assert isinstance(score, int) and 0 <= score <= 100
-    assert report.document["recording"]["recorded"] == result.recorded.started_at.strftime("%Y-%m-%d %H:%M")
+    assert report.document.recording.recorded == result.recorded.started_at.strftime("%Y-%m-%d %H:%M")
     assert took < 30  # a sanity bound only; `kiosk bench live` measures the real figure
 
 

@@ -7,28 +7,26 @@ microphone, or uploading a recording. Every scored take is saved (see
 group's behind a PIN.
 
 The pages' own words are the ``[app]`` table of the report's strings files
-(``kiosk/report/strings/*.toml``), in the language picked in the sidebar.
+(``kiosk/i18n/strings/*.toml``), in the language picked in the sidebar.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
-from kiosk.app import browser, practice, upload, workshops
-from kiosk.app.common import current_language, sidebar_choices
-from kiosk.report.take_report import load_strings
+from kiosk.app import browser, practice, workshops
+from kiosk.app.common import current_language, remember_choices, sidebar_choices
+from kiosk.i18n import load_strings
+from kiosk.settings import SettingsError, read_settings
 
-#: Mode id -> page; each mode's name is ``mode_<id>`` in the ``[app]`` strings.
-MODES = {
-    "practice": practice.page,
-    "browser": browser.page,
-    "upload": upload.page,
-    "progress": workshops.trainee_page,
-    "trainer": workshops.trainer_page,
-}
+#: The pages, in the order of the sidebar; each one's name is ``mode_<id>`` in the
+#: ``[app]`` strings and its file is ``kiosk/app/pages/<id>.py``. The first is the default.
+PAGES: tuple[str, ...] = ("practice", "browser", "upload", "progress", "trainer")
+PAGE_FOLDER = Path(__file__).resolve().parent / "pages"
 
-
-#: Mode id -> what to do when the trainee switches to another mode.
+#: Page id -> what to do when the trainee goes to another page.
 LEAVE = {
     "practice": practice.leave,
     "browser": browser.leave,
@@ -38,18 +36,29 @@ LEAVE = {
 
 
 def main() -> None:
-    # The mode picker comes before the language picker: its words follow the
+    # The page list comes before the language picker: its words follow the
     # language picked on the last run (English at first).
     text = load_strings(current_language())["app"]
     st.set_page_config(page_title=text["title"], layout="wide")
+    try:
+        read_settings()
+    except SettingsError as err:  # a wrong KIOSK_* value: say which, and run nothing
+        st.error(str(err))
+        st.stop()
+    pages = {
+        page: st.Page(PAGE_FOLDER / f"{page}.py", title=text[f"mode_{page}"], url_path=page, default=page == PAGES[0])
+        for page in PAGES
+    }
+    current = st.navigation(list(pages.values()))
+    # The default page's address is the site's root: its url_path is empty.
+    here = current.url_path or PAGES[0]
     st.title(text["title"])
     st.caption(text["privacy"])
-    mode = st.sidebar.radio(text["mode"], list(MODES), format_func=lambda m: text[f"mode_{m}"], key="mode")
     for other, leave in LEAVE.items():
-        if other != mode:
+        if other != here:
             leave()  # a take left running frees its camera, microphone and analyser
-    choices = sidebar_choices()
-    MODES[mode](choices)
+    remember_choices(sidebar_choices())
+    current.run()
 
 
-__all__ = ["main"]
+__all__ = ["LEAVE", "PAGES", "main"]

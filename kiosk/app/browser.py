@@ -22,8 +22,6 @@ framing checks -> countdown -> recording -> analysing -> report) is the
 
 from __future__ import annotations
 
-import json
-import os
 import threading
 import time
 from collections import deque
@@ -32,17 +30,8 @@ from datetime import datetime
 import av
 import streamlit as st
 
-from kiosk.app.common import (
-    Choices,
-    countdown_s,
-    meter_share,
-    next_line,
-    pick_line,
-    score_live_take,
-    show_report,
-    teleprompter,
-    wait_for_scoring,
-)
+from kiosk.app.common import Choices, countdown_s, meter_share, pick_line, score_live_take, teleprompter
+from kiosk.app.screens import again_or_next, countdown_screen, outcome_screen, scoring_screen
 from kiosk.app.takeflow import Phase, ProgressHook, Scorer, TakeFlow, TakeOutcome
 from kiosk.calibration import (
     SETTINGS,
@@ -58,12 +47,13 @@ from kiosk.capture.browser import BrowserFeed, FeedStatus
 from kiosk.capture.take import VideoFrame
 from kiosk.datafolder import media_folder
 from kiosk.errors import KioskError
+from kiosk.i18n import load_strings
 from kiosk.live import LiveResult, LiveTake
 from kiosk.report.overlay import draw_overlay
-from kiosk.report.take_report import load_strings
 from kiosk.scenarios import Scenario, find_scenario
 from kiosk.scoring.framing import NO_FACE, FramingCheck, check_advice, check_label, framing_checks, framing_checks_now
 from kiosk.scoring.live_cues import LiveCoach
+from kiosk.settings import SettingsError, read_settings
 from kiosk.store import NAME_MAX_CHARS
 from kiosk.vision import BodyAnalyser, FrameNotAnalysed, FrameSignals
 from kiosk.voice.live import LiveVoiceMeter
@@ -107,64 +97,14 @@ def camera_help(text: dict) -> str:
 # -- configuration -------------------------------------------------------------------
 
 
-class IceServersError(KioskError):
-    """``KIOSK_ICE_SERVERS`` is not a JSON list of ICE servers."""
-
-
-_ICE_KEYS = {"urls", "username", "credential", "credentialType"}
-
-
-def ice_servers(value: str | None) -> list[dict]:
-    """The ICE servers a ``KIOSK_ICE_SERVERS`` value names (empty or unset: none, host candidates only).
-
-    Raises:
-        IceServersError: not JSON, not a list of objects, an object without
-            ``urls`` (a string or a list of strings), or with an unknown key.
-    """
-    example = '[{"urls": "stun:stun.example.org:3478"}, {"urls": ["turn:turn.example.org:3478"], "username": "u", "credential": "p"}]'
-    if value is None or not value.strip():
-        return []
-    try:
-        servers = json.loads(value)
-    except json.JSONDecodeError as err:
-        raise IceServersError(
-            f"{ICE_SERVERS_ENV} is not valid JSON ({err.msg} at character {err.pos}): set it to a list such as "
-            f"{example}, or leave it unset on localhost and a LAN."
-        ) from None
-    if not isinstance(servers, list):
-        raise IceServersError(f"{ICE_SERVERS_ENV} must be a JSON list of ICE servers, such as {example}.")
-    for number, server in enumerate(servers, start=1):
-        if not isinstance(server, dict):
-            raise IceServersError(f"{ICE_SERVERS_ENV}: entry {number} is not an object with \"urls\", such as {example}.")
-        urls = server.get("urls")
-        if isinstance(urls, str):
-            urls = [urls]
-        if not urls or not isinstance(urls, list) or not all(isinstance(u, str) and u.strip() for u in urls):
-            raise IceServersError(
-                f"{ICE_SERVERS_ENV}: entry {number} needs \"urls\", a server address or a list of them "
-                f"(stun:host:port or turn:host:port), such as {example}."
-            )
-        unknown = sorted(set(server) - _ICE_KEYS)
-        if unknown:
-            raise IceServersError(
-                f"{ICE_SERVERS_ENV}: entry {number} has unknown keys {', '.join(unknown)}; "
-                f"an ICE server has {', '.join(sorted(_ICE_KEYS))}."
-            )
-        for key in ("username", "credential"):
-            if key in server and not isinstance(server[key], str):
-                raise IceServersError(f"{ICE_SERVERS_ENV}: entry {number}: \"{key}\" must be a string.")
-    return servers
-
-
-def rtc_configuration(environ: dict | None = None) -> tuple[dict, str | None]:
+def rtc_configuration(environ: dict[str, str] | None = None) -> tuple[dict, str | None]:
     """The RTC configuration for browser and server, and a message if ``KIOSK_ICE_SERVERS`` was refused.
 
     A refused value falls back to host candidates only (localhost and a LAN still work).
     """
-    environ = os.environ if environ is None else environ
     try:
-        return {"iceServers": ice_servers(environ.get(ICE_SERVERS_ENV))}, None
-    except IceServersError as err:
+        return {"iceServers": [dict(server) for server in read_settings(environ).ice_servers]}, None
+    except SettingsError as err:
         return {"iceServers": []}, f"{err} Until then only this network is used (fine on localhost and a LAN)."
 
 
@@ -359,11 +299,11 @@ def page(choices: Choices) -> None:
         elif phase is Phase.RECORDING:
             _recording(flow, check, choices, playing)
         elif phase is Phase.ANALYSING:
-            wait_for_scoring(flow, choices)
+            scoring_screen(flow, choices)
         else:
             _report_buttons(flow, choices)
     if flow.phase is Phase.REPORT:
-        _report(flow, choices)
+        outcome_screen(flow, choices, stem=f"self-check-{flow.scenario_id}")
 
 
 def _no_media_warnings(status: FeedStatus, form: dict, text: dict, *, needs_video: bool) -> list[str]:
@@ -464,23 +404,11 @@ def _make_take(check: SelfCheck, scenario: Scenario, choices: Choices, *, keep: 
 
 
 def _countdown(flow: TakeFlow, check: SelfCheck, choices: Choices, playing: bool) -> None:
-    """3, 2, 1 over the line, then the take starts and the page shows the recording."""
-    text = choices.strings["app"]
-    scenario = find_scenario(flow.scenario_id)
+    """3, 2, 1 over the line, then the take starts recording the browser's pictures and sound."""
     if not playing:
-        flow.cancel(text["stopped_before"])
+        flow.cancel(choices.strings["app"]["stopped_before"])
         st.rerun()
-    if st.button(text["cancel"], key="browser-cancel"):
-        flow.cancel(text["cancelled"])
-        st.rerun()
-    teleprompter(scenario.text_in(choices.language))
-    number = st.empty()
-    while (remaining := flow.countdown_left_s) > 0 and flow.phase is Phase.COUNTDOWN:
-        flow.keep_alive()
-        number.markdown(f"<div style='font-size:4rem;text-align:center'>{int(remaining) + 1}</div>", unsafe_allow_html=True)
-        time.sleep(min(remaining, REFRESH_S))
-    flow.begin_recording(attach=check.attach)
-    st.rerun()
+    countdown_screen(flow, choices, cancel_key="browser-cancel", attach=check.attach, detach=check.detach)
 
 
 def _scorer(flow: TakeFlow, choices: Choices) -> Scorer:
@@ -547,31 +475,13 @@ def _recording_live(flow: TakeFlow, check: SelfCheck, choices: Choices) -> None:
 
 def _report_buttons(flow: TakeFlow, choices: Choices) -> None:
     text = choices.strings["app"]
-    scenario = find_scenario(flow.scenario_id)
-    st.markdown(f"> {scenario.text_in(choices.language)}")
+    st.markdown(f"> {find_scenario(flow.scenario_id).text_in(choices.language)}")
     outcome = flow.outcome
     if outcome is not None and outcome.extra.get("framing"):
         _show_checks(outcome.extra["framing"], choices.language, title=text["framing_take"])
-    again, following = st.columns(2)
-    if again.button(text["try_again"], key="browser-again", type="primary"):
-        flow.again()
-        st.rerun()
-    if following.button(text["next"], key="browser-next"):
-        if flow.again():
-            next_line(scenario, key="browser-line")
-        st.rerun()
-
-
-def _report(flow: TakeFlow, choices: Choices) -> None:
-    outcome = flow.outcome
-    if outcome is None:
-        return
-    if outcome.report is None:
-        for problem in outcome.problems:
-            st.warning(problem)
-        st.error(outcome.error)
-        return
-    show_report(outcome.report, choices=choices, stem=f"self-check-{flow.scenario_id}")
+    again_or_next(
+        flow, choices, again_key="browser-again", next_key="browser-next", line_key="browser-line", again_words="try_again"
+    )
 
 
 def _show_checks(checks: tuple[FramingCheck, ...] | None, language: str, *, title: str) -> None:
@@ -597,4 +507,4 @@ def _show_checks(checks: tuple[FramingCheck, ...] | None, language: str, *, titl
     st.markdown("\n".join(lines))
 
 
-__all__ = ["SelfCheck", "ice_servers", "leave", "page", "rtc_configuration"]
+__all__ = ["SelfCheck", "leave", "page", "rtc_configuration"]

@@ -9,7 +9,6 @@ Streamlit copies them.
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,9 +18,8 @@ from pathlib import Path
 import streamlit as st
 
 from kiosk.analysis import TakeAnalysis, analyse_live_take, require_a_face, score_and_report
-from kiosk.app.takeflow import ProgressHook, TakeFlow
+from kiosk.app.takeflow import ProgressHook
 from kiosk.calibration import (
-    DEFAULT_PROFILE,
     PROFILE_DIR,
     SETTINGS,
     load_scoring_profile,
@@ -29,19 +27,17 @@ from kiosk.calibration import (
     load_voice_calibration,
 )
 from kiosk.errors import KioskError
+from kiosk.i18n import load_strings
 from kiosk.live import LiveResult
 from kiosk.report.html import render_html
-from kiosk.report.take_report import load_strings
 from kiosk.scenarios import LANGUAGES, Scenario, load_scenarios
+from kiosk.settings import read_settings
 from kiosk.store import Store, default_url, take_record
+from kiosk.vocabulary import Language
 from kiosk.voice import prepare_line
 
-#: Languages by their own names, for the picker.
-LANGUAGE_NAMES = {"en": "English", "zh": "简体中文", "lt": "Lietuvių", "da": "Dansk"}
 #: Height of the embedded report, in pixels (it scrolls inside).
 REPORT_HEIGHT_PX = 1400
-#: Seconds of 3-2-1 before recording starts (``KIOSK_COUNTDOWN_S`` changes it; 0 skips it).
-DEFAULT_COUNTDOWN_S = 3
 #: Loudness shown as an empty level meter, in dBFS.
 METER_FLOOR_DBFS = -60.0
 
@@ -59,8 +55,8 @@ class Choices:
 def profiles() -> list[str]:
     """Calibration profiles shipped with the kiosk, and any named by ``KIOSK_PROFILE``."""
     names = sorted(p.stem for p in PROFILE_DIR.glob("*.toml"))
-    extra = os.environ.get("KIOSK_PROFILE")
-    if extra and extra not in names:
+    extra = read_settings().profile
+    if extra not in names:
         names.append(extra)
     return names
 
@@ -82,16 +78,26 @@ def sidebar_choices() -> Choices:
     language = st.sidebar.selectbox(
         language_label(current_language()),
         LANGUAGES,
-        format_func=lambda code: LANGUAGE_NAMES.get(code, code),
+        format_func=lambda code: Language(code).native_name,
         key="language",
     )
     strings = load_strings(language)
     names = profiles()
-    default = os.environ.get("KIOSK_PROFILE", DEFAULT_PROFILE)
+    default = read_settings().profile
     profile = st.sidebar.selectbox(
         strings["app"]["profile"], names, index=names.index(default) if default in names else 0, key="profile"
     )
     return Choices(language=language, profile=profile, strings=strings)
+
+
+def remember_choices(choices: Choices) -> None:
+    """Keep this run's sidebar choices for the page that runs next (see :func:`current_choices`)."""
+    st.session_state["kiosk-choices"] = choices
+
+
+def current_choices() -> Choices:
+    """The sidebar's choices of this run (drawn by :func:`kiosk.app.main` before the page runs)."""
+    return st.session_state["kiosk-choices"]
 
 
 def pick_line(choices: Choices, *, settings: tuple[str, ...] = SETTINGS, key: str = "line") -> Scenario:
@@ -275,26 +281,16 @@ def score_live_take(
     return report
 
 
-def wait_for_scoring(flow: TakeFlow, choices: Choices) -> None:
-    """The progress bar while the flow's thread scores the take; the report once it is there."""
-    text = choices.strings["app"]
-    bar = st.progress(0.1, text=text["finishing"])
-    while not flow.wait_for_report(0.1):
-        share, words = flow.progress
-        bar.progress(share, text=text[words])
-    st.rerun()
-
-
 def show_report(result: dict, *, choices: Choices, stem: str) -> None:
     """The scored report: notes, the overall score, the report itself, and downloads."""
     strings = choices.strings
-    document = result["document"]
+    report = result["document"]  # a kiosk.report.document.TakeReport
     for note in result["notes"]:
         st.warning(note)
-    overall = document["overall"]
-    st.metric(strings["report"]["overall"], "–" if overall["score"] is None else overall["score"])
-    st.caption(overall["label"])
-    html = render_html(document)
+    overall = report.overall
+    st.metric(strings["report"]["overall"], "–" if overall.score is None else overall.score)
+    st.caption(overall.label)
+    html = render_html(report)
     st.iframe(html, height=REPORT_HEIGHT_PX)
     left, right = st.columns(2)
     left.download_button(
@@ -302,7 +298,7 @@ def show_report(result: dict, *, choices: Choices, stem: str) -> None:
     )
     right.download_button(
         strings["app"]["download_json"],
-        json.dumps(document, ensure_ascii=False, indent=1),
+        json.dumps(report.to_json(), ensure_ascii=False, indent=1),
         file_name=f"{stem}-report.json",
         mime="application/json",
         key=f"{stem}-json",
@@ -310,9 +306,8 @@ def show_report(result: dict, *, choices: Choices, stem: str) -> None:
 
 
 def countdown_s() -> int:
-    """Seconds of countdown before a take: ``KIOSK_COUNTDOWN_S``, else 3."""
-    value = os.environ.get("KIOSK_COUNTDOWN_S", "")
-    return int(value) if value.isdigit() else DEFAULT_COUNTDOWN_S
+    """Seconds of countdown before a take (``KIOSK_COUNTDOWN_S``; 0 starts at once)."""
+    return read_settings().countdown_s
 
 
 def teleprompter(text: str) -> None:

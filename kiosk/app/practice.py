@@ -12,22 +12,12 @@ them when it stops; the preview loop only reads from it.
 from __future__ import annotations
 
 import os
-import time
 from datetime import datetime
 
 import streamlit as st
 
-from kiosk.app.common import (
-    Choices,
-    countdown_s,
-    meter_share,
-    next_line,
-    pick_line,
-    score_live_take,
-    show_report,
-    teleprompter,
-    wait_for_scoring,
-)
+from kiosk.app.common import Choices, countdown_s, meter_share, pick_line, score_live_take, teleprompter
+from kiosk.app.screens import again_or_next, countdown_screen, outcome_screen, scoring_screen
 from kiosk.app.takeflow import Phase, ProgressHook, Scorer, TakeFlow, TakeOutcome
 from kiosk.calibration import (
     load_live_calibration,
@@ -198,11 +188,11 @@ def page(choices: Choices) -> None:
         if phase is Phase.SETUP:
             _setup(flow, devices, choices)
         elif phase is Phase.COUNTDOWN:
-            _countdown(flow, choices)
+            countdown_screen(flow, choices, cancel_key="cancel")
         elif phase is Phase.RECORDING:
             _recording(flow, devices, choices)
         elif phase is Phase.ANALYSING:
-            wait_for_scoring(flow, choices)
+            scoring_screen(flow, choices)
         else:
             _report(flow, choices)
 
@@ -232,22 +222,6 @@ def _setup(flow: TakeFlow, devices: dict, choices: Choices) -> None:
         st.info(text["start_hint"])
 
 
-def _countdown(flow: TakeFlow, choices: Choices) -> None:
-    text = choices.strings["app"]
-    scenario = find_scenario(flow.scenario_id)
-    if st.button(text["cancel"], key="cancel"):
-        flow.cancel(text["cancelled"])
-        st.rerun()
-    teleprompter(scenario.text_in(choices.language))
-    number = st.empty()
-    while (left := flow.countdown_left_s) > 0 and flow.phase is Phase.COUNTDOWN:
-        flow.keep_alive()
-        number.markdown(f"<div style='font-size:5rem;text-align:center'>{int(left) + 1}</div>", unsafe_allow_html=True)
-        time.sleep(min(left, 0.2))
-    flow.begin_recording()
-    st.rerun()
-
-
 def _scorer(flow: TakeFlow, choices: Choices) -> Scorer:
     """Scores the flow's take for its line, under the trainee's name (on the flow's thread)."""
     scenario = find_scenario(flow.scenario_id)
@@ -261,68 +235,65 @@ def _scorer(flow: TakeFlow, choices: Choices) -> Scorer:
 
 
 def _recording(flow: TakeFlow, devices: dict, choices: Choices) -> None:
-    take = flow.take
     text = choices.strings["app"]
     scenario = find_scenario(flow.scenario_id)
-    line_text = scenario.text_in(choices.language)
     if st.button(text["stop"], type="primary", key="stop"):
         flow.finish(_scorer(flow, choices))
         st.rerun()
-    teleprompter(line_text)
+    teleprompter(scenario.text_in(choices.language))
+    _recording_live(flow, devices["mirror"], choices)
+
+
+@st.fragment(run_every=1.0 / PREVIEW_RATE_HZ)
+def _recording_live(flow: TakeFlow, mirror: bool, choices: Choices) -> None:
+    """The mirrored preview with the landmarks, the live cue, the microphone level and the time.
+
+    Redrawn on its own, many times a second, while the rest of the page stays
+    as it is; it ends the take when the line has been said and a pause
+    followed, or when the camera and microphone end.
+    """
+    take = flow.take
+    if flow.phase is not Phase.RECORDING or take is None:
+        return
+    text = choices.strings["app"]
+    view = take.preview()
     left, right = st.columns([3, 1])
-    picture = left.empty()
-    cue_box = right.empty()
-    level_box = right.empty()
-    clock_box = right.empty()
+    if view.frame is not None:
+        left.image(draw_overlay(view.frame.rgb, view.detections, mirror=mirror), width="stretch", output_format="JPEG")
+    right.markdown(
+        f"<div style='font-size:2.5rem;font-weight:700;color:#b35c00'>{view.cue.text if view.cue else '&nbsp;'}</div>",
+        unsafe_allow_html=True,
+    )
+    level = view.voice.level_dbfs if view.voice is not None else None
+    right.progress(meter_share(level), text=text["microphone"])
+    right.caption(text["elapsed"].format(seconds=f"{view.elapsed_s:.0f}"))
+    scenario = find_scenario(flow.scenario_id)
     live = load_live_calibration(choices.profile)
     expected_s = expected_line_s(
-        line_text,
+        scenario.text_in(choices.language),
         language=choices.language,
         syllables_per_word=load_scoring_profile(choices.profile).syllables_per_word,
         syllables_per_s=live.auto_stop.syllables_per_s,
     )
-    shown = None
-    # Another run of this page (a click) may finish the take meanwhile: the loop then just ends.
-    while take is not None and take.recording and flow.phase is Phase.RECORDING:
-        view = take.preview()
-        if view.frame is not None and view.frame is not shown:
-            shown = view.frame
-            picture.image(draw_overlay(view.frame.rgb, view.detections, mirror=devices["mirror"]), width="stretch", output_format="JPEG")
-        cue_box.markdown(
-            f"<div style='font-size:2.5rem;font-weight:700;color:#b35c00'>{view.cue.text if view.cue else '&nbsp;'}</div>",
-            unsafe_allow_html=True,
-        )
-        level = view.voice.level_dbfs if view.voice is not None else None
-        level_box.progress(meter_share(level), text=text["microphone"])
-        clock_box.caption(text["elapsed"].format(seconds=f"{view.elapsed_s:.0f}"))
-        if line_finished(view, expected_s=expected_s, settings=live.auto_stop):
-            break
-        time.sleep(1.0 / PREVIEW_RATE_HZ)
-    # The line was said, the devices ended, or Stop: score it (once, whichever run gets here first).
-    flow.finish(_scorer(flow, choices))
-    st.rerun()
+    if not take.recording or line_finished(view, expected_s=expected_s, settings=live.auto_stop):
+        # The line was said, or the devices ended: score it (once, whichever run gets here first).
+        flow.finish(_scorer(flow, choices))
+        st.rerun(scope="app")
 
 
 def _report(flow: TakeFlow, choices: Choices) -> None:
-    text = choices.strings["app"]
-    outcome = flow.outcome
-    scenario = find_scenario(flow.scenario_id)
-    if outcome is None:
+    if flow.outcome is None:
         flow.again()
         st.rerun()
-    elif outcome.report is None:
-        for problem in outcome.problems:
-            st.warning(problem)
-        st.error(outcome.error)
-    else:
-        name = _form().get("trainee") or "take"
-        show_report(outcome.report, choices=choices, stem=f"{name}-{scenario.id}".replace(" ", "_"))
-    again, following = st.columns(2)
-    if again.button(text["again"], key="again"):
-        if flow.again():
-            _form()["autostart"] = True
-        st.rerun()
-    if following.button(text["next"], key="next"):
-        if flow.again():
-            next_line(scenario, key="practice-line")
-        st.rerun()
+    name = _form().get("trainee") or "take"
+    outcome_screen(flow, choices, stem=f"{name}-{flow.scenario_id}".replace(" ", "_"))
+    again_or_next(
+        flow,
+        choices,
+        again_key="again",
+        next_key="next",
+        line_key="practice-line",
+        again_words="again",
+        # "Try the line again" records straight away.
+        on_again=lambda: _form().update(autostart=True),
+    )

@@ -22,17 +22,15 @@ from kiosk.app.analysis_queue import AnalysisQueue
 from kiosk.app.common import Choices, pick_line, scored_report, show_report
 from kiosk.calibration import load_media_limits, load_vision_calibration, load_voice_calibration
 from kiosk.errors import KioskError
+from kiosk.settings import read_settings
 from kiosk.store import NAME_MAX_CHARS
 from kiosk.voice import prepare_line
 
 UPLOAD_TYPES = ["mp4", "mov", "webm", "mkv", "wav", "m4a", "flac", "mp3", "jpg", "jpeg", "png"]
 #: Largest upload accepted, in megabytes, unless ``KIOSK_UPLOAD_LIMIT_MB`` says otherwise.
-DEFAULT_UPLOAD_LIMIT_MB = 200
-
-
 def upload_limit_mb() -> int:
-    value = os.environ.get("KIOSK_UPLOAD_LIMIT_MB", "")
-    return int(value) if value.isdigit() and int(value) > 0 else DEFAULT_UPLOAD_LIMIT_MB
+    """The largest upload accepted, in megabytes (``KIOSK_UPLOAD_LIMIT_MB``)."""
+    return read_settings().upload_limit_mb
 
 
 #: Longest part of an uploaded file's name kept for the temporary copy, in bytes

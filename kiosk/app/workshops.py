@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import shlex
 import time
@@ -35,6 +34,7 @@ import streamlit as st
 from kiosk.app.common import Choices, open_store
 from kiosk.errors import KioskError
 from kiosk.report.progress import first_and_latest, progress_by_cue, weakest_cues
+from kiosk.settings import read_settings
 from kiosk.store import (
     NAME_MAX_CHARS,
     Attempt,
@@ -168,10 +168,11 @@ def _wait_message(attempt: Attempt, text: dict, *, locked_key: str, wait_key: st
 
 def _set_pin_command() -> str:
     """The exact command that sets the PIN for this kiosk's database (the same settings as the kiosk)."""
-    if os.environ.get("KIOSK_DB_URL"):
+    settings = read_settings()
+    if settings.db_url:
         return f"KIOSK_DB_URL='…' {SET_PIN_COMMAND}"  # the address has the server's password: never on a page
-    if os.environ.get("KIOSK_DATA_DIR"):
-        return f"KIOSK_DATA_DIR={shlex.quote(os.environ['KIOSK_DATA_DIR'])} {SET_PIN_COMMAND}"
+    if settings.data_dir is not None:
+        return f"KIOSK_DATA_DIR={shlex.quote(str(settings.data_dir))} {SET_PIN_COMMAND}"
     return SET_PIN_COMMAND
 
 

@@ -16,7 +16,6 @@ devices run exactly the code a kiosk runs.
 from __future__ import annotations
 
 import glob
-import os
 import queue
 import threading
 import time
@@ -32,6 +31,7 @@ import numpy as np
 from kiosk.capture.file import RecordingSource
 from kiosk.capture.take import AUDIO_SAMPLE_RATE_HZ, AudioTrack, VideoFrame
 from kiosk.errors import DeviceError, MediaError
+from kiosk.settings import read_settings
 
 #: Length of one microphone block handed on, in seconds (a level meter updates this often).
 BLOCK_S = 0.02
@@ -429,4 +429,5 @@ def open_microphone(choice: str | None) -> Microphone:
 
 def stand_ins_from_environment() -> tuple[str | None, str | None]:
     """``KIOSK_CAMERA`` / ``KIOSK_MICROPHONE``: a device or ``file:PATH`` the settings use by default."""
-    return os.environ.get("KIOSK_CAMERA") or None, os.environ.get("KIOSK_MICROPHONE") or None
+    settings = read_settings()
+    return settings.camera, settings.microphone

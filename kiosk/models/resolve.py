@@ -40,6 +40,7 @@ from typing import BinaryIO, Protocol, runtime_checkable
 import platformdirs
 
 from kiosk.errors import ModelUnavailableError
+from kiosk.settings import SettingsError, read_settings
 
 _log = logging.getLogger(__name__)
 
@@ -282,10 +283,12 @@ class ModelDirSource:
     def fetch(self, spec: ModelSpec, cache_dir: Path) -> Path:
         directory = self.directory
         if directory is None:
-            configured = os.environ.get(MODEL_DIR_ENV, "").strip()
-            if not configured:
+            try:
+                directory = read_settings().model_dir
+            except SettingsError as err:
+                raise SourceFailed(str(err)) from None
+            if directory is None:
                 raise SourceFailed(f"{MODEL_DIR_ENV} is not set")
-            directory = Path(configured).expanduser()
         candidate = Path(directory) / spec.filename
         if not candidate.is_file():
             raise SourceFailed(f"{candidate} does not exist")
@@ -543,12 +546,8 @@ def default_cache_dir() -> Path:
     ``$KIOSK_CACHE_DIR/models`` when that variable is set, otherwise
     ``platformdirs.user_cache_dir("kiosk")/models``.
     """
-    configured = os.environ.get(CACHE_DIR_ENV, "").strip()
-    base = (
-        Path(configured).expanduser()
-        if configured
-        else Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
-    )
+    configured = read_settings().cache_dir
+    base = configured if configured is not None else Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
     return base / MODELS_SUBDIR
 
 

@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from kiosk import __version__
-from kiosk.report.voice_json import voice_section
 from kiosk.capture.take import AudioTrack, RecordingInfo
-from kiosk.vision.summary import BodySummary, BodyTimeline, Episode
+from kiosk.report.voice_json import voice_section
+from kiosk.timespan import TimeSpan
+from kiosk.vision.summary import BodySummary, BodyTimeline
 from kiosk.voice import VoiceSignals, VoiceSummary
 
 SCHEMA_ID = "kiosk/body-analysis"
@@ -37,7 +38,7 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _episode(episode: Episode | None) -> dict[str, float] | None:
+def _episode(episode: TimeSpan | None) -> dict[str, float] | None:
     if episode is None:
         return None
     return {"start_s": episode.start_s, "end_s": episode.end_s, "duration_s": episode.duration_s}

@@ -75,8 +75,8 @@ def weakest_cues(takes: Sequence[TakeRecord], *, count: int = 3) -> list[WeakCue
             if cue.score is not None:
                 latest[(cue.cue, who)] = cue.score
     by_cue: dict[str, list[float]] = {}
-    for (cue, _), score in latest.items():
-        by_cue.setdefault(cue, []).append(score)
+    for (name, _), score in latest.items():
+        by_cue.setdefault(name, []).append(score)
     ranked = sorted(
         (WeakCue(cue, float(np.mean(scores)), len(scores)) for cue, scores in by_cue.items()),
         key=lambda w: (w.mean_score, w.cue),

@@ -45,8 +45,11 @@ def summary_table(info: RecordingInfo, audio: AudioTrack | None, summary: BodySu
     lines = [
         f"{info.path.name}: {info.describe()}",
         f"Face found in {summary.face_frame_count} of {summary.frame_count} frames"
-        + (f"; up to {summary.max_people_in_view} people in view (the trainee is the largest, most central face)"
-           if summary.max_people_in_view > 1 else "")
+        + (
+            f"; up to {summary.max_people_in_view} people in view (the trainee is the largest, most central face)"
+            if summary.max_people_in_view > 1
+            else ""
+        )
         + ".",
     ]
     if audio is None:
@@ -61,7 +64,8 @@ def summary_table(info: RecordingInfo, audio: AudioTrack | None, summary: BodySu
             lines.append(f"{label:<26} {'unknown':>6}   (not visible in this take)")
             continue
         lines.append(
-            f"{label:<26} {cue.share * 100:5.0f}% {_time(cue.observed_s):>9} {_time(cue.first_onset_s):>7}  {_episodes(cue)}"
+            f"{label:<26} {cue.share * 100:5.0f}% {_time(cue.observed_s):>9} {_time(cue.first_onset_s):>7}"
+            f"  {_episodes(cue)}"
         )
     if summary.longest_look_away is not None:
         e = summary.longest_look_away
@@ -126,9 +130,7 @@ def voice_table(signals: VoiceSignals, summary: VoiceSummary, *, min_pause_s: fl
         ("Voice breaks", f"{summary.voice_break_count}"),
     ]
     if signals.line is not None:
-        delivered = (
-            "-" if summary.line_delivered_share is None else f"{summary.line_delivered_share:.0%}"
-        )
+        delivered = "-" if summary.line_delivered_share is None else f"{summary.line_delivered_share:.0%}"
         checked = summary.line_words - len(summary.unchecked_words)
         if signals.line.language != "en":
             rows.append(("Line delivered", "not checked (no aligner for this language)"))

@@ -43,6 +43,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from kiosk.errors import KioskError
+from kiosk.vocabulary import Language, LineKind, Setting
 
 __all__ = [
     "FIELDS",
@@ -66,13 +67,13 @@ __all__ = [
 LINES_DIR = Path(__file__).resolve().parent / "lines"
 """The folder of the shipped scenario files (``*.toml``)."""
 
-SETTINGS: tuple[str, ...] = ("front_desk", "phone", "video_call")
+SETTINGS: tuple[Setting, ...] = tuple(Setting)
 """Where the trainee works: in person at a desk, on the phone, on a video call."""
 
-KINDS: tuple[str, ...] = ("greeting", "de_escalation")
+KINDS: tuple[LineKind, ...] = tuple(LineKind)
 """What the line is for: welcoming a customer, or calming an upset one."""
 
-LANGUAGES: tuple[str, ...] = ("en", "zh", "lt", "da")
+LANGUAGES: tuple[Language, ...] = tuple(Language)
 """Languages every situation and line is given in: English, Simplified Chinese, Lithuanian, Danish."""
 
 FIELDS: tuple[str, ...] = ("id", "setting", "kind", "situation", "text", "targets")
@@ -213,8 +214,8 @@ class Scenario:
     """
 
     id: str
-    setting: str
-    kind: str
+    setting: Setting
+    kind: LineKind
     situation: Mapping[str, str]
     text: Mapping[str, str]
     targets: Mapping[str, object]
@@ -258,7 +259,7 @@ def _language(language: str) -> str:
 
 def _suggest(word: str, choices: Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` for the closest choice, or nothing."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(word, [str(choice) for choice in choices], n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
@@ -382,8 +383,8 @@ class _Checker:
                 f"{scenario_id!r} is not a valid id; use lowercase letters and digits joined by hyphens, "
                 'like "front-desk-greeting-01".',
             )
-        setting = self._choice("setting", SETTINGS)
-        kind = self._choice("kind", KINDS)
+        setting = Setting(self._choice("setting", SETTINGS))
+        kind = LineKind(self._choice("kind", KINDS))
         situation = self._translations("situation")
         text = self._translations("text")
         targets = self._targets(setting)
@@ -423,7 +424,7 @@ class _Checker:
                     f"unknown language {language!r}{_suggest(language, LANGUAGES)}; "
                     f"the languages are {', '.join(LANGUAGES)}; rename or remove it.",
                 )
-        for language in LANGUAGES:
+        for language in map(str, LANGUAGES):
             if language not in value:
                 raise self.fail(
                     f"{field}.{language}",
@@ -436,14 +437,14 @@ class _Checker:
             if not words.strip():
                 raise self.fail(f"{field}.{language}", "is empty; write the translation.")
         english = " ".join(value["en"].split()).casefold()
-        for language in LANGUAGES[1:]:
+        for language in map(str, LANGUAGES[1:]):
             if " ".join(value[language].split()).casefold() == english:
                 raise self.fail(
                     f"{field}.{language}", f"is the English text, not a translation; translate it into {language!r}."
                 )
         if not _HAN_RE.search(value["zh"]):
             raise self.fail(f"{field}.zh", "has no Chinese characters; write it in Simplified Chinese.")
-        return MappingProxyType({language: value[language].strip() for language in LANGUAGES})
+        return MappingProxyType({str(language): value[language].strip() for language in LANGUAGES})
 
     def _targets(self, setting: str) -> Mapping[str, object]:
         value = self.table.get("targets", {})

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kiosk.calibration import FramingCalibration
-from kiosk.report.take_report import load_strings
+from kiosk.i18n import load_strings
 from kiosk.vision.signals import FrameSignals
 from kiosk.vision.summary import BodyTimeline
 
@@ -149,6 +149,6 @@ def check_advice(check: FramingCheck, language: str) -> str | None:
     """What to change, in ``language`` (``None`` when the check passed).
 
     Raises:
-        ReportLanguageError: a language without a strings file.
+        LanguageError: a language without a strings file.
     """
     return None if check.advice is None else str(load_strings(language)["framing"][check.advice])

@@ -28,7 +28,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from kiosk.calibration import (
-    CUES_BY_SETTING,
     DEFAULT_PROFILE,
     LiveCalibration,
     ScoringProfile,
@@ -37,17 +36,17 @@ from kiosk.calibration import (
     load_scoring_profile,
     load_vision_calibration,
 )
-from kiosk.report.take_report import load_strings
+from kiosk.i18n import load_strings
 from kiosk.scenarios import Scenario
+from kiosk.scoring.registry import CUE_SPECS
 from kiosk.scoring.targets import targets_for
 from kiosk.vision.signals import FrameSignals
+from kiosk.vocabulary import Cue, LineKind, LiveCueName, Setting
 from kiosk.voice.live import LiveVoiceReading
 
 #: Every live cue, in the order they are preferred when two are due at once
 #: (after the one shown longest ago, then the one off longest).
-LIVE_CUES: tuple[str, ...] = ("look_up", "arms_open", "stand_tall", "sit_up", "slower", "louder", "smile")
-#: The posture cue in each setting with a camera: standing at the desk, seated on a call.
-POSTURE_CUE: dict[str, str] = {"front_desk": "stand_tall", "video_call": "sit_up"}
+LIVE_CUES: tuple[LiveCueName, ...] = tuple(LiveCueName)
 
 
 @dataclass(frozen=True)
@@ -55,21 +54,22 @@ class LiveCue:
     """A cue on screen.
 
     Attributes:
-        cue: its id, one of :data:`LIVE_CUES`.
+        cue: which cue it is.
         text: the one or two words shown, in the trainee's language.
         started_s: when it was first shown, seconds from the start of the take.
         until_s: when it leaves the screen.
     """
 
-    cue: str
+    cue: LiveCueName
     text: str
     started_s: float
     until_s: float
 
 
-def live_cues_for(setting: str, kind: str, targets: Mapping[str, object] | None = None) -> tuple[str, ...]:
-    """The cues that apply to a line: voice cues always, body cues on camera,
-    "Smile" for greetings where a smile suits the line.
+def live_cues_for(setting: str, kind: str, targets: Mapping[str, object] | None = None) -> tuple[LiveCueName, ...]:
+    """The cues that apply to a line: those of the cues its setting scores
+    (:data:`kiosk.scoring.registry.CUE_SPECS`' ``live_cues``), "Smile" only
+    for greetings where a smile suits the line.
 
     Args:
         setting: ``front_desk``, ``phone`` or ``video_call``.
@@ -79,14 +79,18 @@ def live_cues_for(setting: str, kind: str, targets: Mapping[str, object] | None 
     Raises:
         ValueError: an unknown setting.
     """
-    if setting not in CUES_BY_SETTING:
-        raise ValueError(f"Unknown setting {setting!r}; choose one of {', '.join(CUES_BY_SETTING)}.")
+    try:
+        where = Setting(setting)
+    except ValueError:
+        raise ValueError(f"Unknown setting {setting!r}; choose one of {', '.join(Setting)}.") from None
     targets = targets or {}
-    cues = {"slower", "louder"}
-    if "eye_contact" in CUES_BY_SETTING[setting]:
-        cues |= {"look_up", "arms_open", POSTURE_CUE[setting]}
-        if kind == "greeting" and targets.get("smile_allowed") is not False:
-            cues.add("smile")
+    smile_suits = kind == LineKind.GREETING and targets.get("smile_allowed") is not False
+    cues = {
+        spec.live_cues[where]
+        for spec in CUE_SPECS.values()
+        if spec.cue.scored_in(where) and where in spec.live_cues
+        and (spec.cue is not Cue.SMILING or smile_suits)
+    }
     return tuple(cue for cue in LIVE_CUES if cue in cues)
 
 
@@ -104,7 +108,7 @@ class LiveCoach:
 
     Raises:
         ValueError: an unknown setting.
-        ReportLanguageError: a language without a strings file.
+        LanguageError: a language without a strings file.
     """
 
     def __init__(
@@ -124,9 +128,9 @@ class LiveCoach:
         self.cues = live_cues_for(setting, kind, targets)
         line_targets = targets_for(scoring, setting, targets)
         #: Faster than the top of the line's pace band (syllables per second) is "Slower".
-        self.max_syllables_per_s = line_targets["pace_syllables"].band[1]
+        self.max_syllables_per_s = line_targets[Cue.PACE_SYLLABLES].band[1]
         #: Speech quieter than the bottom of the line's loudness band (dBFS) is "Louder".
-        self.min_speech_dbfs = line_targets["loudness"].band[0]
+        self.min_speech_dbfs = line_targets[Cue.LOUDNESS].band[0]
         self._blip_s = vision.episodes.merge_gap_s
         self._words = dict(load_strings(language)["live_cues"])
         self._off_since: dict[str, float] = {}
@@ -163,22 +167,22 @@ class LiveCoach:
 
     def is_off(self, cue: str, body: FrameSignals | None, voice: LiveVoiceReading | None) -> bool:
         """Whether ``cue``'s signal is off now (unknown is not off)."""
-        if cue == "look_up":
+        if cue == LiveCueName.LOOK_UP:
             return body is not None and body.eye_contact is False
-        if cue == "arms_open":
+        if cue == LiveCueName.ARMS_OPEN:
             return body is not None and body.arms_crossed is True
-        if cue in ("stand_tall", "sit_up"):
+        if cue in (LiveCueName.STAND_TALL, LiveCueName.SIT_UP):
             return body is not None and body.upright is False
-        if cue == "smile":
+        if cue == LiveCueName.SMILE:
             return body is not None and body.smiling is False
-        if cue == "slower":
+        if cue == LiveCueName.SLOWER:
             return (
                 voice is not None
                 and voice.speaking
                 and voice.syllables_per_s is not None
                 and voice.syllables_per_s > self.max_syllables_per_s
             )
-        if cue == "louder":
+        if cue == LiveCueName.LOUDER:
             return (
                 voice is not None
                 and voice.speaking
@@ -216,7 +220,7 @@ class LiveCoach:
             return None
 
         def due(cue: str) -> bool:
-            wait = timing.smile_off_for_s if cue == "smile" else timing.off_for_s
+            wait = timing.smile_off_for_s if cue == LiveCueName.SMILE else timing.off_for_s
             recently = cue in self._last_shown and time_s - self._last_shown[cue] < timing.repeat_gap_s
             return cue in off_now and time_s - self._off_since[cue] >= wait and not recently
 

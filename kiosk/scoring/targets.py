@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from kiosk.calibration import CueTarget, ScoringProfile
+from kiosk.vocabulary import Cue, Setting
 
 
 def targets_for(
-    profile: ScoringProfile, setting: str, overrides: Mapping[str, object] | None = None
-) -> dict[str, CueTarget]:
+    profile: ScoringProfile, setting: Setting | str, overrides: Mapping[str, object] | None = None
+) -> dict[Cue, CueTarget]:
     """The cue targets for a line in ``setting``, with the scenario's overrides.
 
     Overrides (from a scenario's ``targets``): ``pace_wpm_band`` [lo, hi];
@@ -18,29 +19,29 @@ def targets_for(
     ``loudness_spread_max_db``; ``falling_phrase_ends`` (True: most ends fall);
     ``arms_open`` (no change: always a target on camera).
     """
-    targets = dict(profile.targets[setting])
+    targets = {Cue(cue): target for cue, target in profile.targets[Setting(setting)].items()}
     overrides = overrides or {}
 
-    def band(cue: str, low: float, high: float) -> None:
+    def band(cue: Cue, low: float, high: float) -> None:
         if cue in targets:
             old = targets[cue]
             targets[cue] = CueTarget(band=(float(low), float(high)), tolerance=old.tolerance, weight=old.weight)
 
     if "pace_wpm_band" in overrides:
         low, high = overrides["pace_wpm_band"]  # type: ignore[misc]
-        band("pace", low, high)
+        band(Cue.PACE, low, high)
         # The same pace in syllables per second, for lines whose words cannot be aligned.
         per_second = profile.syllables_per_word / 60.0
-        band("pace_syllables", low * per_second, high * per_second)
+        band(Cue.PACE_SYLLABLES, low * per_second, high * per_second)
     if "smile_onset_max_s" in overrides:
-        band("smile_onset", 0.0, float(overrides["smile_onset_max_s"]))  # type: ignore[arg-type]
+        band(Cue.SMILE_ONSET, 0.0, float(overrides["smile_onset_max_s"]))  # type: ignore[arg-type]
     if overrides.get("smile_allowed") is False:
-        band("smiling", 0.0, profile.no_smile_max_share)
-        targets.pop("smile_onset", None)
+        band(Cue.SMILING, 0.0, profile.no_smile_max_share)
+        targets.pop(Cue.SMILE_ONSET, None)
     if overrides.get("eye_contact_at_start") is False:
-        targets.pop("eye_contact_at_start", None)
+        targets.pop(Cue.EYE_CONTACT_AT_START, None)
     if "loudness_spread_max_db" in overrides:
-        band("even_loudness", 0.0, float(overrides["loudness_spread_max_db"]))  # type: ignore[arg-type]
+        band(Cue.EVEN_LOUDNESS, 0.0, float(overrides["loudness_spread_max_db"]))  # type: ignore[arg-type]
     if overrides.get("falling_phrase_ends") is True:
-        band("phrase_ends", profile.falling_ends_min_share, 1.0)
+        band(Cue.PHRASE_ENDS, profile.falling_ends_min_share, 1.0)
     return targets

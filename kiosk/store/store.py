@@ -34,7 +34,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 from urllib.parse import quote
 
 from sqlalchemy import create_engine, event, select
@@ -44,12 +44,20 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk import datafolder
 from kiosk.errors import KioskError
+from kiosk.settings import read_settings
 from kiosk.store.access import TRAINEE_CODE, TRAINER_PIN, Attempt, Throttle, Tries, normal_pin, pin_problem, utc_now
 from kiosk.store.names import DUPLICATE_KEY_SEPARATOR, NameProblem, checked_name, duplicate_key, name_key, normal_code
 from kiosk.store.schema import CueResult, Setting, Take, Trainee, Workshop
 
 if TYPE_CHECKING:
     from kiosk.scoring import TakeScores
+
+
+class ReportDocument(Protocol):
+    """A scored take's report, as the store sees it: a document that writes its JSON
+    (:class:`kiosk.report.document.TakeReport`, which sits above the store)."""
+
+    def to_json(self) -> dict[str, Any]: ...
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 #: How long a write waits for another kiosk's write to finish, in seconds
@@ -176,8 +184,9 @@ class CodeCheck:
 
 def default_url() -> str:
     """``KIOSK_DB_URL``, else ``kiosk.db`` in the kiosk's data folder."""
-    if os.environ.get("KIOSK_DB_URL"):
-        return os.environ["KIOSK_DB_URL"]
+    configured = read_settings().db_url
+    if configured:
+        return configured
     return f"sqlite:///{datafolder.data_folder() / 'kiosk.db'}"
 
 
@@ -1060,7 +1069,7 @@ def dumps_export(document: dict) -> str:
 
 
 def take_record(
-    document: dict,
+    document: ReportDocument,
     scores: TakeScores,
     *,
     uid: str,
@@ -1071,14 +1080,14 @@ def take_record(
     media_path: str | None = None,
     workshop_id: int | None = None,
 ) -> TakeRecord:
-    """What to store of a scored take: its scores, measured values and report document."""
-    scenario = document.get("scenario") or {}
+    """What to store of a scored take: its scores, measured values and report document (as JSON)."""
+    report = document.to_json()
     return TakeRecord(
         uid=uid,
         trainee=trainee.strip() if trainee and trainee.strip() else None,
-        scenario_id=scenario.get("id") or "",
+        scenario_id="" if report.get("scenario") is None else str(report["scenario"]["id"]),
         setting=scores.setting,
-        language=document["language"],
+        language=str(report["language"]),
         profile=profile,
         recorded_at=recorded_at,
         duration_s=float(duration_s),
@@ -1087,7 +1096,7 @@ def take_record(
             CueRecord(c.cue, None if c.score is None else float(c.score), None if c.value is None else float(c.value))
             for c in scores.cues
         ),
-        report=document,
+        report=report,
         media_path=media_path,
         workshop_id=workshop_id,
     )

@@ -8,7 +8,7 @@ ties them together for a take.
 from kiosk.vision.analyser import BodyAnalyser, analyse_frames, lost_frames_note
 from kiosk.vision.isolated import BodyAnalysisFailed, FrameNotAnalysed
 from kiosk.vision.signals import FrameSignals
-from kiosk.vision.summary import BODY_CUES, BodySummary, BodyTimeline, CueSummary, Episode, summarise
+from kiosk.vision.summary import BODY_CUES, BodySummary, BodyTimeline, CueSummary, summarise
 
 __all__ = [
     "BODY_CUES",
@@ -17,7 +17,6 @@ __all__ = [
     "BodySummary",
     "BodyTimeline",
     "CueSummary",
-    "Episode",
     "FrameNotAnalysed",
     "FrameSignals",
     "analyse_frames",

@@ -34,6 +34,7 @@ import numpy as np
 from kiosk.calibration import DEFAULT_PROFILE, VisionCalibration, load_vision_calibration
 from kiosk.capture.take import VideoFrame
 from kiosk.errors import KioskError
+from kiosk.settings import read_settings
 from kiosk.vision.landmarks import MAX_FACES, MAX_POSES, Detections, LandmarkerClosed
 
 #: How long a child may take to import MediaPipe and load both models, in seconds
@@ -104,7 +105,7 @@ class LandmarkerProcess:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             # MediaPipe's own log lines would bury the kiosk's; KIOSK_DEBUG=1 shows them.
-            stderr=None if os.environ.get("KIOSK_DEBUG") else subprocess.DEVNULL,
+            stderr=None if read_settings().debug else subprocess.DEVNULL,
             close_fds=True,
         )
         assert self._process.stdin is not None and self._process.stdout is not None

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kiosk.calibration import VisionCalibration
+from kiosk.timespan import TimeSpan
 from kiosk.vision.signals import FrameSignals
 
 #: The yes/no cues summarised for every take, in report order.
@@ -36,18 +37,6 @@ BODY_CUES: tuple[str, ...] = (
 )
 
 @dataclass(frozen=True)
-class Episode:
-    """A stretch of the take where a cue held, seconds from the start of the take."""
-
-    start_s: float
-    end_s: float
-
-    @property
-    def duration_s(self) -> float:
-        return self.end_s - self.start_s
-
-
-@dataclass(frozen=True)
 class CueSummary:
     """One cue over the whole take.
 
@@ -63,7 +52,7 @@ class CueSummary:
     cue: str
     observed_s: float
     share: float | None
-    episodes: tuple[Episode, ...]
+    episodes: tuple[TimeSpan, ...]
     first_onset_s: float | None
     longest_s: float
 
@@ -83,7 +72,7 @@ class BodyTimeline:
         values = [getattr(f, name) for f in self.frames]
         return np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
 
-    def stretches_where(self, name: str, value: float) -> tuple[Episode, ...]:
+    def stretches_where(self, name: str, value: float) -> tuple[TimeSpan, ...]:
         """Every stretch where signal ``name`` equals ``value`` (1.0 yes, 0.0 no,
         NaN unknown), each frame lasting until the next; nothing merged or dropped."""
         column = self.column(name)
@@ -116,7 +105,7 @@ class BodySummary:
     face_frame_count: int
     max_people_in_view: int
     cues: tuple[CueSummary, ...]
-    longest_look_away: Episode | None
+    longest_look_away: TimeSpan | None
     median_head_yaw_deg: float | None
     median_head_pitch_deg: float | None
     median_smile_intensity: float | None
@@ -130,7 +119,7 @@ class BodySummary:
 
 def episodes_of(
     held: np.ndarray, starts_s: np.ndarray, spans_s: np.ndarray, *, merge_gap_s: float, min_episode_s: float
-) -> tuple[Episode, ...]:
+) -> tuple[TimeSpan, ...]:
     """Stretches where ``held`` is true (NaN and 0 end a stretch).
 
     Args:
@@ -153,7 +142,7 @@ def episodes_of(
             merged[-1][1] = end
         else:
             merged.append([start, end])
-    return tuple(Episode(float(s), float(e)) for s, e in merged if e - s >= min_episode_s)
+    return tuple(TimeSpan(float(s), float(e)) for s, e in merged if e - s >= min_episode_s)
 
 
 def summarise_cue(

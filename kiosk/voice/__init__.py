@@ -6,8 +6,8 @@ line, ``alignment`` aligns it (pocketsphinx), ``tone`` and ``fillers``
 interpret; ``analyser`` ties them together for a take.
 """
 
-from kiosk.voice.analyser import VOICE_STAGES, analyse_voice, summarise_voice
 from kiosk.errors import ScriptError
+from kiosk.voice.analyser import VOICE_STAGES, analyse_voice, summarise_voice
 from kiosk.voice.script import ScriptLine, prepare_line
 from kiosk.voice.signals import Pause, SpokenWord, VoiceSignals, VoiceSummary
 

@@ -7,24 +7,11 @@ least ``min_pause_s`` between two stretches of speech is a pause.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from kiosk.calibration import VoiceActivityThresholds
+from kiosk.timespan import TimeSpan
 from kiosk.voice.acoustics import VoiceFrames
-
-
-@dataclass(frozen=True)
-class Stretch:
-    """A stretch of the take, seconds from its start."""
-
-    start_s: float
-    end_s: float
-
-    @property
-    def duration_s(self) -> float:
-        return self.end_s - self.start_s
 
 
 def speech_threshold_dbfs(
@@ -54,7 +41,7 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(edges[0::2].tolist(), edges[1::2].tolist()))
 
 
-def speech_stretches(frames: VoiceFrames, thresholds: VoiceActivityThresholds) -> tuple[Stretch, ...]:
+def speech_stretches(frames: VoiceFrames, thresholds: VoiceActivityThresholds) -> tuple[TimeSpan, ...]:
     """Stretches of speech, with silences shorter than a pause bridged.
 
     Returns:
@@ -88,9 +75,9 @@ def speech_stretches(frames: VoiceFrames, thresholds: VoiceActivityThresholds) -
             kept[start:stop] = True
     kept = bridged(kept)
     origin = frames.times_s[0] - step / 2
-    return tuple(Stretch(origin + start * step, origin + stop * step) for start, stop in _runs(kept))
+    return tuple(TimeSpan(origin + start * step, origin + stop * step) for start, stop in _runs(kept))
 
 
-def pauses_between(speech: tuple[Stretch, ...]) -> tuple[Stretch, ...]:
+def pauses_between(speech: tuple[TimeSpan, ...]) -> tuple[TimeSpan, ...]:
     """The silences between consecutive stretches of speech."""
-    return tuple(Stretch(a.end_s, b.start_s) for a, b in zip(speech, speech[1:]))
+    return tuple(TimeSpan(a.end_s, b.start_s) for a, b in zip(speech, speech[1:]))

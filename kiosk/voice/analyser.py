@@ -16,22 +16,15 @@ import numpy as np
 from kiosk.calibration import VoiceCalibration
 from kiosk.capture import AUDIO_SAMPLE_RATE_HZ, AudioTrack
 from kiosk.errors import MediaError
+from kiosk.timespan import TimeSpan
+from kiosk.vocabulary import PhraseEndMovement, WordStatus
 from kiosk.voice.acoustics import VoiceFrames, measure_frames, semitones_re_100hz
-from kiosk.voice.activity import Stretch, pauses_between, speech_stretches
+from kiosk.voice.activity import pauses_between, speech_stretches
 from kiosk.voice.alignment import ALIGNER_FRAME_S, LineAlignment, WordTiming, align_line
 from kiosk.voice.dictionary import english_pronunciations
 from kiosk.voice.fillers import filled_pauses
 from kiosk.voice.script import ScriptLine
-from kiosk.voice.signals import (
-    WORD_SAID,
-    WORD_SKIPPED,
-    WORD_UNCHECKED,
-    WORD_UNCLEAR,
-    Pause,
-    SpokenWord,
-    VoiceSignals,
-    VoiceSummary,
-)
+from kiosk.voice.signals import Pause, SpokenWord, VoiceSignals, VoiceSummary
 from kiosk.voice.syllables import syllable_nuclei_s
 from kiosk.voice.tone import (
     clipped_share,
@@ -112,7 +105,7 @@ def analyse_voice(
     )
     breaks = voice_breaks_s(frames, speech, calibration.tone)
     done("tone")
-    word_spans = [Stretch(w.start_s, w.end_s) for w in words if w.start_s is not None and w.end_s is not None]
+    word_spans = [TimeSpan(w.start_s, w.end_s) for w in words if w.start_s is not None and w.end_s is not None]
     fillers = filled_pauses(frames, speech, word_spans, calibration.fillers)
     done("fillers")
     return VoiceSignals(
@@ -130,19 +123,19 @@ def analyse_voice(
     )
 
 
-def _last_speech_end(speech: tuple[Stretch, ...], start_s: float, end_s: float) -> float:
+def _last_speech_end(speech: tuple[TimeSpan, ...], start_s: float, end_s: float) -> float:
     """End of the last speech stretch overlapping [start_s, end_s] (``end_s`` if none)."""
     ends = [s.end_s for s in speech if s.start_s < end_s and s.end_s > start_s]
     return max(ends) if ends else end_s
 
 
 def _delivered_words(
-    line: ScriptLine, alignment: LineAlignment | None, speech: tuple[Stretch, ...], calibration: VoiceCalibration
+    line: ScriptLine, alignment: LineAlignment | None, speech: tuple[TimeSpan, ...], calibration: VoiceCalibration
 ) -> tuple[SpokenWord, ...]:
     if alignment is None or not alignment.found:
         # Nothing aligned (no speech, or none of it matched the line).
         return tuple(
-            SpokenWord(w.index, w.written, WORD_SKIPPED if w.checked else WORD_UNCHECKED, None, None, None)
+            SpokenWord(w.index, w.written, WordStatus.SKIPPED if w.checked else WordStatus.UNCHECKED, None, None, None)
             for w in line.words
         )
     median = float(np.median([t.score_per_frame for t in alignment.found]))
@@ -152,17 +145,17 @@ def _delivered_words(
     out = []
     for word in line.words:
         if not word.checked:
-            out.append(SpokenWord(word.index, word.written, WORD_UNCHECKED, None, None, None))
+            out.append(SpokenWord(word.index, word.written, WordStatus.UNCHECKED, None, None, None))
             continue
         parts = [timings[i] for i in line.spoken_range(word.index)]
         found = [p for p in parts if p is not None]
         if len(found) < len(parts) or not found:
-            out.append(SpokenWord(word.index, word.written, WORD_SKIPPED, None, None, None))
+            out.append(SpokenWord(word.index, word.written, WordStatus.SKIPPED, None, None, None))
             continue
         lowest = min(p.score_per_frame for p in found)
         relative = lowest - median
         clear = relative >= settings.min_relative_word_score and lowest >= settings.min_word_score_per_frame
-        status = WORD_SAID if right_line and clear else WORD_UNCLEAR
+        status = WordStatus.SAID if right_line and clear else WordStatus.UNCLEAR
         # The aligner lets a word run on into the silence after it (the last
         # word to the end of the file); a word ends, at the latest, where the
         # last stretch of speech it overlaps ends.
@@ -171,7 +164,7 @@ def _delivered_words(
     return tuple(out)
 
 
-def _snap_to_speech(timings: list[WordTiming | None], speech: tuple[Stretch, ...]) -> list[WordTiming | None]:
+def _snap_to_speech(timings: list[WordTiming | None], speech: tuple[TimeSpan, ...]) -> list[WordTiming | None]:
     """Correct two habits of the aligner at pauses.
 
     A word that starts in a pause starts where the speech resumes. A word
@@ -206,7 +199,7 @@ def _word_before(words: tuple[SpokenWord, ...], time_s: float) -> int | None:
 
 
 def _phrases(
-    speech: tuple[Stretch, ...], words: tuple[SpokenWord, ...], line: ScriptLine | None, *, min_tail_s: float
+    speech: tuple[TimeSpan, ...], words: tuple[SpokenWord, ...], line: ScriptLine | None, *, min_tail_s: float
 ) -> list[tuple[float, float]]:
     """(start, end) of each phrase: speech stretches, further split at the
     line's punctuation where the words are aligned."""
@@ -237,8 +230,8 @@ def summarise_voice(signals: VoiceSignals, calibration: VoiceCalibration) -> Voi
     pauses = [p.duration_s for p in signals.pauses]
 
     words = signals.words
-    checked = [w for w in words if w.status != WORD_UNCHECKED]
-    said = [w for w in words if w.status == WORD_SAID]
+    checked = [w for w in words if w.status != WordStatus.UNCHECKED]
+    said = [w for w in words if w.status == WordStatus.SAID]
     timed = [w for w in words if w.start_s is not None]
     in_line_share = (
         min(1.0, sum(w.end_s - w.start_s for w in timed) / speaking) if timed and speaking > 0 else None
@@ -255,7 +248,7 @@ def summarise_voice(signals: VoiceSignals, calibration: VoiceCalibration) -> Voi
         first, last = timed[0].index, timed[-1].index
         # Count the line's words between the first and last aligned ones,
         # unchecked ones included (they were said in between), skipped ones not.
-        spoken = [w for w in words[first : last + 1] if w.status != WORD_SKIPPED]
+        spoken = [w for w in words[first : last + 1] if w.status != WordStatus.SKIPPED]
         if aligned_span > 0:
             wpm = 60.0 * len(spoken) / aligned_span
 
@@ -332,9 +325,9 @@ def summarise_voice(signals: VoiceSignals, calibration: VoiceCalibration) -> Voi
         line_words=len(words),
         words_said=len(said),
         line_delivered_share=(len(said) / len(checked)) if checked and speech else None,
-        skipped_words=tuple(w.written for w in words if w.status == WORD_SKIPPED),
-        unclear_words=tuple(w.written for w in words if w.status == WORD_UNCLEAR),
-        unchecked_words=tuple(w.written for w in words if w.status == WORD_UNCHECKED),
+        skipped_words=tuple(w.written for w in words if w.status == WordStatus.SKIPPED),
+        unclear_words=tuple(w.written for w in words if w.status == WordStatus.UNCLEAR),
+        unchecked_words=tuple(w.written for w in words if w.status == WordStatus.UNCHECKED),
         f0_median_hz=f0_median,
         f0_median_st=float(semitones_re_100hz(f0_median)) if f0_median else None,
         pitch_spread_st=None if np.isnan(spread) else float(spread),
@@ -346,8 +339,8 @@ def summarise_voice(signals: VoiceSignals, calibration: VoiceCalibration) -> Voi
         clipped_share=clipped,
         voice_break_count=len(signals.voice_breaks_s),
         filled_pause_count=len(signals.filled_pauses),
-        falling_ends=ends.count("falling"),
-        level_ends=ends.count("level"),
-        rising_ends=ends.count("rising"),
+        falling_ends=ends.count(PhraseEndMovement.FALLING),
+        level_ends=ends.count(PhraseEndMovement.LEVEL),
+        rising_ends=ends.count(PhraseEndMovement.RISING),
         notes=tuple(notes),
     )

@@ -14,17 +14,18 @@ from collections.abc import Sequence
 import numpy as np
 
 from kiosk.calibration import FillerThresholds
+from kiosk.timespan import TimeSpan
 from kiosk.voice.acoustics import VoiceFrames
-from kiosk.voice.activity import Stretch, _runs
+from kiosk.voice.activity import _runs
 from kiosk.voice.tone import in_stretches
 
 
 def filled_pauses(
     frames: VoiceFrames,
-    speech: tuple[Stretch, ...],
-    words: Sequence[Stretch],
+    speech: tuple[TimeSpan, ...],
+    words: Sequence[TimeSpan],
     thresholds: FillerThresholds,
-) -> tuple[Stretch, ...]:
+) -> tuple[TimeSpan, ...]:
     """Stretches that sound like a filled pause.
 
     Args:
@@ -62,5 +63,5 @@ def filled_pauses(
             continue
         if np.count_nonzero(word_mask[start:stop]) > thresholds.max_word_overlap_share * (stop - start):
             continue
-        found.append(Stretch(origin + start * frames.step_s, origin + stop * frames.step_s))
+        found.append(TimeSpan(origin + start * frames.step_s, origin + stop * frames.step_s))
     return tuple(found)

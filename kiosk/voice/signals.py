@@ -10,16 +10,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from kiosk.timespan import TimeSpan
+from kiosk.vocabulary import WordStatus
 from kiosk.voice.acoustics import VoiceFrames
-from kiosk.voice.activity import Stretch
 from kiosk.voice.script import ScriptLine
 from kiosk.voice.tone import PhraseEnd
-
-#: Word statuses, in the trainer's words.
-WORD_SAID = "said"  # aligned and matching the script
-WORD_UNCLEAR = "unclear"  # aligned, but sounds unlike the script (replaced or mispronounced)
-WORD_SKIPPED = "skipped"  # not found in the audio
-WORD_UNCHECKED = "unchecked"  # cannot be checked (not in the dictionary, or no aligner for the language)
 
 
 @dataclass(frozen=True)
@@ -29,7 +24,7 @@ class SpokenWord:
     Attributes:
         index: position in the line as written.
         written: the word as written.
-        status: one of "said", "unclear", "skipped", "unchecked".
+        status: how it was delivered (said, unclear, skipped, or unchecked).
         start_s, end_s: where it was said, seconds from the start of the take
             (``None`` unless said or unclear).
         relative_score: acoustic match per 10 ms frame relative to the line's
@@ -38,29 +33,22 @@ class SpokenWord:
 
     index: int
     written: str
-    status: str
+    status: WordStatus
     start_s: float | None
     end_s: float | None
     relative_score: float | None
 
 
 @dataclass(frozen=True)
-class Pause:
-    """A silence inside the line.
+class Pause(TimeSpan):
+    """A silence inside the line: a :class:`~kiosk.timespan.TimeSpan` that knows the word before it.
 
     Attributes:
-        start_s, end_s: seconds from the start of the take.
         after_word: index of the last line word said before it (``None`` if
             the words were not aligned or it comes before the first).
     """
 
-    start_s: float
-    end_s: float
-    after_word: int | None
-
-    @property
-    def duration_s(self) -> float:
-        return self.end_s - self.start_s
+    after_word: int | None = None
 
 
 @dataclass(frozen=True)
@@ -83,7 +71,7 @@ class VoiceSignals:
     """
 
     frames: VoiceFrames
-    speech: tuple[Stretch, ...]
+    speech: tuple[TimeSpan, ...]
     pauses: tuple[Pause, ...]
     syllable_nuclei_s: np.ndarray
     line: ScriptLine | None
@@ -91,7 +79,7 @@ class VoiceSignals:
     alignment_passes: int
     line_score_per_frame: float | None
     phrase_ends: tuple[PhraseEnd, ...]
-    filled_pauses: tuple[Stretch, ...]
+    filled_pauses: tuple[TimeSpan, ...]
     voice_breaks_s: np.ndarray
 
     @property

@@ -11,13 +11,14 @@ from __future__ import annotations
 import numpy as np
 
 from kiosk.calibration import SyllableThresholds, VoiceActivityThresholds
+from kiosk.timespan import TimeSpan
 from kiosk.voice.acoustics import VoiceFrames
-from kiosk.voice.activity import Stretch, speech_threshold_dbfs
+from kiosk.voice.activity import speech_threshold_dbfs
 
 
 def syllable_nuclei_s(
     frames: VoiceFrames,
-    speech: tuple[Stretch, ...],
+    speech: tuple[TimeSpan, ...],
     *,
     syllables: SyllableThresholds,
     activity: VoiceActivityThresholds,

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from kiosk.calibration import ToneThresholds
+from kiosk.timespan import TimeSpan
+from kiosk.vocabulary import PhraseEndMovement
 from kiosk.voice.acoustics import VoiceFrames
-from kiosk.voice.activity import Stretch
 
 #: Scale from the median absolute deviation to a standard deviation for
 #: normally distributed values; robust to the tracker's rare octave errors.
@@ -25,16 +26,16 @@ class PhraseEnd:
 
     Attributes:
         end_s: where the phrase ends, seconds from the start of the take.
-        movement: "falling", "level" or "rising"; "unknown" if too little voicing.
+        movement: falling, level or rising; unknown if too little voicing.
         change_st: pitch change over the phrase's last voiced stretch, semitones.
     """
 
     end_s: float
-    movement: str
+    movement: PhraseEndMovement
     change_st: float
 
 
-def in_stretches(frames: VoiceFrames, stretches: tuple[Stretch, ...]) -> np.ndarray:
+def in_stretches(frames: VoiceFrames, stretches: tuple[TimeSpan, ...]) -> np.ndarray:
     """(n,) True for frames whose centre lies in one of ``stretches``."""
     mask = np.zeros(len(frames), dtype=bool)
     for stretch in stretches:
@@ -50,7 +51,7 @@ def robust_spread(values: np.ndarray) -> float:
     return float(_MAD_TO_SD * np.median(np.abs(values - np.median(values))))
 
 
-def pitch_spread_st(frames: VoiceFrames, speech: tuple[Stretch, ...]) -> float:
+def pitch_spread_st(frames: VoiceFrames, speech: tuple[TimeSpan, ...]) -> float:
     """Pitch variability over voiced speech, semitones (robust standard deviation)."""
     return robust_spread(frames.pitch_st[in_stretches(frames, speech)])
 
@@ -61,27 +62,27 @@ def phrase_end_movement(frames: VoiceFrames, end_s: float, start_s: float, thres
     voiced_times = frames.times_s[inside]
     fewest = max(2, int(round(thresholds.min_phrase_end_voiced_s / frames.step_s)))
     if len(voiced_times) < fewest:
-        return PhraseEnd(end_s, "unknown", float("nan"))
+        return PhraseEnd(end_s, PhraseEndMovement.UNKNOWN, float("nan"))
     last = voiced_times[-1]
     window = inside & (frames.times_s >= last - thresholds.phrase_end_window_s)
     pitch = frames.pitch_st[window]
     if len(pitch) < fewest:
-        return PhraseEnd(end_s, "unknown", float("nan"))
+        return PhraseEnd(end_s, PhraseEndMovement.UNKNOWN, float("nan"))
     # The least-squares line through the stretch, read from its first to its
     # last frame: a glide counts in full (medians of its thirds read 2/3 of it).
     times = frames.times_s[window]
     slope = float(np.polyfit(times - times[0], pitch, 1)[0])
     change = slope * float(times[-1] - times[0])
     if change <= -thresholds.phrase_end_min_change_st:
-        movement = "falling"
+        movement = PhraseEndMovement.FALLING
     elif change >= thresholds.phrase_end_min_change_st:
-        movement = "rising"
+        movement = PhraseEndMovement.RISING
     else:
-        movement = "level"
+        movement = PhraseEndMovement.LEVEL
     return PhraseEnd(end_s, movement, change)
 
 
-def voice_breaks_s(frames: VoiceFrames, speech: tuple[Stretch, ...], thresholds: ToneThresholds) -> np.ndarray:
+def voice_breaks_s(frames: VoiceFrames, speech: tuple[TimeSpan, ...], thresholds: ToneThresholds) -> np.ndarray:
     """Times of sudden pitch jumps in speech (of at least
     ``voice_break_min_jump_st``), also across up to ``max_break_gap_s`` of
     unvoiced frames."""
@@ -106,12 +107,12 @@ def voice_breaks_s(frames: VoiceFrames, speech: tuple[Stretch, ...], thresholds:
     return at[first]
 
 
-def speech_loudness(frames: VoiceFrames, speech: tuple[Stretch, ...]) -> np.ndarray:
+def speech_loudness(frames: VoiceFrames, speech: tuple[TimeSpan, ...]) -> np.ndarray:
     """Loudness (dBFS) of the voiced frames of speech."""
     return frames.loudness_dbfs[in_stretches(frames, speech) & frames.voiced]
 
 
-def clipped_share(frames: VoiceFrames, speech: tuple[Stretch, ...]) -> float:
+def clipped_share(frames: VoiceFrames, speech: tuple[TimeSpan, ...]) -> float:
     """Share 0-1 of the speech frames that hold clipped samples (0 if no speech)."""
     mask = in_stretches(frames, speech)
     if not mask.any():

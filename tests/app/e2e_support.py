@@ -178,3 +178,13 @@ def read_score(page) -> int:
     score = int(text)
     assert 0 <= score <= 100
     return score
+
+
+def switch_to(app, page: str):
+    """Go to one of the kiosk's pages in an AppTest, as the sidebar's navigation does (then run)."""
+    return app.switch_page(f"kiosk/app/pages/{page}.py").run()
+
+
+def page_titles(app) -> dict[str, str]:
+    """The pages ``st.navigation`` registered on the last run: address -> title (the default page at "")."""
+    return {info["url_pathname"]: info["page_name"] for info in app._registered_pages.values()}

@@ -13,9 +13,11 @@ import av
 import pytest
 from conftest import SHARED_DATA  # noqa: E402
 
-from kiosk.app.browser import ICE_SERVERS_ENV, IceServersError, SelfCheck, ice_servers, rtc_configuration
+from kiosk.app.browser import ICE_SERVERS_ENV, SelfCheck, rtc_configuration
 from kiosk.calibration import load_framing_calibration, load_vision_calibration
 from kiosk.live import LiveTake
+from kiosk.settings import SettingsError as IceServersError
+from kiosk.settings import ice_servers
 
 CLIP = SHARED_DATA / "video-retalking" / "face_2.mp4"
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import SHARED_DATA
+from e2e_support import page_titles, switch_to
 from streamlit.testing.v1 import AppTest
 
 from kiosk.capture.devices import PORTAUDIO_HINT
@@ -40,8 +41,27 @@ def opened() -> AppTest:
     return app
 
 
+def settle(app: AppTest, timeout_s: float = 120.0) -> AppTest:
+    """Run the page again and again, as the browser's timers run its fragments, while a take is
+    counting down, recording or being scored (a Cancel or Stop button, or a progress bar, shows it)."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and not app.exception and in_progress(app):
+        time.sleep(0.2)
+        app.run()
+    assert not in_progress(app), "the take did not finish"
+    return app
+
+
+def in_progress(app: AppTest) -> bool:
+    keys = {button.key for button in app.button}
+    return "stop" in keys or "cancel" in keys or bool(app.get("progress"))
+
+
 def start(app: AppTest) -> AppTest:
     app.button(key="start").click().run()
+    settle(app)
     assert not app.exception, app.exception
     return app
 
@@ -57,7 +77,7 @@ def silent_wav(path: Path, seconds: float = 3.0) -> Path:
 
 def test_a_take_at_the_kiosk_goes_from_the_line_to_a_scored_report(kiosk_env) -> None:
     app = opened()
-    assert app.sidebar.radio(key="mode").value == "practice"
+    assert page_titles(app)[""] == "Practise at the kiosk"  # the default page
     app.text_input(key="trainee-name").input("Ana")
     app.radio(key="practice-line-setting").set_value("video_call").run()
     app = start(app)
@@ -100,7 +120,7 @@ def test_next_line_moves_on_and_try_again_records_the_same_line_again(kiosk_env)
     assert app.selectbox(key="practice-line-front_desk").value != first
     second = app.selectbox(key="practice-line-front_desk").value
     app = start(app)
-    app.button(key="again").click().run()  # records straight away
+    settle(app.button(key="again").click().run())  # records straight away
     assert not app.exception
     assert app.metric[0].value.isdigit()
     app.button(key="next").click().run()
@@ -148,7 +168,7 @@ def test_portaudio_missing_gives_the_install_hint_and_the_other_modes_still_work
     # Uploading still works. (The browser mode needs a real Streamlit server
     # for WebRTC; tests/app/test_browser_e2e.py runs it on this machine, where
     # PortAudio really is missing.)
-    app.sidebar.radio(key="mode").set_value("upload").run()
+    switch_to(app, "upload")
     assert not app.exception and not app.error
     assert app.get("file_uploader")
 
@@ -179,10 +199,10 @@ def test_no_face_in_the_take_says_to_face_the_camera(kiosk_env) -> None:
 
 
 def test_the_pages_follow_the_language_picked_in_the_sidebar(kiosk_env) -> None:
-    from kiosk.report.take_report import REPORT_LANGUAGES, load_strings
+    from kiosk.i18n import LANGUAGES, load_strings
 
     english, danish = load_strings("en")["app"], load_strings("da")["app"]
-    for language in REPORT_LANGUAGES:
+    for language in LANGUAGES:
         assert set(load_strings(language)["app"]) == set(english), language
     app = opened()
     app.text_input(key="trainee-name").input("Ana").run()
@@ -191,6 +211,6 @@ def test_the_pages_follow_the_language_picked_in_the_sidebar(kiosk_env) -> None:
     assert not app.exception
     assert app.text_input(key="trainee-name").label == danish["name"] != english["name"]
     assert app.button(key="level-check").label == danish["level_check"] != english["level_check"]
-    assert app.sidebar.radio(key="mode").label == danish["mode"]
+    assert page_titles(app)["upload"] == danish["mode_upload"] != english["mode_upload"]
     # Same widgets, new words: what the trainee typed stays.
     assert app.text_input(key="trainee-name").value == "Ana"

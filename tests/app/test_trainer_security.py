@@ -13,6 +13,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from e2e_support import switch_to
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 from test_workshops_page import PIN, button, kiosk_data_fixture, my_progress, opened, saved, unlocked  # noqa: F401 - kiosk_data: a fresh kiosk for each test
@@ -74,8 +75,8 @@ def test_guessing_the_pin_through_the_page_is_slowed_down_and_a_new_session_does
 
 def test_an_unlocked_dashboard_locks_when_the_browser_goes_to_another_mode(kiosk_data) -> None:
     app = unlocked(kiosk_data)
-    app.sidebar.radio(key="mode").set_value("upload").run()
-    app.sidebar.radio(key="mode").set_value("trainer").run()
+    switch_to(app, "upload")
+    switch_to(app, "trainer")
     assert not app.exception and not app.tabs and app.text_input(key="pin") is not None
 
 
@@ -135,8 +136,8 @@ def test_wrong_codes_are_refused_and_slowed_down(kiosk_data, clock) -> None:
     my_progress(app, ana)
     assert len(app.dataframe) == 1 and set(app.dataframe[0].value["Trainee"]) == {"Ana"}
     # The opened progress closes when the browser goes elsewhere.
-    app.sidebar.radio(key="mode").set_value("upload").run()
-    app.sidebar.radio(key="mode").set_value("progress").run()
+    switch_to(app, "upload")
+    switch_to(app, "progress")
     assert not app.dataframe and app.text_input(key="my-code") is not None
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import SHARED_DATA
+from e2e_support import switch_to
 from streamlit.testing.v1 import AppTest
 
 from kiosk.scenarios import load_scenarios
@@ -21,7 +22,7 @@ SPEAKER = SHARED_DATA / "video-retalking" / "face_2.mp4"
 def upload_page() -> AppTest:
     app = AppTest.from_file(str(APP), default_timeout=120).run()
     assert not app.exception
-    app.sidebar.radio(key="mode").set_value("upload").run()
+    switch_to(app, "upload")
     assert not app.exception
     return app
 

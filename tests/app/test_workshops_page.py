@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SHARED_DATA
+from e2e_support import switch_to
 from streamlit.testing.v1 import AppTest
 
 from kiosk.store import CueRecord, Store, TakeRecord
@@ -27,7 +28,7 @@ def kiosk_data_fixture(monkeypatch, tmp_path) -> str:
 
 def opened(mode: str) -> AppTest:
     app = AppTest.from_file(str(APP), default_timeout=120).run()
-    app.sidebar.radio(key="mode").set_value(mode).run()
+    switch_to(app, mode)
     assert not app.exception, app.exception
     return app
 
@@ -77,7 +78,7 @@ def test_an_uploaded_take_is_saved_under_the_trainee_s_name_and_shows_in_their_p
     assert take.trainee == "Ana" and round(take.overall_score) == int(app.metric[0].value)
     # The report's notes give the trainee their code...
     assert any(f"Your code is {take.trainee_code}" in w.value for w in app.warning)
-    app.sidebar.radio(key="mode").set_value("progress").run()
+    switch_to(app, "progress")
     my_progress(app, take.trainee_code.lower(), "ana")  # ...which opens their progress, with their name or without
     assert not app.exception
     assert any(take.trainee_code in c.value for c in app.caption)

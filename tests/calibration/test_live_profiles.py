@@ -26,7 +26,7 @@ from kiosk.errors import CalibrationError
 def profile_with(tmp_path: Path, *edits: str) -> Path:
     """The default profile with each (old, new) pair of ``edits`` replaced once."""
     text = (PROFILE_DIR / "default.toml").read_text(encoding="utf-8")
-    for old, new in zip(edits[0::2], edits[1::2]):
+    for old, new in zip(edits[0::2], edits[1::2], strict=True):
         assert old in text, old
         text = text.replace(old, new, 1)
     path = tmp_path / "custom.toml"
@@ -50,12 +50,14 @@ def test_the_framing_checks_reuse_the_vision_and_scoring_numbers() -> None:
 
 
 def test_a_profile_without_a_live_table_is_refused(tmp_path: Path) -> None:
+    # fmt: off
     path = profile_with(
         tmp_path,
         "[live]\n", "[not_live]\n",
         "[live.voice]\n", "[not_live.voice]\n",
         "[live.auto_stop]\n", "[not_live.auto_stop]\n",
     )
+    # fmt: on
     with pytest.raises(CalibrationError, match=r"no \[live\] table"):
         load_live_calibration(path)
 

@@ -11,12 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.calibration import (
-    PROFILE_DIR,
-    load_vision_calibration,
-    load_voice_calibration,
-    read_profile,
-)
+from kiosk.calibration import PROFILE_DIR, load_vision_calibration, load_voice_calibration, read_profile
 from kiosk.errors import CalibrationError
 
 

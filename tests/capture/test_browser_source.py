@@ -14,11 +14,10 @@ from fractions import Fraction
 import av
 import numpy as np
 import pytest
+from conftest import SHARED_DATA  # noqa: E402
 
 from kiosk.capture import AUDIO_SAMPLE_RATE_HZ, RecordingSource, TakeClock, TakeRecorder
 from kiosk.capture.browser import BrowserFeed, audio_samples
-
-from conftest import SHARED_DATA  # noqa: E402
 
 CLIP = SHARED_DATA / "video-retalking" / "face_2.mp4"  # 844x844, 25 fps, 5 s, speech
 VIDEO_TB = Fraction(1, 90_000)

@@ -14,8 +14,8 @@ import time
 
 import numpy as np
 import pytest
-
 from conftest import SHARED_DATA
+
 from kiosk.capture import (
     AUDIO_SAMPLE_RATE_HZ,
     FileCamera,

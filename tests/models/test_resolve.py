@@ -44,10 +44,10 @@ from kiosk.models import (
     install_into_cache,
     model_bytes,
     model_path,
+    resolve,
     resolve_model,
     verify,
 )
-from kiosk.models import resolve
 
 TINY_BYTES = b"pretend model weights\n" * 64
 TINY = ModelSpec(

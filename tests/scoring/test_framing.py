@@ -15,10 +15,11 @@ from functools import lru_cache
 
 import numpy as np
 import pytest
+from conftest import SHARED_DATA
 
 from kiosk.calibration import load_framing_calibration
 from kiosk.capture import RecordingSource, VideoFrame
-from kiosk.report.take_report import REPORT_LANGUAGES
+from kiosk.i18n import LANGUAGES
 from kiosk.scoring.framing import (
     FRAMING_CHECKS,
     FramingCheck,
@@ -28,8 +29,6 @@ from kiosk.scoring.framing import (
     framing_checks_now,
 )
 from kiosk.vision import BodyAnalyser, BodyTimeline, analyse_frames
-
-from conftest import SHARED_DATA
 
 CALIBRATION = load_framing_calibration()
 WELL_FRAMED = "video-retalking/face_2.mp4"
@@ -177,7 +176,7 @@ def test_the_live_check_works_on_a_single_frame() -> None:
 
 
 # -- words -----------------------------------------------------------------------------------
-@pytest.mark.parametrize("language", REPORT_LANGUAGES)
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_every_check_and_every_advice_has_words_in_every_language(language: str) -> None:
     advice = ("no_face", "face_too_small", "face_too_large", "off_centre", "camera_too_low",
               "camera_too_high", "too_dark", "backlit", "look_at_lens")

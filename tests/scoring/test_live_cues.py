@@ -15,17 +15,16 @@ from functools import lru_cache
 
 import numpy as np
 import pytest
+from conftest import SHARED_DATA
 
 from kiosk.calibration import load_live_calibration, load_scoring_profile
 from kiosk.capture import RecordingSource
-from kiosk.report.take_report import REPORT_LANGUAGES
+from kiosk.i18n import LANGUAGES
 from kiosk.scenarios import load_scenarios
 from kiosk.scoring.live_cues import LIVE_CUES, LiveCoach, LiveCue, live_cues_for
 from kiosk.scoring.targets import targets_for
 from kiosk.vision import BodyAnalyser, BodyTimeline, FrameSignals, analyse_frames
 from kiosk.voice.live import LiveVoiceReading
-
-from conftest import SHARED_DATA
 
 TIMING = load_live_calibration().cues
 PROFILE = load_scoring_profile()
@@ -177,7 +176,7 @@ def test_every_scenario_gets_a_coach_with_its_own_cues() -> None:
         assert ("look_up" in coach.cues) == (scenario.setting != "phone")
 
 
-@pytest.mark.parametrize("language", REPORT_LANGUAGES)
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_the_cue_is_one_or_two_words_in_the_trainees_language(language: str) -> None:
     coach = coach_run(take(12.0, (2.0, 5.0, NO_CONTACT)), language=language)
     (cue,) = coach.shown

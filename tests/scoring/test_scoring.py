@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import pytest
+from conftest import SHARED_DATA
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -21,8 +22,6 @@ from kiosk.calibration import (
     load_voice_calibration,
 )
 from kiosk.scoring import TakeScores, score_against, score_take, targets_for
-
-from conftest import SHARED_DATA
 
 PROFILE = load_scoring_profile()
 

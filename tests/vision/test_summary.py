@@ -3,7 +3,7 @@
 Timelines are built by hand from :class:`FrameSignals` (every field given,
 unknown ones ``None``), so each expected number can be worked out on paper;
 one test runs real landmark sets (``fixtures/``, see test_signals.py) through
-``frame_signals`` and summarises them. Episode thresholds are read from the
+``frame_signals`` and summarises them. TimeSpan thresholds are read from the
 default calibration profile.
 """
 
@@ -17,16 +17,10 @@ import numpy as np
 import pytest
 
 from kiosk.calibration import VisionCalibration, load_vision_calibration
+from kiosk.timespan import TimeSpan
 from kiosk.vision.landmarks import Detections, FaceDetection, PoseDetection
 from kiosk.vision.signals import FrameSignals, frame_signals
-from kiosk.vision.summary import (
-    BODY_CUES,
-    BodyTimeline,
-    Episode,
-    episodes_of,
-    summarise,
-    summarise_cue,
-)
+from kiosk.vision.summary import BODY_CUES, BodyTimeline, episodes_of, summarise, summarise_cue
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 NAN = math.nan
@@ -57,7 +51,7 @@ def at_fps(count: int, fps: float = 10.0) -> list[float]:
     return [i / fps for i in range(count)]
 
 
-def assert_episodes(found: tuple[Episode, ...], *pairs: tuple[float, float]) -> None:
+def assert_episodes(found: tuple[TimeSpan, ...], *pairs: tuple[float, float]) -> None:
     assert len(found) == len(pairs), found
     for episode, (start, end) in zip(found, pairs):
         assert episode.start_s == pytest.approx(start, abs=1e-9)

@@ -13,8 +13,9 @@ import pytest
 
 from kiosk.calibration import load_voice_calibration
 from kiosk.capture import AudioTrack
+from kiosk.timespan import TimeSpan
 from kiosk.voice.acoustics import measure_frames
-from kiosk.voice.activity import Stretch, pauses_between, speech_stretches, speech_threshold_dbfs
+from kiosk.voice.activity import pauses_between, speech_stretches, speech_threshold_dbfs
 
 RATE = 16_000
 CAL = load_voice_calibration()
@@ -32,7 +33,7 @@ def silence(seconds: float) -> np.ndarray:
     return np.zeros(int(round(seconds * RATE)))
 
 
-def speech_in(samples: np.ndarray, start_s: float = 0.0) -> tuple[Stretch, ...]:
+def speech_in(samples: np.ndarray, start_s: float = 0.0) -> tuple[TimeSpan, ...]:
     audio = AudioTrack(samples=np.asarray(samples, dtype=np.float32), sample_rate_hz=RATE, start_s=start_s)
     return speech_stretches(measure_frames(audio, CAL), ACTIVITY)
 
@@ -54,7 +55,7 @@ def test_tone_silence_tone_is_two_stretches_and_one_pause() -> None:
     assert first.start_s == pytest.approx(0.2, abs=0.04)
     assert second.end_s == pytest.approx(1.6, abs=0.04)
     (pause,) = pauses_between(speech)
-    assert pause == Stretch(first.end_s, second.start_s)
+    assert pause == TimeSpan(first.end_s, second.start_s)
     # The pause lies inside the true silence (0.7 s to 1.1 s) and is at most
     # 70 ms short of it: Praat's intensity window (3.2 / 75 Hz = 43 ms) smears
     # each edge of the tones over about 30 ms above the silence threshold.
@@ -141,10 +142,10 @@ def test_nothing_to_measure_gives_no_speech_and_no_pauses() -> None:
     assert speech_in(np.zeros(0)) == ()
     assert speech_in(silence(1.0)) == ()
     assert pauses_between(()) == ()
-    assert pauses_between((Stretch(0.0, 1.0),)) == ()
+    assert pauses_between((TimeSpan(0.0, 1.0),)) == ()
 
 
 def test_pauses_are_the_gaps_between_consecutive_stretches() -> None:
-    speech = (Stretch(0.0, 1.0), Stretch(1.5, 2.0), Stretch(3.0, 3.2))
-    assert pauses_between(speech) == (Stretch(1.0, 1.5), Stretch(2.0, 3.0))
-    assert Stretch(1.0, 1.5).duration_s == pytest.approx(0.5)
+    speech = (TimeSpan(0.0, 1.0), TimeSpan(1.5, 2.0), TimeSpan(3.0, 3.2))
+    assert pauses_between(speech) == (TimeSpan(1.0, 1.5), TimeSpan(2.0, 3.0))
+    assert TimeSpan(1.0, 1.5).duration_s == pytest.approx(0.5)

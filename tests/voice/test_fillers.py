@@ -28,9 +28,10 @@ from conftest import SHARED_DATA
 
 from kiosk.calibration import load_voice_calibration
 from kiosk.capture import AudioTrack, RecordingSource
+from kiosk.timespan import TimeSpan
 from kiosk.voice import analyse_voice, prepare_line
 from kiosk.voice.acoustics import measure_frames
-from kiosk.voice.activity import Stretch, speech_stretches
+from kiosk.voice.activity import speech_stretches
 from kiosk.voice.fillers import filled_pauses
 
 RATE = 16_000
@@ -84,7 +85,7 @@ def with_filler(middle: np.ndarray) -> np.ndarray:
 FILLER_START_S = LEAD_S + SIX_SYLLABLES_S  # 1.45 s
 
 
-def fillers_in(samples: np.ndarray, words: tuple[Stretch, ...] = ()) -> tuple[Stretch, ...]:
+def fillers_in(samples: np.ndarray, words: tuple[TimeSpan, ...] = ()) -> tuple[TimeSpan, ...]:
     audio = AudioTrack(samples=samples.astype(np.float32), sample_rate_hz=RATE, start_s=0.0)
     frames = measure_frames(audio, CAL)
     speech = speech_stretches(frames, CAL.activity)
@@ -108,16 +109,16 @@ def test_speech_like_syllables_alone_hold_no_filled_pause() -> None:
 
 
 def test_a_held_vowel_covered_by_an_aligned_word_is_not_a_filled_pause() -> None:
-    word = Stretch(FILLER_START_S, FILLER_START_S + 0.5)  # e.g. a drawn-out "so"
+    word = TimeSpan(FILLER_START_S, FILLER_START_S + 0.5)  # e.g. a drawn-out "so"
     assert fillers_in(with_filler(vowel(120, 0.5, SCHWA)), words=(word,)) == ()
 
 
 def test_a_filled_pause_may_touch_a_word_by_less_than_the_overlap_share() -> None:
     # A word ending 0.1 s into the 0.5 s vowel: 20% overlap, under max_word_overlap_share (30%).
     samples = with_filler(vowel(120, 0.5, SCHWA))
-    touching = Stretch(FILLER_START_S - 0.4, FILLER_START_S + 0.1)
+    touching = TimeSpan(FILLER_START_S - 0.4, FILLER_START_S + 0.1)
     assert len(fillers_in(samples, words=(touching,))) == 1
-    covering = Stretch(FILLER_START_S - 0.4, FILLER_START_S + 0.25)  # 50% overlap
+    covering = TimeSpan(FILLER_START_S - 0.4, FILLER_START_S + 0.25)  # 50% overlap
     assert fillers_in(samples, words=(covering,)) == ()
 
 
@@ -184,7 +185,7 @@ def _audio(path: Path) -> AudioTrack:
     return audio
 
 
-def _inside_words(stretch: Stretch, words: list[tuple[str, float, float]]) -> list[str]:
+def _inside_words(stretch: TimeSpan, words: list[tuple[str, float, float]]) -> list[str]:
     """The reference words that hold more than half of ``stretch``."""
     return [
         w for w, start, end in words

@@ -13,6 +13,8 @@ from functools import lru_cache
 
 import numpy as np
 import pytest
+from conftest import SHARED_DATA
+from speech_synth import say, voiced_span_s
 
 from kiosk.calibration import load_live_calibration, load_voice_calibration
 from kiosk.capture import AUDIO_SAMPLE_RATE_HZ, AudioTrack, RecordingSource
@@ -20,9 +22,6 @@ from kiosk.errors import MediaError
 from kiosk.voice import analyse_voice, summarise_voice
 from kiosk.voice import live as live_module
 from kiosk.voice.live import LiveVoiceMeter, LiveVoiceReading
-
-from conftest import SHARED_DATA
-from speech_synth import say, voiced_span_s
 
 RATE = AUDIO_SAMPLE_RATE_HZ
 VOICE = load_voice_calibration()

@@ -12,8 +12,9 @@ import pytest
 
 from kiosk.calibration import load_voice_calibration
 from kiosk.capture import AudioTrack
+from kiosk.timespan import TimeSpan
 from kiosk.voice.acoustics import measure_frames
-from kiosk.voice.activity import Stretch, speech_stretches
+from kiosk.voice.activity import speech_stretches
 from kiosk.voice.syllables import syllable_nuclei_s
 
 RATE = 16_000
@@ -51,7 +52,7 @@ def bursts(count: int, *, gap_level: float = 0.03, voiced: bool = True) -> np.nd
     return np.concatenate(parts)
 
 
-def nuclei(samples: np.ndarray, speech: tuple[Stretch, ...] | None = None) -> np.ndarray:
+def nuclei(samples: np.ndarray, speech: tuple[TimeSpan, ...] | None = None) -> np.ndarray:
     audio = AudioTrack(samples=np.asarray(samples, dtype=np.float32), sample_rate_hz=RATE, start_s=0.0)
     frames = measure_frames(audio, CAL)
     if speech is None:
@@ -98,7 +99,7 @@ def test_nuclei_only_inside_speech() -> None:
     samples = bursts(5)
     assert len(nuclei(samples, speech=())) == 0
     # Only the first two bursts (0.2 s to 0.52 s) are given as speech.
-    found = nuclei(samples, speech=(Stretch(0.2, 0.52),))
+    found = nuclei(samples, speech=(TimeSpan(0.2, 0.52),))
     assert len(found) == 2
 
 

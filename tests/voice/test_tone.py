@@ -12,8 +12,9 @@ import pytest
 
 from kiosk.calibration import load_voice_calibration
 from kiosk.capture import AudioTrack
+from kiosk.timespan import TimeSpan
 from kiosk.voice.acoustics import VoiceFrames, measure_frames
-from kiosk.voice.activity import Stretch, speech_stretches
+from kiosk.voice.activity import speech_stretches
 from kiosk.voice.tone import (
     clipped_share,
     in_stretches,
@@ -51,7 +52,7 @@ def silence(seconds: float) -> np.ndarray:
     return np.zeros(int(round(seconds * RATE)))
 
 
-def analyse(samples: np.ndarray) -> tuple[VoiceFrames, tuple[Stretch, ...]]:
+def analyse(samples: np.ndarray) -> tuple[VoiceFrames, tuple[TimeSpan, ...]]:
     padded = np.concatenate([silence(0.2), samples, silence(0.2)])
     audio = AudioTrack(samples=padded.astype(np.float32), sample_rate_hz=RATE, start_s=0.0)
     frames = measure_frames(audio, CAL)
@@ -199,7 +200,7 @@ def test_speech_loudness_is_the_voiced_speech_frames() -> None:
 
 def test_in_stretches_is_half_open_on_frame_centres() -> None:
     frames, _ = analyse(glide(150, 0.5))
-    mask = in_stretches(frames, (Stretch(0.1, 0.2), Stretch(0.5, 0.505)))
+    mask = in_stretches(frames, (TimeSpan(0.1, 0.2), TimeSpan(0.5, 0.505)))
     np.testing.assert_allclose(frames.times_s[mask], [0.105, 0.115, 0.125, 0.135, 0.145, 0.155, 0.165, 0.175,
                                                       0.185, 0.195])
     assert not in_stretches(frames, ()).any()

@@ -25,22 +25,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import SHARED_DATA
+from speech_synth import derived_wav, read_wav, resample, say, say_flat, say_with_breaks, silent_gaps_s, voiced_span_s
 
 from kiosk.calibration import load_voice_calibration
 from kiosk.capture import RecordingSource
 from kiosk.voice import VoiceSignals, VoiceSummary, analyse_voice, prepare_line, summarise_voice
-
-from conftest import SHARED_DATA
-from speech_synth import (
-    derived_wav,
-    read_wav,
-    resample,
-    say,
-    say_flat,
-    say_with_breaks,
-    silent_gaps_s,
-    voiced_span_s,
-)
 
 CALIBRATION = load_voice_calibration()
 

@@ -1,0 +1,100 @@
+"""The screens a live take goes through, shared by the kiosk page and the video-call self-check.
+
+Each screen draws one phase of a :class:`~kiosk.app.takeflow.TakeFlow`. What
+changes while the trainee watches (the countdown's number, the scoring's
+progress) is an ``st.fragment`` that redraws on its own, so the page's run
+ends at once: no screen is left greyed out under the next, and a click is
+answered straight away.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from kiosk.app.common import Choices, next_line, show_report, teleprompter
+from kiosk.app.takeflow import Phase, TakeFlow
+from kiosk.live import LiveTake
+from kiosk.scenarios import find_scenario
+
+#: How often the countdown's number and the scoring's progress are redrawn, in seconds.
+REDRAW_S = 0.2
+
+
+def countdown_screen(
+    flow: TakeFlow,
+    choices: Choices,
+    *,
+    cancel_key: str,
+    attach: Callable[[LiveTake], None] | None = None,
+    detach: Callable[[], None] | None = None,
+) -> None:
+    """The line on the teleprompter and 3-2-1; Cancel drops the take. ``attach`` connects a pushed source."""
+    text = choices.strings["app"]
+    if st.button(text["cancel"], key=cancel_key):
+        flow.cancel(text["cancelled"], detach=detach)
+        st.rerun()
+    teleprompter(find_scenario(flow.scenario_id).text_in(choices.language))
+    _countdown_number(flow, attach)
+
+
+@st.fragment(run_every=REDRAW_S)
+def _countdown_number(flow: TakeFlow, attach: Callable[[LiveTake], None] | None) -> None:
+    if flow.phase is not Phase.COUNTDOWN:
+        return
+    flow.keep_alive()
+    left = flow.countdown_left_s
+    if left <= 0:
+        flow.begin_recording(attach=attach)
+        st.rerun(scope="app")
+    st.markdown(f"<div style='font-size:5rem;text-align:center'>{int(left) + 1}</div>", unsafe_allow_html=True)
+
+
+@st.fragment(run_every=REDRAW_S)
+def scoring_screen(flow: TakeFlow, choices: Choices) -> None:
+    """The progress bar while the flow's thread scores the take; the report once it is there."""
+    if flow.wait_for_report(0.0):
+        st.rerun(scope="app")
+    share, words = flow.progress
+    st.progress(share, text=choices.strings["app"][words])
+
+
+def outcome_screen(flow: TakeFlow, choices: Choices, *, stem: str) -> None:
+    """The scored report, or why the take could not be scored (with what went wrong while recording)."""
+    outcome = flow.outcome
+    if outcome is None:
+        return
+    if outcome.report is None:
+        for problem in outcome.problems:
+            st.warning(problem)
+        st.error(outcome.error)
+        return
+    show_report(outcome.report, choices=choices, stem=stem)
+
+
+def again_or_next(
+    flow: TakeFlow,
+    choices: Choices,
+    *,
+    again_key: str,
+    next_key: str,
+    line_key: str,
+    again_words: str,
+    on_again: Callable[[], None] | None = None,
+) -> None:
+    """Two buttons under a report: the same line again, or the next line of the setting."""
+    text = choices.strings["app"]
+    scenario = find_scenario(flow.scenario_id)
+    again, following = st.columns(2)
+    if again.button(text[again_words], key=again_key, type="primary"):
+        if flow.again() and on_again is not None:
+            on_again()
+        st.rerun()
+    if following.button(text["next"], key=next_key):
+        if flow.again():
+            next_line(scenario, key=line_key)
+        st.rerun()
+
+
+__all__ = ["again_or_next", "countdown_screen", "outcome_screen", "scoring_screen"]

@@ -1,0 +1,247 @@
+"""The ``[voice]`` tables: pitch and frame settings, speech and pauses, tone, fillers and the aligner."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from kiosk.calibration.schema import (
+    BETWEEN_0_AND_1,
+    NEGATIVE,
+    NOT_NEGATIVE,
+    NOT_POSITIVE,
+    POSITIVE,
+    SHARE,
+    Range,
+    number,
+    profile_table,
+    table,
+)
+
+#: A level against full scale: an RMS of 1.0 is 0 dBFS, nothing is louder.
+DBFS = "dBFS"
+#: pocketsphinx's acoustic match: natural-log units per 10 ms frame.
+LOG_SCORE = "natural-log units per 10 ms frame"
+
+
+@profile_table
+class VoiceActivityThresholds:
+    """Where speech and pauses are (the ``[voice.activity]`` table)."""
+
+    peak_quantile: float = number(
+        doc="The take's loud peak is this quantile of frame loudness (the loudest frame may be a click)",
+        unit="quantile 0-1",
+        check=SHARE,
+    )
+    min_pause_s: float = number(
+        doc="A pause is a silence at least this long (de Jong & Bosker 2013)", unit="seconds", check=POSITIVE
+    )
+    silence_below_peak_db: float = number(
+        doc="Speech is louder than this far below the take's loud peak (de Jong & Wempe 2009)",
+        unit="dB",
+        check=POSITIVE,
+    )
+    noise_floor_quantile: float = number(
+        doc="The room's noise floor is this quantile of the loudness of the unvoiced frames",
+        unit="quantile 0-1",
+        check=SHARE,
+    )
+    min_noise_floor_s: float = number(
+        doc="The noise floor is read only from at least this much unvoiced time", unit="seconds", check=POSITIVE
+    )
+    min_snr_db: float = number(
+        doc="Speech is at least this far above the room's noise floor", unit="dB", check=NOT_NEGATIVE
+    )
+    min_speech_dbfs: float = number(
+        doc="Speech is louder than this at all (quieter is a muted or unplugged microphone)",
+        unit=DBFS,
+        check=NOT_POSITIVE,
+    )
+    min_voiced_s: float = number(
+        doc="A stretch counts as speech only with at least this much voicing (a door click has none)",
+        unit="seconds",
+        check=NOT_NEGATIVE,
+    )
+
+
+@profile_table
+class SyllableThresholds:
+    """Syllable nuclei, for the speaking rate (the ``[voice.syllables]`` table)."""
+
+    min_dip_db: float = number(
+        doc="A loudness peak is a syllable nucleus if loudness dips at least this much before the next one",
+        unit="dB",
+        check=POSITIVE,
+    )
+
+
+@profile_table
+class ToneThresholds:
+    """Pitch variety, phrase ends, loudness, clipping and voice breaks (the ``[voice.tone]`` table)."""
+
+    monotone_max_spread_st: float = number(
+        doc="Pitch spread (robust SD of voiced pitch) below which a line sounds monotone",
+        unit="semitones",
+        check=POSITIVE,
+    )
+    min_voiced_for_tone_s: float = number(
+        doc="Pitch spread, monotone and phrase ends are judged only from this much voiced speech",
+        unit="seconds",
+        check=POSITIVE,
+    )
+    phrase_end_window_s: float = number(
+        doc="A phrase end's pitch movement is measured over at most this much of its last voiced stretch",
+        unit="seconds",
+        check=POSITIVE,
+    )
+    phrase_end_min_change_st: float = number(
+        doc="A phrase end moving at least this far is rising or falling ('t Hart 1981)",
+        unit="semitones",
+        check=POSITIVE,
+    )
+    min_phrase_end_voiced_s: float = number(
+        doc="A phrase end's movement needs at least this much voicing at the end", unit="seconds", check=POSITIVE
+    )
+    min_phrase_tail_s: float = number(
+        doc="A punctuation mark ends a phrase only if at least this much speech follows it in the same stretch",
+        unit="seconds",
+        check=NOT_NEGATIVE,
+    )
+    too_quiet_dbfs: float = number(doc="Median speech level below this sounds distant", unit=DBFS, check=NOT_POSITIVE)
+    too_loud_dbfs: float = number(
+        doc="Median speech level above this leaves no headroom", unit=DBFS, check=NOT_POSITIVE
+    )
+    clip_level: float = number(
+        doc="A sample at or above this magnitude is clipped",
+        unit="share of full scale",
+        check=Range(0, 1, low_open=True),
+    )
+    min_clipped_run_samples: float = number(
+        doc="A clipped stretch counts from this many consecutive samples at the rails (one can be a peak)",
+        unit="samples",
+        check=Range(low=1, whole=True),
+    )
+    voice_break_min_jump_st: float = number(
+        doc="A jump this large between neighbouring voiced frames is a voice break, not intonation",
+        unit="semitones",
+        check=POSITIVE,
+    )
+    max_break_gap_s: float = number(
+        doc="A voice break may hide behind an unvoiced gap this long", unit="seconds", check=NOT_NEGATIVE
+    )
+
+    def checks(self) -> Iterator[str]:
+        if self.too_quiet_dbfs >= self.too_loud_dbfs:
+            yield f"too_quiet_dbfs ({self.too_quiet_dbfs}) must be below too_loud_dbfs ({self.too_loud_dbfs})."
+
+
+@profile_table
+class FillerThresholds:
+    """Filled pauses ("um", "uh") (the ``[voice.fillers]`` table)."""
+
+    min_duration_s: float = number(
+        doc="A filled pause is a sustained voiced stretch at least this long", unit="seconds", check=POSITIVE
+    )
+    max_pitch_spread_st: float = number(
+        doc="A filled pause's pitch SD is at most this, over the stretch and every window of min_duration_s",
+        unit="semitones",
+        check=POSITIVE,
+    )
+    max_spectral_change_db: float = number(
+        doc="A filled pause's log spectrum changes at most this much from frame to frame, on average",
+        unit="dB",
+        check=POSITIVE,
+    )
+    max_word_overlap_share: float = number(
+        doc="At most this share of a filled pause may overlap an aligned word of the line",
+        unit="share of the stretch",
+        check=SHARE,
+    )
+
+
+@profile_table
+class AlignmentSettings:
+    """Aligning the scripted line to the speech with pocketsphinx (the ``[voice.alignment]`` table)."""
+
+    beam: float = number(
+        doc="First pass's search beam (smaller is a wider search)",
+        unit="probability ratio",
+        check=BETWEEN_0_AND_1,
+    )
+    word_beam: float = number(doc="First pass's word beam", unit="probability ratio", check=BETWEEN_0_AND_1)
+    wide_beam: float = number(
+        doc="Second pass's search beam, when the line did not align to the end",
+        unit="probability ratio",
+        check=BETWEEN_0_AND_1,
+    )
+    wide_word_beam: float = number(doc="Second pass's word beam", unit="probability ratio", check=BETWEEN_0_AND_1)
+    comfort_noise_dbfs: float = number(
+        doc="Noise added before aligning (pocketsphinx breaks down on digital silence)",
+        unit=DBFS,
+        check=NOT_POSITIVE,
+    )
+    margin_s: float = number(
+        doc="Silence kept around the detected speech when cutting the audio to align",
+        unit="seconds",
+        check=NOT_NEGATIVE,
+    )
+    max_skipped_words: float = number(
+        doc="Words left out of the line are searched for one at a time, at most this many",
+        unit="words",
+        check=Range(low=0, whole=True),
+    )
+    stopped_early_within_s: float = number(
+        doc="A line that aligns up to this close to the end of speech stopped early: stop searching",
+        unit="seconds",
+        check=NOT_NEGATIVE,
+    )
+    min_relative_word_score: float = number(
+        doc="A word matching this far below the line's median word is unclear (replaced or mispronounced)",
+        unit=LOG_SCORE,
+        check=NEGATIVE,
+    )
+    min_line_score_per_frame: float = number(
+        doc="Below this match of the line's median word, it is not the right line: no word counts as said",
+        unit=LOG_SCORE,
+        check=NOT_POSITIVE,
+    )
+    min_word_score_per_frame: float = number(
+        doc="A single word matching below this is unclear even in a well-matched line",
+        unit=LOG_SCORE,
+        check=NOT_POSITIVE,
+    )
+    min_speech_in_line_share: float = number(
+        doc="Below this share of the speech time covered by the line's words, the report says much is not the line",
+        unit="share of the speech time",
+        check=SHARE,
+    )
+
+    def checks(self) -> Iterator[str]:
+        # The second pass is there to search wider: a smaller beam.
+        for wide, first in (("wide_beam", "beam"), ("wide_word_beam", "word_beam")):
+            if getattr(self, wide) > getattr(self, first):
+                yield (
+                    f"{wide} ({getattr(self, wide)}) must be at most {first} ({getattr(self, first)}): "
+                    "the second pass searches wider."
+                )
+
+
+@profile_table
+class VoiceCalibration:
+    """The ``[voice]`` part of a calibration profile."""
+
+    pitch_floor_hz: float = number(
+        doc="Lowest pitch searched for (Praat's default for speech)", unit="Hz", check=POSITIVE
+    )
+    pitch_ceiling_hz: float = number(
+        doc="Highest pitch searched for (Praat's default for speech)", unit="Hz", check=POSITIVE
+    )
+    frame_step_s: float = number(doc="One analysis frame every this long", unit="seconds", check=POSITIVE)
+    activity: VoiceActivityThresholds = table(doc="Speech and pauses: [voice.activity]")
+    syllables: SyllableThresholds = table(doc="Syllable nuclei: [voice.syllables]")
+    tone: ToneThresholds = table(doc="Tone, loudness and voice breaks: [voice.tone]")
+    fillers: FillerThresholds = table(doc='Filled pauses ("um"): [voice.fillers]')
+    alignment: AlignmentSettings = table(doc="Aligning the line: [voice.alignment]")
+
+    def checks(self) -> Iterator[str]:
+        if self.pitch_floor_hz >= self.pitch_ceiling_hz:
+            yield (f"pitch_floor_hz ({self.pitch_floor_hz}) must be below pitch_ceiling_hz ({self.pitch_ceiling_hz}).")
