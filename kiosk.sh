@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The kiosk's two commands (see README.md):
+# The kiosk's commands (see README.md):
 #   ./kiosk.sh         install what is missing, then start the kiosk in the browser
 #   ./kiosk.sh test    install with the test tools, then run the test suite
+#   ./kiosk.sh check   install with the test tools, then the static checks (ruff, mypy)
 # Installs into ./.venv (override with KIOSK_VENV). Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -45,7 +46,7 @@ if [ -n "$missing" ]; then
     echo "kiosk: for the kiosk's own microphone, install PortAudio: sudo apt-get install -y$missing (the browser and upload modes work without it)." >&2
   fi
 fi
-if [ "$mode" = "test" ]; then
+if [ "$mode" = "test" ] || [ "$mode" = "check" ]; then
   "$venv/bin/python" -m pip install --quiet -e ".[test]"
 else
   "$venv/bin/python" -m pip install --quiet -e .
@@ -59,13 +60,19 @@ case "$mode" in
     shift || true
     exec "$venv/bin/python" -m pytest "$@"
     ;;
+  check)
+    # Formatting, lint and types, configured in pyproject.toml: zero findings or the check fails.
+    "$venv/bin/ruff" format --check kiosk tests
+    "$venv/bin/ruff" check kiosk tests
+    exec "$venv/bin/mypy"
+    ;;
   run)
     # A wrong KIOSK_* value is said here, in the terminal, before the page opens.
     "$venv/bin/kiosk" settings --check || exit 2
     exec "$venv/bin/streamlit" run streamlit_app.py --server.headless true --browser.gatherUsageStats false
     ;;
   *)
-    echo "usage: ./kiosk.sh [test [pytest args...]]" >&2
+    echo "usage: ./kiosk.sh [test [pytest args...] | check]" >&2
     exit 2
     ;;
 esac

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kiosk.calibration import MediaLimits, VisionCalibration, VoiceCalibration
+from kiosk.calibration import MediaLimits, ScoringProfile, VisionCalibration, VoiceCalibration
 from kiosk.capture import AudioTrack, RecordedTake, RecordingInfo, RecordingSource
 from kiosk.errors import MediaError
 from kiosk.vision import BodySummary, BodyTimeline, FrameSignals, analyse_frames, summarise
@@ -15,6 +15,7 @@ from kiosk.voice import ScriptLine, VoiceSignals, VoiceSummary, analyse_voice, s
 
 if TYPE_CHECKING:
     from kiosk.report.document import TakeReport
+    from kiosk.scenarios import Scenario
     from kiosk.scoring import TakeScores
 
 
@@ -106,9 +107,7 @@ def analyse_take(
     with RecordingSource(path, name=name, limits=limits) as source:
         info = source.info
         if not info.has_video and not info.has_audio:
-            raise MediaError(
-                f"{source.name} holds neither video nor sound ({info.describe()}); record the take again."
-            )
+            raise MediaError(f"{source.name} holds neither video nor sound ({info.describe()}); record the take again.")
         if on_start is not None:
             on_start(info)
         body = None
@@ -129,16 +128,12 @@ def analyse_take(
         if incomplete:
             notes.insert(0, incomplete)
     if info.has_video:
-        body = BodyAnalysis(
-            info=info, audio=audio, timeline=timeline, summary=summarise(timeline, vision_calibration)
-        )
+        body = BodyAnalysis(info=info, audio=audio, timeline=timeline, summary=summarise(timeline, vision_calibration))
     voice = voice_summary = None
     if audio is not None:
         voice = analyse_voice(audio, line, voice_calibration)
         voice_summary = summarise_voice(voice, voice_calibration)
-    return TakeAnalysis(
-        info=info, audio=audio, body=body, voice=voice, voice_summary=voice_summary, notes=tuple(notes)
-    )
+    return TakeAnalysis(info=info, audio=audio, body=body, voice=voice, voice_summary=voice_summary, notes=tuple(notes))
 
 
 def analyse_live_take(
@@ -196,9 +191,7 @@ def analyse_live_take(
     if audio is not None and len(audio.samples):
         voice = analyse_voice(audio, line, voice_calibration)
         voice_summary = summarise_voice(voice, voice_calibration)
-    return TakeAnalysis(
-        info=info, audio=audio, body=body, voice=voice, voice_summary=voice_summary, notes=tuple(notes)
-    )
+    return TakeAnalysis(info=info, audio=audio, body=body, voice=voice, voice_summary=voice_summary, notes=tuple(notes))
 
 
 def require_speech(analysis: TakeAnalysis) -> None:
@@ -208,9 +201,7 @@ def require_speech(analysis: TakeAnalysis) -> None:
         MediaError: no audio, or no speech detected in it.
     """
     if analysis.voice_summary is None:
-        raise MediaError(
-            f"{analysis.info.path.name} has no sound; record the take with the microphone on."
-        )
+        raise MediaError(f"{analysis.info.path.name} has no sound; record the take with the microphone on.")
     if not analysis.voice_summary.speech_found:
         raise MediaError(
             f"No speech detected in {analysis.info.path.name}: check that the microphone is on and not muted, "
@@ -225,16 +216,16 @@ class ScoredReport:
     setting: str
     document: TakeReport
     notes: tuple[str, ...]
-    scores: TakeScores | None = None
+    scores: TakeScores
 
 
 def score_and_report(
     analysis: TakeAnalysis,
     *,
-    scoring_profile,  # kiosk.calibration.ScoringProfile
+    scoring_profile: ScoringProfile,
     profile_name: str,
     language: str,
-    scenario=None,  # kiosk.scenarios.Scenario | None
+    scenario: Scenario | None = None,
     setting: str | None = None,
     recorded: str | None = None,
 ) -> ScoredReport:

@@ -18,7 +18,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from kiosk.capture import RecordingSource, VideoFrame
+from kiosk.capture import AudioTrack, RecordingSource, VideoFrame
 
 #: The default clip: a real speaker, head and shoulders (``../shared/data``).
 DEFAULT_CLIP = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "video-retalking" / "face_4.mp4"
@@ -62,7 +62,11 @@ def run_vision_bench(path: Path | None = None, *, frames: int = 150) -> str:
     from kiosk.vision.landmarks import BodyLandmarker
 
     path = Path(path) if path is not None else DEFAULT_CLIP
-    lines = [f"Vision benchmark on {path.name}, {frames} frames per row", "", f"{'stage':<16} {'size':>11} {'median ms':>8} {'p95 ms':>8} {'fps':>8}"]
+    lines = [
+        f"Vision benchmark on {path.name}, {frames} frames per row",
+        "",
+        f"{'stage':<16} {'size':>11} {'median ms':>8} {'p95 ms':>8} {'fps':>8}",
+    ]
     for size in SIZES:
         clip = _frames_at(path, size, frames)
         with BodyLandmarker() as landmarker:
@@ -70,7 +74,7 @@ def run_vision_bench(path: Path | None = None, *, frames: int = 150) -> str:
             face, pose = landmarker._face, landmarker._pose  # noqa: SLF001 - timing the parts
             stamp = iter(range(10**9))
 
-            def face_only(frame: VideoFrame) -> object:
+            def face_only(frame: VideoFrame, face=face, stamp=stamp) -> object:
                 return face.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=frame.rgb), next(stamp))
 
             lines.append(_line("face", size, _time_each(clip, face_only)))
@@ -78,7 +82,7 @@ def run_vision_bench(path: Path | None = None, *, frames: int = 150) -> str:
             pose = landmarker._pose  # noqa: SLF001
             stamp = iter(range(10**9))
 
-            def pose_only(frame: VideoFrame) -> object:
+            def pose_only(frame: VideoFrame, pose=pose, stamp=stamp) -> object:
                 return pose.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=frame.rgb), next(stamp))
 
             lines.append(_line("pose", size, _time_each(clip, pose_only)))
@@ -106,26 +110,26 @@ JFK_CLIP = _SHARED / "whisper" / "jfk.flac"
 LIBRIVOX_DIR = _SHARED / "pocketsphinx" / "librivox"
 
 
-def _voice_cases(path: Path | None, line: str | None) -> list[tuple[str, object, str | None]]:
-    from kiosk.capture import AudioTrack
+def _audio_of(p: Path) -> AudioTrack:
+    """The whole sound of a recording."""
+    with RecordingSource(p) as source:
+        audio = source.audio()
+    if audio is None:
+        from kiosk.errors import MediaError
 
-    def audio_of(p: Path) -> AudioTrack:
-        with RecordingSource(p) as source:
-            audio = source.audio()
-        if audio is None:
-            from kiosk.errors import MediaError
+        raise MediaError(f"{p} has no sound to time.")
+    return audio
 
-            raise MediaError(f"{p} has no sound to time.")
-        return audio
 
+def _voice_cases(path: Path | None, line: str | None) -> list[tuple[str, AudioTrack, str | None]]:
     if path is not None:
-        return [(Path(path).name, audio_of(Path(path)), line)]
-    cases: list[tuple[str, object, str | None]] = [
-        ("jfk.flac (11 s)", audio_of(JFK_CLIP), (JFK_CLIP.with_suffix(".txt")).read_text().strip())
+        return [(Path(path).name, _audio_of(Path(path)), line)]
+    cases: list[tuple[str, AudioTrack, str | None]] = [
+        ("jfk.flac (11 s)", _audio_of(JFK_CLIP), (JFK_CLIP.with_suffix(".txt")).read_text().strip())
     ]
     parts, texts = [], []
     for wav in sorted(LIBRIVOX_DIR.glob("*.wav")):
-        parts.append(audio_of(wav).samples)
+        parts.append(_audio_of(wav).samples)
         texts.append(wav.with_suffix(".txt").read_text().strip())
     if parts:
         joined = AudioTrack(samples=np.concatenate(parts), sample_rate_hz=16000, start_s=0.0)
@@ -183,8 +187,7 @@ def _joined_librivox_wav(folder: Path, seconds: float) -> tuple[Path, str]:
 
     parts, texts = [], []
     for wav in sorted(LIBRIVOX_DIR.glob("*.wav")):
-        with RecordingSource(wav) as source:
-            parts.append(source.audio().samples)
+        parts.append(_audio_of(wav).samples)
         texts.append(wav.with_suffix(".txt").read_text().strip())
     sound = np.concatenate(parts)
     # The line said, then a pause before Stop: a take that is all line.
@@ -200,6 +203,10 @@ def _joined_librivox_wav(folder: Path, seconds: float) -> tuple[Path, str]:
 
 #: The page's countdown before a take records, in seconds (``KIOSK_COUNTDOWN_S``'s default).
 COUNTDOWN_S = 3.0
+
+
+def _spread_line(label: str, ms: list[float]) -> str:
+    return f"{label:<34} median {np.median(ms):5.1f} ms, p95 {np.percentile(ms, 95):5.1f} ms"
 
 
 def run_live_bench(
@@ -304,8 +311,8 @@ def run_live_bench(
         f"{'preview with overlay shown':<34} {shown:>5} frames  {shown / recorded_for:6.1f} fps "
         f"(redraw at up to {PREVIEW_RATE_HZ} Hz)",
         f"{'  ...with new landmarks':<34} {fresh:>5} frames  {fresh / recorded_for:6.1f} fps",
-        f"{'  overlay drawing':<34} median {np.median(overlay_ms):5.1f} ms, p95 {np.percentile(overlay_ms, 95):5.1f} ms",
-        f"{'  JPEG encoding for the page':<34} median {np.median(encode_ms):5.1f} ms, p95 {np.percentile(encode_ms, 95):5.1f} ms",
+        _spread_line("  overlay drawing", overlay_ms),
+        _spread_line("  JPEG encoding for the page", encode_ms),
         f"{'live cues shown':<34} {cues:>5}",
         "",
         "From Stop to the report:",

@@ -60,9 +60,7 @@ def _analyze(args: argparse.Namespace) -> int:
         scenario = find_scenario(args.scenario)
     for option, path in (("--report", args.report), ("--json", args.json)):
         if path is not None and not path.resolve().parent.is_dir():
-            raise KioskError(
-                f"The folder for {option} {path} does not exist; create it or choose another path."
-            )
+            raise KioskError(f"The folder for {option} {path} does not exist; create it or choose another path.")
     # A scenario, a report, a setting or a report language asks for the scored report.
     scored = scenario is not None or args.report is not None or args.setting is not None or args.report_lang is not None
     if scored:
@@ -271,7 +269,9 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--scenario", help="the scenario line practised (see `kiosk scenarios`): scores the take")
     analyze.add_argument("--report", type=Path, help="write the scored report here as one HTML file")
     analyze.add_argument(
-        "--setting", choices=("front_desk", "phone", "video_call"), help="setting to score for (default: the scenario's)"
+        "--setting",
+        choices=("front_desk", "phone", "video_call"),
+        help="setting to score for (default: the scenario's)",
     )
     analyze.add_argument("--json", type=Path, help="write the per-frame timeline and summary here")
     analyze.add_argument("--profile", default="default", help="calibration profile name or .toml path")
@@ -316,7 +316,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     backup = commands.add_parser("backup", help="copy the database while the kiosk runs (SQLite's online backup)")
     backup.add_argument(
-        "path", type=Path, nargs="?", default=None,
+        "path",
+        type=Path,
+        nargs="?",
+        default=None,
         help="file or folder for the copy (default: backups/ in the data folder)",
     )
     backup.set_defaults(run=_backup)

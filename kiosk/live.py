@@ -30,6 +30,7 @@ from types import TracebackType
 from kiosk.calibration import AutoStopSettings, VisionCalibration
 from kiosk.capture import AudioTrack, Camera, Microphone, RecordedTake, TakeRecorder, VideoFrame
 from kiosk.errors import KioskError
+from kiosk.scoring.live_cues import LiveCoach, LiveCue
 from kiosk.vision import (
     BodyAnalyser,
     BodyAnalysisFailed,
@@ -39,6 +40,7 @@ from kiosk.vision import (
     lost_frames_note,
 )
 from kiosk.vision.landmarks import Detections
+from kiosk.voice.live import LiveVoiceMeter, LiveVoiceReading
 
 #: How often a page redraws the live preview, per second: above the 15 asked
 #: for, below a webcam's 25-30 so a redraw rarely waits for a frame.
@@ -58,8 +60,8 @@ class LivePreview:
         frame: the newest recorded frame (``None`` before the first).
         detections: landmarks of the newest analysed frame, for the overlay.
         signals: body signals of the newest analysed frame.
-        cue: the live cue to show now (:class:`kiosk.scoring.live_cues.LiveCue`), ``None`` most of the time.
-        voice: the live voice reading (:class:`kiosk.voice.live.LiveVoiceReading`), ``None`` without sound.
+        cue: the live cue to show now, ``None`` most of the time.
+        voice: the live voice reading, ``None`` without sound.
         elapsed_s: seconds since the take started.
         frames_recorded / frames_analysed: counts so far.
     """
@@ -67,8 +69,8 @@ class LivePreview:
     frame: VideoFrame | None
     detections: Detections | None
     signals: FrameSignals | None
-    cue: object | None
-    voice: object | None
+    cue: LiveCue | None
+    voice: LiveVoiceReading | None
     elapsed_s: float
     frames_recorded: int
     frames_analysed: int
@@ -105,8 +107,8 @@ class LiveTake:
             :meth:`add_frame` / :meth:`add_audio`, as the browser does).
             The take closes them when it stops.
         vision_calibration: thresholds for the body analyser.
-        coach: decides the sparse live cue (:class:`kiosk.scoring.live_cues.LiveCoach`), optional.
-        voice_meter: live level, speech and pace (:class:`kiosk.voice.live.LiveVoiceMeter`), optional.
+        coach: decides the sparse live cue, optional.
+        voice_meter: live level, speech and pace, optional.
         keep_media_at: save the recording here (``None``: keep nothing).
         expect_video / expect_audio: for pushed sources, which streams will come.
         isolated: run the landmarkers in a child process (the app does), so
@@ -126,8 +128,8 @@ class LiveTake:
         camera: Camera | None = None,
         microphone: Microphone | None = None,
         vision_calibration: VisionCalibration,
-        coach=None,
-        voice_meter=None,
+        coach: LiveCoach | None = None,
+        voice_meter: LiveVoiceMeter | None = None,
         keep_media_at: Path | None = None,
         expect_video: bool | None = None,
         expect_audio: bool | None = None,
@@ -144,9 +146,9 @@ class LiveTake:
         self._latest_detections: Detections | None = None
         self._latest_signals: FrameSignals | None = None
         self._coach = coach
-        self._cue = None
+        self._cue: LiveCue | None = None
         self._voice_meter = voice_meter
-        self._voice = None
+        self._voice: LiveVoiceReading | None = None
         self._unwatched_stop_s = unwatched_stop_s
         self._watched_at = time.monotonic()
         self._abandoned = False
@@ -358,6 +360,7 @@ def expected_line_s(text: str, *, language: str, syllables_per_word: float, syll
     Syllables are counted as CJK characters for Chinese (one syllable each),
     else as words times ``syllables_per_word``.
     """
+    syllables: float
     if language == "zh":
         syllables = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
     else:

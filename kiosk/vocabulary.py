@@ -74,6 +74,7 @@ class Cue(StrEnum):
     LOUDNESS = "loudness"
     EVEN_LOUDNESS = "even_loudness"
     FILLED_PAUSES = "filled_pauses"
+    LONGEST_PAUSE = "longest_pause"
     LINE_DELIVERED = "line_delivered"
 
     @property
@@ -90,9 +91,7 @@ class Cue(StrEnum):
         return tuple(cue for cue in cls if cue.scored_in(setting))
 
 
-_SEEN = frozenset(
-    {Cue.EYE_CONTACT, Cue.EYE_CONTACT_AT_START, Cue.SMILING, Cue.SMILE_ONSET, Cue.UPRIGHT, Cue.ARMS_OPEN}
-)
+_SEEN = frozenset({Cue.EYE_CONTACT, Cue.EYE_CONTACT_AT_START, Cue.SMILING, Cue.SMILE_ONSET, Cue.UPRIGHT, Cue.ARMS_OPEN})
 
 
 class LineKind(StrEnum):

@@ -44,7 +44,9 @@ def tiny_filesystem(tmp_path):
 
     def mount(size_kb: int) -> Path:
         if os.geteuid() != 0:
-            pytest.fail("this test mounts a tiny tmpfs and needs root (CI runs as root): run it with sudo", pytrace=False)
+            pytest.fail(
+                "this test mounts a tiny tmpfs and needs root (CI runs as root): run it with sudo", pytrace=False
+            )
         folder = tmp_path / f"tiny-{size_kb}k"
         folder.mkdir()
         subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_kb}k,mode=0700", "tmpfs", str(folder)], check=True)
@@ -55,3 +57,12 @@ def tiny_filesystem(tmp_path):
     yield mount
     for folder in mounted:
         subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Mark the tests on the PostgreSQL server ``postgres`` (its ``postgres`` fixture, or the
+    ``url`` fixture's PostgreSQL half), so a developer can leave them out (see pyproject.toml)."""
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if "postgres" in getattr(item, "fixturenames", ()) or params.get("url") == "postgresql":
+            item.add_marker(pytest.mark.postgres)

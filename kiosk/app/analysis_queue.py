@@ -29,7 +29,7 @@ class AnalysisQueue:
             return len(self._waiting)
 
     @contextmanager
-    def turn(self, on_wait: Callable[[int], None] | None = None) -> Iterator[None]:
+    def turn(self, on_wait: Callable[[int], object] | None = None) -> Iterator[None]:
         """Wait for this caller's turn, then hold it for the ``with`` block.
 
         ``on_wait`` is told how many analyses are ahead (at least 1) while

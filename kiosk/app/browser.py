@@ -26,6 +26,7 @@ import threading
 import time
 from collections import deque
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import av
 import streamlit as st
@@ -56,7 +57,11 @@ from kiosk.scoring.live_cues import LiveCoach
 from kiosk.settings import SettingsError, read_settings
 from kiosk.store import NAME_MAX_CHARS
 from kiosk.vision import BodyAnalyser, FrameNotAnalysed, FrameSignals
+from kiosk.vision.landmarks import Detections
 from kiosk.voice.live import LiveVoiceMeter
+
+if TYPE_CHECKING:  # the page imports streamlit_webrtc only when it draws the component (_camera)
+    from streamlit_webrtc.config import Translations
 
 #: Environment variable with extra ICE servers (JSON list of RTCIceServer dictionaries).
 ICE_SERVERS_ENV = "KIOSK_ICE_SERVERS"
@@ -73,7 +78,8 @@ OVERLAY_MAX_AGE_S = 0.6
 #: Frames of preview signals kept for the live framing checks (far more than their window).
 RECENT_FRAMES = 120
 
-def component_text(text: dict) -> dict:
+
+def component_text(text: dict) -> Translations:
     """What the component itself says (its defaults are terse and English-only), from the pages' words."""
     return {
         "start": text["start_camera"],
@@ -91,7 +97,9 @@ def camera_help(text: dict) -> str:
 
     The browser's own error names (NotAllowedError, ...) stay as the browser writes them.
     """
-    return "  \n".join(text[key] for key in ("help_not_allowed", "help_not_found", "help_not_readable", "help_insecure"))
+    return "  \n".join(
+        text[key] for key in ("help_not_allowed", "help_not_found", "help_not_readable", "help_insecure")
+    )
 
 
 # -- configuration -------------------------------------------------------------------
@@ -131,7 +139,7 @@ class SelfCheck:
         self._analyser: BodyAnalyser | None = None
         self._analyser_calibration: VisionCalibration | None = None
         self._recent: deque[FrameSignals] = deque(maxlen=RECENT_FRAMES)
-        self._preview_detections = None  # (Detections, time_s on the feed's clock)
+        self._preview_detections: tuple[Detections, float] | None = None  # and time_s on the feed's clock
 
     # -- callbacks (aiortc's threads) --------------------------------------------------
     async def on_video_frames(self, frames: list[av.VideoFrame]) -> list[av.VideoFrame]:
@@ -147,7 +155,7 @@ class SelfCheck:
     def on_audio_frame(self, frame: av.AudioFrame) -> None:
         self.feed.on_audio_frame(frame)
 
-    def _overlay_detections(self):
+    def _overlay_detections(self) -> Detections | None:
         """The newest landmarks, unless they lag the picture they would be drawn on too far."""
         take = self.take
         if take is not None and take.recording:
@@ -164,10 +172,8 @@ class SelfCheck:
         return preview[0]
 
     # -- before recording -----------------------------------------------------------------
-    def framing_now(
-        self, vision: VisionCalibration, framing: FramingCalibration
-    ) -> tuple[FramingCheck, ...] | None:
-        """Analyse the newest picture (if new) and judge the framing over the last moments; ``None`` without pictures."""
+    def framing_now(self, vision: VisionCalibration, framing: FramingCalibration) -> tuple[FramingCheck, ...] | None:
+        """Analyse the newest picture (if new) and judge the framing over the last moments (``None``: no picture)."""
         frame = self.feed.latest_frame()
         if frame is None:
             return None
@@ -214,10 +220,17 @@ class SelfCheck:
 
     # -- the take -------------------------------------------------------------------------------
     def attach(self, take: LiveTake) -> None:
-        """Send the browser's pictures and sound to ``take`` (started) until :meth:`detach`."""
+        """Send the browser's pictures and sound to ``take`` (started) until :meth:`detach`.
+
+        Raises:
+            RuntimeError: ``take`` was not started, so it has no clock to stamp the frames on.
+        """
+        clock = take.recorder.clock
+        if clock is None:
+            raise RuntimeError("Only a started take can be attached to the browser's feed.")
         self.release_preview()  # one analyser process per trainee at a time
         self.take = take
-        self.feed.attach(take, take.recorder.clock)
+        self.feed.attach(take, clock)
 
     def detach(self) -> None:
         self.feed.detach()
@@ -480,7 +493,12 @@ def _report_buttons(flow: TakeFlow, choices: Choices) -> None:
     if outcome is not None and outcome.extra.get("framing"):
         _show_checks(outcome.extra["framing"], choices.language, title=text["framing_take"])
     again_or_next(
-        flow, choices, again_key="browser-again", next_key="browser-next", line_key="browser-line", again_words="try_again"
+        flow,
+        choices,
+        again_key="browser-again",
+        next_key="browser-next",
+        line_key="browser-line",
+        again_words="try_again",
     )
 
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape as html_escape
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
@@ -49,7 +51,7 @@ class Choices:
 
     language: str
     profile: str
-    strings: dict
+    strings: Mapping[str, Any]
 
 
 def profiles() -> list[str]:
@@ -228,10 +230,11 @@ def scored_report(
     if outcome.saved is not None:
         if outcome.saved.trainee_code:
             notes.append(text["your_code"].format(code=outcome.saved.trainee_code))
-        try:
-            store.purge()  # retention is applied as takes come in, not only when a trainer looks
-        except KioskError:
-            pass  # and again with the next take
+        if store is not None:  # it is: the take was saved in it
+            try:
+                store.purge()  # retention is applied as takes come in, not only when a trainer looks
+            except KioskError:
+                pass  # and again with the next take
     elif outcome.kept is not None:
         notes.append(text["saved_later"])
     else:

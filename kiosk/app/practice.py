@@ -56,7 +56,10 @@ def _device_settings(choices: Choices) -> dict:
     box = st.sidebar.expander(text["devices"], expanded=False)
     cameras = _cameras()
     if camera_stand_in:
-        cameras = [DeviceChoice(camera_stand_in, text["stand_in"].format(name=os.path.basename(camera_stand_in))), *cameras]
+        cameras = [
+            DeviceChoice(camera_stand_in, text["stand_in"].format(name=os.path.basename(camera_stand_in))),
+            *cameras,
+        ]
     microphones, portaudio_problem = _microphones()
     if microphone_stand_in:
         microphones = [
@@ -64,12 +67,18 @@ def _device_settings(choices: Choices) -> dict:
             *microphones,
         ]
     labels = {c.id: c.label for c in [*cameras, *microphones]}
+    # None: no device found, shown as such.
+    camera_ids: list[str | None] = [c.id for c in cameras] or [None]
+    microphone_ids: list[str | None] = [m.id for m in microphones] or [None]
     camera = box.selectbox(
-        text["camera"], [c.id for c in cameras] or [None], format_func=lambda i: labels.get(i, text["no_camera_found"]), key="camera"
+        text["camera"],
+        camera_ids,
+        format_func=lambda i: labels.get(i, text["no_camera_found"]),
+        key="camera",
     )
     microphone = box.selectbox(
         text["microphone"],
-        [m.id for m in microphones] or [None],
+        microphone_ids,
         format_func=lambda i: labels.get(i, text["no_microphone_found"]),
         key="microphone",
     )

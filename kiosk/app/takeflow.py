@@ -88,7 +88,7 @@ class TakeFlow:
         self._scoring_since = 0.0
         self._progress: tuple[float, str] = (0.0, "finishing")
         self._messages: list[str] = []
-        self.scenario_id: str | None = None
+        self._scenario_id: str | None = None
         self.outcome: TakeOutcome | None = None
 
     # -- reading ------------------------------------------------------------------------
@@ -99,6 +99,17 @@ class TakeFlow:
     @property
     def take(self) -> LiveTake | None:
         return self._take
+
+    @property
+    def scenario_id(self) -> str:
+        """The id of the line of the take opened last (kept through its report and back to setup).
+
+        Raises:
+            RuntimeError: no take was opened yet; only the setup screen may be drawn before one.
+        """
+        if self._scenario_id is None:
+            raise RuntimeError("No take was opened on this page yet, so there is no line to show.")
+        return self._scenario_id
 
     @property
     def countdown_left_s(self) -> float:
@@ -130,7 +141,7 @@ class TakeFlow:
             except KioskError as err:
                 return str(err)
             self._take = take
-            self.scenario_id = scenario_id
+            self._scenario_id = scenario_id
             self.outcome = None
             self._countdown_until = time.monotonic() + countdown_s
             self._phase = Phase.COUNTDOWN
@@ -235,9 +246,7 @@ class TakeFlow:
     def _report_progress(self, share: float, words_key: str) -> None:
         self._progress = (share, words_key)
 
-    def _finish(
-        self, take: LiveTake, score: Scorer, detach: Callable[[], None] | None, notes: tuple[str, ...]
-    ) -> None:
+    def _finish(self, take: LiveTake, score: Scorer, detach: Callable[[], None] | None, notes: tuple[str, ...]) -> None:
         result: LiveResult | None = None
         try:
             if detach is not None:

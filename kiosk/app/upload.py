@@ -27,6 +27,8 @@ from kiosk.store import NAME_MAX_CHARS
 from kiosk.voice import prepare_line
 
 UPLOAD_TYPES = ["mp4", "mov", "webm", "mkv", "wav", "m4a", "flac", "mp3", "jpg", "jpeg", "png"]
+
+
 #: Largest upload accepted, in megabytes, unless ``KIOSK_UPLOAD_LIMIT_MB`` says otherwise.
 def upload_limit_mb() -> int:
     """The largest upload accepted, in megabytes (``KIOSK_UPLOAD_LIMIT_MB``)."""

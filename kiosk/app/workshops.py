@@ -155,7 +155,10 @@ def _progress_charts(takes: list[TakeRecord], choices: Choices) -> None:
         st.info(choices.strings["app"]["no_takes_yet"])
         return
     frame = pd.DataFrame(
-        {_cue_label(choices, cue): pd.Series({p.recorded_at: p.score for p in points}) for cue, points in series.items()}
+        {
+            _cue_label(choices, cue): pd.Series({p.recorded_at: p.score for p in points})
+            for cue, points in series.items()
+        }
     ).sort_index()
     st.line_chart(frame, y_label="0-100")
 
@@ -298,8 +301,14 @@ def _progress_tab(store: Store, choices: Choices) -> None:
         st.subheader(text["weakest"])
         st.dataframe(
             pd.DataFrame(
-                [{text["col_cue"]: _cue_label(choices, w.cue), text["col_mean"]: round(w.mean_score),
-                  text["col_trainees"]: w.trainees} for w in weakest]
+                [
+                    {
+                        text["col_cue"]: _cue_label(choices, w.cue),
+                        text["col_mean"]: round(w.mean_score),
+                        text["col_trainees"]: w.trainees,
+                    }
+                    for w in weakest
+                ]
             ),
             hide_index=True,
         )
@@ -323,7 +332,9 @@ def _progress_tab(store: Store, choices: Choices) -> None:
         )
     trainees = {t.id: t for t in store.trainees()}
     if trainees:
-        who = st.selectbox(text["progress_of"], list(trainees), format_func=lambda i: trainees[i].name, key="progress-of")
+        who = st.selectbox(
+            text["progress_of"], list(trainees), format_func=lambda i: trainees[i].name, key="progress-of"
+        )
         _progress_charts(store.takes(trainee_id=who, workshop_id=scope), choices)
 
 
@@ -340,8 +351,12 @@ def _data_tab(store: Store, choices: Choices) -> None:
     st.subheader(text["retention"])
     media_days, take_days = store.retention()
     with st.form("retention"):
-        new_media = st.number_input(text["retention_media"], min_value=0, value=media_days or 0, step=1, key="retention-media")
-        new_takes = st.number_input(text["retention_takes"], min_value=0, value=take_days or 0, step=1, key="retention-takes")
+        new_media = st.number_input(
+            text["retention_media"], min_value=0, value=media_days or 0, step=1, key="retention-media"
+        )
+        new_takes = st.number_input(
+            text["retention_takes"], min_value=0, value=take_days or 0, step=1, key="retention-takes"
+        )
         if st.form_submit_button(text["retention_save"]):
             store.set_retention(media_days=int(new_media) or None, take_days=int(new_takes) or None)
             removed, deleted = store.purge()
@@ -357,7 +372,9 @@ def _data_tab(store: Store, choices: Choices) -> None:
             pd.DataFrame([{text["col_trainee"]: t.name, text["col_code"]: t.code} for t in clashes]), hide_index=True
         )
     who = st.selectbox(
-        text["col_trainee"], list(trainees), format_func=lambda i: f"{trainees[i].name} ({trainees[i].code})",
+        text["col_trainee"],
+        list(trainees),
+        format_func=lambda i: f"{trainees[i].name} ({trainees[i].code})",
         key="delete-who",
     )
     sure = st.checkbox(text["delete_confirm"].format(name=plain(trainees[who].name)), key="delete-sure")

@@ -329,7 +329,7 @@ def read_tables(cls: type[_T], data: Mapping[str, Any], path: Path) -> _T:
         listed = "\n".join(f"- {problem}" for problem in reader.problems)
         raise CalibrationError(f"Calibration profile {path} has {len(reader.problems)} problems; fix each:\n{listed}")
     assert made is not _BAD  # a table fails only with a problem noted
-    return made  # type: ignore[no-any-return]
+    return made
 
 
 _BAD: Any = object()  # a value that could not be read; its problem is noted

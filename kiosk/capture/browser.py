@@ -91,6 +91,14 @@ class FeedStatus:
         return self.audio_s > 0
 
 
+@dataclass(frozen=True)
+class _Recording:
+    """The take an attached feed records into."""
+
+    sink: FrameSink
+    zero: float  # monotonic time at the take's 0 s
+
+
 class _StreamTimes:
     """Capture times of one RTP stream's frames on the monotonic clock."""
 
@@ -120,7 +128,7 @@ def _media_time(frame: av.frame.Frame) -> float | None:
 
 def audio_samples(frame: av.AudioFrame) -> np.ndarray:
     """A PyAV audio frame's samples as ``(n, channels)`` float32 in [-1, 1], any sample format."""
-    data = frame.to_ndarray()
+    data: np.ndarray = frame.to_ndarray()  # any sample format: its dtype is checked below
     channels = len(frame.layout.channels)
     if frame.format.is_planar:
         data = data.T  # (channels, n) -> (n, channels)
@@ -177,8 +185,7 @@ class BrowserFeed:
         self._audio_in_s = 0.0
         self._last_audio_arrival: float | None = None
         # The take being recorded.
-        self._sink: FrameSink | None = None
-        self._zero: float | None = None  # monotonic time at the take's 0 s
+        self._recording: _Recording | None = None
         self._last_frame_s = -1.0
         self._take_audio_s: float | None = None  # take time of the first sample pushed
         self._take_audio_count = 0  # 16 kHz samples pushed
@@ -190,8 +197,7 @@ class BrowserFeed:
         Frames and sound captured before the clock's 0 are left out.
         """
         with self._lock:
-            self._sink = sink
-            self._zero = self._now() - clock.now()
+            self._recording = _Recording(sink, zero=self._now() - clock.now())
             self._last_frame_s = -1.0
             self._take_audio_s = None
             self._take_audio_count = 0
@@ -199,13 +205,13 @@ class BrowserFeed:
     def detach(self) -> FrameSink | None:
         """Stop recording; nothing more reaches the sink once this returns."""
         with self._lock:
-            sink, self._sink, self._zero = self._sink, None, None
-            return sink
+            recording, self._recording = self._recording, None
+            return None if recording is None else recording.sink
 
     @property
     def attached(self) -> bool:
         with self._lock:
-            return self._sink is not None
+            return self._recording is not None
 
     # -- what the page reads -----------------------------------------------------------
     def latest_frame(self) -> VideoFrame | None:
@@ -237,7 +243,7 @@ class BrowserFeed:
                 since_video_s=None if self._last_video_arrival is None else now - self._last_video_arrival,
                 since_audio_s=None if self._last_audio_arrival is None else now - self._last_audio_arrival,
                 frame_size=self._frame_size,
-                attached=self._sink is not None,
+                attached=self._recording is not None,
             )
 
     def newest_time_s(self) -> float | None:
@@ -257,16 +263,17 @@ class BrowserFeed:
             self._frame_size = (frame.width, frame.height)
             self._last_video_arrival = arrival
             self._newest_av, self._newest_at = frame, captured
-            if self._sink is None:
+            recording = self._recording
+            if recording is None:
                 return None
-            time_s = captured - self._zero
+            time_s = captured - recording.zero
             if time_s < 0:
                 return None
             time_s = max(time_s, self._last_frame_s + MIN_FRAME_STEP_S)
             self._last_frame_s = time_s
             kiosk_frame = VideoFrame(time_s=time_s, rgb=_rgb(frame))
             self._newest_av, self._newest = None, VideoFrame(time_s=captured - self._origin, rgb=kiosk_frame.rgb)
-            self._sink.add_frame(kiosk_frame)
+            recording.sink.add_frame(kiosk_frame)
             return kiosk_frame
 
     def on_video_frames(self, frames: list[av.VideoFrame]) -> None:
@@ -286,7 +293,7 @@ class BrowserFeed:
             start = self._audio_times.capture_time(_media_time(frame), arrival, duration_s)
             self._audio_in_s += duration_s
             self._last_audio_arrival = arrival
-            if self._audio_origin is None:
+            if self._audio_origin is None or self._audio_next_in is None:  # the first sound
                 self._audio_origin = start
                 self._audio_next_in = start
             gap = start - self._audio_next_in
@@ -294,19 +301,21 @@ class BrowserFeed:
                 # A new stream (the camera was started again): sound starts afresh here.
                 self._audio_origin, self._audio_out = start, 0
             elif gap > MIN_GAP_S:
-                self._emit_audio(np.zeros(int(round(gap * AUDIO_SAMPLE_RATE_HZ)), np.float32))
+                self._emit_audio(np.zeros(int(round(gap * AUDIO_SAMPLE_RATE_HZ)), np.float32), self._audio_origin)
             self._audio_next_in = max(self._audio_next_in, start) + duration_s
-            self._emit_audio(self._resampler.from_array(samples, rate))
+            self._emit_audio(self._resampler.from_array(samples, rate), self._audio_origin)
 
     # -- internals (lock held) --------------------------------------------------------------
-    def _emit_audio(self, block: np.ndarray) -> None:
+    def _emit_audio(self, block: np.ndarray, origin: float) -> None:
+        """Pass on ``block``, the next samples of the stream heard from ``origin`` (monotonic seconds)."""
         first = self._audio_out
         self._audio_out += len(block)
-        if self._sink is None or not len(block):
+        recording = self._recording
+        if recording is None or not len(block):
             return
         if self._take_audio_s is None:
             # The take's sound starts with the first sample heard at or after its 0 s.
-            zero_index = (self._zero - self._audio_origin) * AUDIO_SAMPLE_RATE_HZ
+            zero_index = (recording.zero - origin) * AUDIO_SAMPLE_RATE_HZ
             skip = max(int(np.ceil(zero_index - first - 1e-6)), 0)
             if skip >= len(block):
                 return
@@ -314,7 +323,7 @@ class BrowserFeed:
             self._take_audio_s = max((first + skip - zero_index) / AUDIO_SAMPLE_RATE_HZ, 0.0)
         start_s = self._take_audio_s + self._take_audio_count / AUDIO_SAMPLE_RATE_HZ
         self._take_audio_count += len(block)
-        self._sink.add_audio(AudioTrack(np.ascontiguousarray(block, np.float32), AUDIO_SAMPLE_RATE_HZ, start_s))
+        recording.sink.add_audio(AudioTrack(np.ascontiguousarray(block, np.float32), AUDIO_SAMPLE_RATE_HZ, start_s))
 
 
 def _rgb(frame: av.VideoFrame) -> np.ndarray:

@@ -80,13 +80,13 @@ class DeviceLost(DeviceError):
     """A device stopped delivering in the middle of a take (unplugged, taken over)."""
 
 
-class LiveSource(ABC):
+class LiveSource:
     """A device (or a recording standing in) opened for one or more takes. Use as a context manager."""
 
     #: True for a recording standing in: its end is the end of the take, not a lost device.
     finite = False
 
-    def close(self) -> None:  # noqa: B027 - optional for sources holding nothing
+    def close(self) -> None:  # optional for sources holding nothing
         pass
 
     def __enter__(self):
@@ -96,7 +96,7 @@ class LiveSource(ABC):
         self.close()
 
 
-class Camera(LiveSource):
+class Camera(LiveSource, ABC):
     """A live picture source."""
 
     @abstractmethod
@@ -108,7 +108,7 @@ class Camera(LiveSource):
         """
 
 
-class Microphone(LiveSource):
+class Microphone(LiveSource, ABC):
     """A live sound source."""
 
     @abstractmethod
@@ -181,9 +181,7 @@ class OpenCVCamera(Camera):
         while not stop.is_set():
             ok, bgr = self._capture.read()
             if not ok:
-                raise DeviceLost(
-                    f"The camera stopped at {clock.now():.1f} s (unplugged or taken by another program)."
-                )
+                raise DeviceLost(f"The camera stopped at {clock.now():.1f} s (unplugged or taken by another program).")
             yield VideoFrame(time_s=clock.now(), rgb=np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)))
 
     def close(self) -> None:

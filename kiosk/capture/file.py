@@ -82,7 +82,9 @@ class RecordingSource:
         except FileNotFoundError:
             raise MediaError(f"The file {self.name} does not exist; check the path and try again.") from None
         except OSError as err:
-            raise MediaError(f"{self.name} cannot be opened ({_reason(err)}); check the path and its permissions.") from None
+            raise MediaError(
+                f"{self.name} cannot be opened ({_reason(err)}); check the path and its permissions."
+            ) from None
         if stat.S_ISDIR(status.st_mode):
             raise MediaError(f"{self.name} is a folder, not a recording; give the path of a video or audio file.")
         if not stat.S_ISREG(status.st_mode):

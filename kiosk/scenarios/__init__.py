@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
+from typing import TypeGuard
 
 from kiosk.errors import KioskError
 from kiosk.vocabulary import Language, LineKind, Setting
@@ -107,9 +108,7 @@ TARGETS: Mapping[str, TargetSpec] = MappingProxyType(
     {
         spec.name: spec
         for spec in (
-            TargetSpec(
-                "smile_onset_max_s", "seconds", True, "smile within this many seconds (s) of starting to speak"
-            ),
+            TargetSpec("smile_onset_max_s", "seconds", True, "smile within this many seconds (s) of starting to speak"),
             TargetSpec("eye_contact_at_start", "flag", True, "look at the customer (the camera) as the line starts"),
             TargetSpec("pace_wpm_band", "band", False, "speaking pace, words per minute, [slowest, fastest]"),
             TargetSpec(
@@ -383,11 +382,11 @@ class _Checker:
                 f"{scenario_id!r} is not a valid id; use lowercase letters and digits joined by hyphens, "
                 'like "front-desk-greeting-01".',
             )
-        setting = Setting(self._choice("setting", SETTINGS))
-        kind = LineKind(self._choice("kind", KINDS))
-        situation = self._translations("situation")
-        text = self._translations("text")
-        targets = self._targets(setting)
+        setting = Setting(self._choice(table, "setting", SETTINGS))
+        kind = LineKind(self._choice(table, "kind", KINDS))
+        situation = self._translations(table, "situation")
+        text = self._translations(table, "text")
+        targets = self._targets(table, setting)
         return Scenario(
             id=scenario_id,
             setting=setting,
@@ -399,8 +398,8 @@ class _Checker:
             line_number=(self.start + 1) if self.start is not None else 0,
         )
 
-    def _choice(self, field: str, choices: Sequence[str]) -> str:
-        value = self.table[field]
+    def _choice(self, table: Mapping[str, object], field: str, choices: Sequence[str]) -> str:
+        value = table[field]
         if not isinstance(value, str):
             raise self.fail(field, f"must be text, one of {', '.join(choices)}; got {value!r}.")
         if value not in choices:
@@ -409,13 +408,12 @@ class _Checker:
             )
         return value
 
-    def _translations(self, field: str) -> Mapping[str, str]:
-        value = self.table[field]
+    def _translations(self, table: Mapping[str, object], field: str) -> Mapping[str, str]:
+        value = table[field]
         if not isinstance(value, dict):
             raise self.fail(
                 field,
-                f"must be a table of translations, like {field}.en = \"...\" ... {field}.da = \"...\"; "
-                f"got {value!r}.",
+                f'must be a table of translations, like {field}.en = "..." ... {field}.da = "..."; got {value!r}.',
             )
         for language in value:
             if language not in LANGUAGES:
@@ -428,7 +426,7 @@ class _Checker:
             if language not in value:
                 raise self.fail(
                     f"{field}.{language}",
-                    f"the {language!r} translation is missing; add {field}.{language} = \"...\" "
+                    f'the {language!r} translation is missing; add {field}.{language} = "..." '
                     f"(every {field} is given in {', '.join(LANGUAGES)}).",
                 )
             words = value[language]
@@ -446,8 +444,8 @@ class _Checker:
             raise self.fail(f"{field}.zh", "has no Chinese characters; write it in Simplified Chinese.")
         return MappingProxyType({str(language): value[language].strip() for language in LANGUAGES})
 
-    def _targets(self, setting: str) -> Mapping[str, object]:
-        value = self.table.get("targets", {})
+    def _targets(self, table: Mapping[str, object], setting: str) -> Mapping[str, object]:
+        value = table.get("targets", {})
         if not isinstance(value, dict):
             raise self.fail(
                 "targets",
@@ -478,11 +476,7 @@ class _Checker:
                 raise self.fail(field, f"must be true or false; got {value!r}.")
             return value
         if spec.form == "band":
-            if (
-                not isinstance(value, list)
-                or len(value) != 2
-                or not all(_is_number(v) for v in value)
-            ):
+            if not isinstance(value, list) or len(value) != 2 or not all(_is_number(v) for v in value):
                 raise self.fail(field, f"must be a band [lo, hi] of two numbers ({spec.meaning}); got {value!r}.")
             lo, hi = (float(v) for v in value)
             if lo <= 0:
@@ -498,7 +492,8 @@ class _Checker:
         return float(value)
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[int | float]:
+    """A TOML integer or float (``true`` and ``false`` are not numbers here)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
@@ -634,9 +629,7 @@ def _pad(text: str, columns: int) -> str:
     return text + " " * max(0, columns - _display_width(text))
 
 
-def format_scenario_list(
-    scenarios: Iterable[Scenario], language: str = "en", *, situations: bool = False
-) -> str:
+def format_scenario_list(scenarios: Iterable[Scenario], language: str = "en", *, situations: bool = False) -> str:
     """The text of ``kiosk scenarios``: every line by setting, in ``language``.
 
     Each setting gets a heading; under it one row per scenario: its id, its

@@ -154,7 +154,7 @@ def _label(overall: float, profile: ScoringProfile) -> ScoreLabel:
 def score_take(
     *,
     setting: str,
-    targets: Mapping[str, CueTarget],
+    targets: Mapping[Cue, CueTarget],
     profile: ScoringProfile,
     body_timeline: BodyTimeline | None,
     body_summary: BodySummary | None,

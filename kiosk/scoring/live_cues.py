@@ -88,8 +88,7 @@ def live_cues_for(setting: str, kind: str, targets: Mapping[str, object] | None 
     cues = {
         spec.live_cues[where]
         for spec in CUE_SPECS.values()
-        if spec.cue.scored_in(where) and where in spec.live_cues
-        and (spec.cue is not Cue.SMILING or smile_suits)
+        if spec.cue.scored_in(where) and where in spec.live_cues and (spec.cue is not Cue.SMILING or smile_suits)
     }
     return tuple(cue for cue in LIVE_CUES if cue in cues)
 
@@ -191,9 +190,7 @@ class LiveCoach:
             )
         raise KeyError(cue)
 
-    def update(
-        self, time_s: float, *, body: FrameSignals | None, voice: LiveVoiceReading | None
-    ) -> LiveCue | None:
+    def update(self, time_s: float, *, body: FrameSignals | None, voice: LiveVoiceReading | None) -> LiveCue | None:
         """The cue to show at ``time_s``, or ``None``; call in time order with the newest readings.
 
         Args:

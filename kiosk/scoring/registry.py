@@ -276,8 +276,8 @@ def _phrase_ends(take: TakeSignals, profile: ScoringProfile) -> Measured:
     moment = whole
     if first_not_falling is not None:
         # The phrase's last word, where the pitch should fall.
-        before = [w for w in voice.words if w.start_s is not None and w.start_s < first_not_falling.end_s]
-        start = before[-1].start_s if before else max(whole.start_s, first_not_falling.end_s - profile.start_window_s)
+        before = [w.start_s for w in voice.words if w.start_s is not None and w.start_s < first_not_falling.end_s]
+        start = before[-1] if before else max(whole.start_s, first_not_falling.end_s - profile.start_window_s)
         moment = TimeSpan(float(start), float(first_not_falling.end_s))
     return Measured(summary.falling_ends / len(ends), None, moment)
 
@@ -317,6 +317,14 @@ def _filled_pauses(take: TakeSignals, profile: ScoringProfile) -> Measured:
         None,
         TimeSpan(first.start_s, first.end_s) if first else take.speech_span(),
     )
+
+
+def _longest_pause(take: TakeSignals, profile: ScoringProfile) -> Measured:
+    voice, _ = _voice(take)
+    if not voice.pauses:
+        return Measured(0.0, None, take.speech_span())  # said in one breath: no pause inside the line
+    longest = max(voice.pauses, key=lambda pause: pause.duration_s)
+    return Measured(longest.duration_s, None, TimeSpan(longest.start_s, longest.end_s))
 
 
 def _line_delivered(take: TakeSignals, profile: ScoringProfile) -> Measured:
@@ -462,6 +470,14 @@ CUE_SPECS: Mapping[Cue, CueSpec] = MappingProxyType(
                 percent=True,
                 decimals=0,
                 measure=_filled_pauses,
+            ),
+            CueSpec(
+                Cue.LONGEST_PAUSE,
+                "the longest silence between two stretches of speech in the take, seconds",
+                "s",
+                percent=False,
+                decimals=1,
+                measure=_longest_pause,
             ),
             CueSpec(
                 Cue.LINE_DELIVERED,

@@ -28,20 +28,35 @@ def targets_for(
             targets[cue] = CueTarget(band=(float(low), float(high)), tolerance=old.tolerance, weight=old.weight)
 
     if "pace_wpm_band" in overrides:
-        low, high = overrides["pace_wpm_band"]  # type: ignore[misc]
+        low, high = _band(overrides["pace_wpm_band"])
         band(Cue.PACE, low, high)
         # The same pace in syllables per second, for lines whose words cannot be aligned.
         per_second = profile.syllables_per_word / 60.0
         band(Cue.PACE_SYLLABLES, low * per_second, high * per_second)
     if "smile_onset_max_s" in overrides:
-        band(Cue.SMILE_ONSET, 0.0, float(overrides["smile_onset_max_s"]))  # type: ignore[arg-type]
+        band(Cue.SMILE_ONSET, 0.0, _number(overrides["smile_onset_max_s"]))
     if overrides.get("smile_allowed") is False:
         band(Cue.SMILING, 0.0, profile.no_smile_max_share)
         targets.pop(Cue.SMILE_ONSET, None)
     if overrides.get("eye_contact_at_start") is False:
         targets.pop(Cue.EYE_CONTACT_AT_START, None)
     if "loudness_spread_max_db" in overrides:
-        band(Cue.EVEN_LOUDNESS, 0.0, float(overrides["loudness_spread_max_db"]))  # type: ignore[arg-type]
+        band(Cue.EVEN_LOUDNESS, 0.0, _number(overrides["loudness_spread_max_db"]))
     if overrides.get("falling_phrase_ends") is True:
         band(Cue.PHRASE_ENDS, profile.falling_ends_min_share, 1.0)
     return targets
+
+
+def _band(value: object) -> tuple[float, float]:
+    """A band override, [lo, hi], as checked by :mod:`kiosk.scenarios`."""
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise TypeError(f"a band override is [lo, hi]; got {value!r}")
+    low, high = value
+    return float(low), float(high)
+
+
+def _number(value: object) -> float:
+    """A number override (seconds or decibels), as checked by :mod:`kiosk.scenarios`."""
+    if not isinstance(value, (int, float)):
+        raise TypeError(f"this override is a number; got {value!r}")
+    return float(value)

@@ -24,17 +24,74 @@ MIN_PASSPHRASE_CHARS = 12
 #: dates of a kind. Refused whatever the rules say.
 COMMON_PINS = frozenset(
     {
-        "112233", "121314", "123321", "123654", "102030", "100200", "110011", "111222", "131313",
-        "147258", "147369", "147852", "159357", "159753", "258369", "258456", "321654", "369258",
-        "456123", "520520", "741852", "741963", "753951", "789123", "789456", "852456", "951753",
-        "963852", "135790", "246810", "010203", "112358", "314159", "271828", "696969", "199000",
-        "200000", "202020", "000123", "123000", "778899", "998877", "332211", "445566", "665544",
+        "112233",
+        "121314",
+        "123321",
+        "123654",
+        "102030",
+        "100200",
+        "110011",
+        "111222",
+        "131313",
+        "147258",
+        "147369",
+        "147852",
+        "159357",
+        "159753",
+        "258369",
+        "258456",
+        "321654",
+        "369258",
+        "456123",
+        "520520",
+        "741852",
+        "741963",
+        "753951",
+        "789123",
+        "789456",
+        "852456",
+        "951753",
+        "963852",
+        "135790",
+        "246810",
+        "010203",
+        "112358",
+        "314159",
+        "271828",
+        "696969",
+        "199000",
+        "200000",
+        "202020",
+        "000123",
+        "123000",
+        "778899",
+        "998877",
+        "332211",
+        "445566",
+        "665544",
     }
 )
 #: Words that make a passphrase guessable whatever digits or symbols are added to them.
 COMMON_WORDS = frozenset(
-    {"password", "passwort", "adgangskode", "slaptazodis", "qwerty", "qwertyuiop", "letmein", "trainer", "kiosk",
-     "admin", "welcome", "iloveyou", "abcdef", "monkey", "dragon", "football", "sunshine"}
+    {
+        "password",
+        "passwort",
+        "adgangskode",
+        "slaptazodis",
+        "qwerty",
+        "qwertyuiop",
+        "letmein",
+        "trainer",
+        "kiosk",
+        "admin",
+        "welcome",
+        "iloveyou",
+        "abcdef",
+        "monkey",
+        "dragon",
+        "football",
+        "sunshine",
+    }
 )
 
 
@@ -43,14 +100,18 @@ def pin_problem(pin: str) -> str | None:
     pin = normal_pin(pin)
     if pin.isdigit():
         if len(pin) < MIN_PIN_DIGITS:
-            return (f"The trainer PIN must be at least {MIN_PIN_DIGITS} digits "
-                    f"(or a passphrase of at least {MIN_PASSPHRASE_CHARS} characters).")
+            return (
+                f"The trainer PIN must be at least {MIN_PIN_DIGITS} digits "
+                f"(or a passphrase of at least {MIN_PASSPHRASE_CHARS} characters)."
+            )
         if _run_or_repeat(pin) or pin in COMMON_PINS:
             return "That PIN is one of the first an intruder would try: choose digits with no run, repeat or pattern."
         return None
     if len(pin) < MIN_PASSPHRASE_CHARS:
-        return (f"A trainer passphrase must be at least {MIN_PASSPHRASE_CHARS} characters "
-                f"(or use a PIN of at least {MIN_PIN_DIGITS} digits).")
+        return (
+            f"A trainer passphrase must be at least {MIN_PASSPHRASE_CHARS} characters "
+            f"(or use a PIN of at least {MIN_PIN_DIGITS} digits)."
+        )
     letters = "".join(c for c in pin.casefold() if c.isalpha())
     if _run_or_repeat(pin.casefold()) or letters in COMMON_WORDS or len(set(pin.casefold())) < 4:
         return "That passphrase is one of the first an intruder would try: choose a few unrelated words."
@@ -106,7 +167,11 @@ class Throttle:
 #: tenth wrong PIN in a row 15 minutes per try (about 4 tries an hour); a right
 #: PIN clears the count.
 TRAINER_PIN = Throttle(
-    "tries_trainer_pin", free_failures=3, first_delay_s=5.0, lockout_after=10, lockout_s=15 * 60,
+    "tries_trainer_pin",
+    free_failures=3,
+    first_delay_s=5.0,
+    lockout_after=10,
+    lockout_s=15 * 60,
     forget_after_s=24 * 3600,
 )
 #: Trainee codes on "My progress", counted for the whole kiosk (a code opens
@@ -115,7 +180,11 @@ TRAINER_PIN = Throttle(
 #: A right code does not clear the count (it would let anyone with a code of
 #: their own reset it); a quiet quarter of an hour does.
 TRAINEE_CODE = Throttle(
-    "tries_trainee_code", free_failures=5, first_delay_s=2.0, lockout_after=20, lockout_s=5 * 60,
+    "tries_trainee_code",
+    free_failures=5,
+    first_delay_s=2.0,
+    lockout_after=20,
+    lockout_s=5 * 60,
     forget_after_s=15 * 60,
 )
 
@@ -143,11 +212,13 @@ class Tries:
             return cls()  # unreadable (edited by hand): whoever can edit the database can clear it anyway
 
     def dumps(self) -> str:
-        return json.dumps({
-            "failures": self.failures,
-            "last_failure": None if self.last_failure is None else self.last_failure.isoformat(),
-            "next_try": None if self.next_try is None else self.next_try.isoformat(),
-        })
+        return json.dumps(
+            {
+                "failures": self.failures,
+                "last_failure": None if self.last_failure is None else self.last_failure.isoformat(),
+                "next_try": None if self.next_try is None else self.next_try.isoformat(),
+            }
+        )
 
     def wait_s(self, throttle: Throttle, now: datetime) -> float:
         """Seconds before the next try is allowed (0: now); never more than a lockout (a clock set back)."""

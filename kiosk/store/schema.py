@@ -42,7 +42,9 @@ class Trainee(Base):
     code: Mapped[str] = mapped_column(String(16), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
-    takes: Mapped[list[Take]] = relationship(back_populates="trainee", cascade="all, delete-orphan", passive_deletes=True)
+    takes: Mapped[list[Take]] = relationship(
+        back_populates="trainee", cascade="all, delete-orphan", passive_deletes=True
+    )
     workshops: Mapped[list[Workshop]] = relationship(secondary=workshop_members, back_populates="trainees")
 
 

@@ -34,11 +34,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar
 from urllib.parse import quote
 
 from sqlalchemy import create_engine, event, select
-from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -58,6 +58,7 @@ class ReportDocument(Protocol):
     (:class:`kiosk.report.document.TakeReport`, which sits above the store)."""
 
     def to_json(self) -> dict[str, Any]: ...
+
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 #: How long a write waits for another kiosk's write to finish, in seconds
@@ -94,7 +95,9 @@ class StoreDamagedError(StoreError):
     def __init__(self, path: Path, reason: str) -> None:
         self.path = path
         damaged = path.parent / "damaged"
-        self.command = f"mkdir -p {shlex.quote(str(damaged))} && mv {shlex.quote(str(path))}* {shlex.quote(str(damaged))}/"
+        self.command = (
+            f"mkdir -p {shlex.quote(str(damaged))} && mv {shlex.quote(str(path))}* {shlex.quote(str(damaged))}/"
+        )
         super().__init__(
             f"The kiosk's database {path} is damaged ({reason}). Stop the kiosk, then copy a backup over it "
             f"(`kiosk backup` makes them), or move it aside so the next start makes a new, empty one: {self.command}"
@@ -194,7 +197,9 @@ def _parse(url: str) -> URL:
     try:
         return make_url(url)
     except ArgumentError as err:
-        raise StoreError(f"The database address {url!r} is not a valid SQLAlchemy URL ({err}); fix KIOSK_DB_URL.") from err
+        raise StoreError(
+            f"The database address {url!r} is not a valid SQLAlchemy URL ({err}); fix KIOSK_DB_URL."
+        ) from err
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -247,7 +252,9 @@ def _check_sqlite_file(path: Path, busy_timeout_s: float) -> None:
             raise StoreBusyError(_BUSY) from err
         if _damage(str(err)):
             raise StoreDamagedError(path, str(err)) from err
-        raise StoreError(f"The kiosk's database {path} cannot be opened ({err}); check that this user may read and write it.") from err
+        raise StoreError(
+            f"The kiosk's database {path} cannot be opened ({err}); check that this user may read and write it."
+        ) from err
     except sqlite3.DatabaseError as err:
         raise StoreDamagedError(path, str(err)) from err
     if found != ["ok"]:
@@ -323,7 +330,7 @@ def upgrade_schema(engine: Engine) -> None:
             # SQLite alters a table by copying it and dropping the old one;
             # with foreign keys on, that drop would cascade and delete every
             # take's cue results. The pragma only works outside a transaction.
-            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+            _sqlite_pragma(connection, "foreign_keys=OFF")
         try:
             with connection.begin():
                 if connection.dialect.name == "postgresql":
@@ -331,10 +338,23 @@ def upgrade_schema(engine: Engine) -> None:
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
                 if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
-                    raise StoreError("Upgrading the kiosk's database broke a link between its tables; nothing was changed.")
+                    raise StoreError(
+                        "Upgrading the kiosk's database broke a link between its tables; nothing was changed."
+                    )
         finally:
             if sqlite:
-                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+                _sqlite_pragma(connection, "foreign_keys=ON")
+
+
+def _sqlite_pragma(connection: Connection, pragma: str) -> None:
+    """``PRAGMA pragma`` on SQLite's own connection, outside SQLAlchemy's transactions."""
+    driver = connection.connection.driver_connection
+    if driver is None:  # only a connection already closed has none
+        raise StoreError("The connection to the kiosk's database closed while upgrading it; start the kiosk again.")
+    driver.execute(f"PRAGMA {pragma}")
+
+
+_T = TypeVar("_T")
 
 
 class Store:
@@ -434,7 +454,7 @@ class Store:
             if session.scalars(select(Trainee.id).where(Trainee.code == code)).first() is None:
                 return code
 
-    def _retrying(self, write: Callable[[], object]) -> object:
+    def _retrying(self, write: Callable[[], _T]) -> _T:
         """Run a write again when it lost a race to create the same row on another kiosk (PostgreSQL)."""
         for attempt in range(3):
             try:
@@ -617,13 +637,18 @@ class Store:
         with self._transaction() as session:
             if media_days is not None:
                 old = session.scalars(
-                    select(Take).where(Take.media_path.is_not(None), Take.recorded_at < now - timedelta(days=media_days))
+                    select(Take).where(
+                        Take.media_path.is_not(None), Take.recorded_at < now - timedelta(days=media_days)
+                    )
                 )
                 for take in old:
-                    removed_media.append(take.media_path)
+                    if take.media_path is not None:  # as the query asks
+                        removed_media.append(take.media_path)
                     take.media_path = None
             if take_days is not None:
-                old_takes = list(session.scalars(select(Take).where(Take.recorded_at < now - timedelta(days=take_days))))
+                old_takes = list(
+                    session.scalars(select(Take).where(Take.recorded_at < now - timedelta(days=take_days)))
+                )
                 removed_media += [t.media_path for t in old_takes if t.media_path]
                 for take in old_takes:
                     session.delete(take)
@@ -767,7 +792,12 @@ class Store:
                 {"name": t.name, "code": t.code, "created_at": t.created_at.isoformat()} for t in self.trainees()
             ],
             "workshops": [
-                {"id": w.id, "name": w.name, "created_at": w.created_at.isoformat(), "roster": [t.code for t in w.roster]}
+                {
+                    "id": w.id,
+                    "name": w.name,
+                    "created_at": w.created_at.isoformat(),
+                    "roster": [t.code for t in w.roster],
+                }
                 for w in self.workshops()
             ],
             "takes": [_take_json(t) for t in self.takes()],
@@ -794,7 +824,9 @@ class Store:
                     if session.scalars(select(Trainee.id).where(Trainee.name_key == key)).first() is not None:
                         key = duplicate_key(key, row["code"])
                     trainee = Trainee(
-                        name=names[row["code"]], name_key=key, code=row["code"],
+                        name=names[row["code"]],
+                        name_key=key,
+                        code=row["code"],
                         created_at=datetime.fromisoformat(row["created_at"]),
                     )
                     session.add(trainee)
@@ -833,12 +865,32 @@ class Store:
         cues = list(dict.fromkeys(c.cue for t in takes for c in t.cues))
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(["take", "trainee", "code", "workshop", "recorded_at", "scenario", "setting", "language",
-                         "duration_s", "overall", *cues])
+        writer.writerow(
+            [
+                "take",
+                "trainee",
+                "code",
+                "workshop",
+                "recorded_at",
+                "scenario",
+                "setting",
+                "language",
+                "duration_s",
+                "overall",
+                *cues,
+            ]
+        )
         for t in takes:
             row = [
-                t.uid, t.trainee or "", t.trainee_code or "", t.workshop_id or "", t.recorded_at.isoformat(),
-                t.scenario_id, t.setting, t.language, f"{t.duration_s:.2f}",
+                t.uid,
+                t.trainee or "",
+                t.trainee_code or "",
+                t.workshop_id or "",
+                t.recorded_at.isoformat(),
+                t.scenario_id,
+                t.setting,
+                t.language,
+                f"{t.duration_s:.2f}",
                 "" if t.overall_score is None else round(t.overall_score),
                 *["" if (s := t.cue_score(c)) is None else round(s) for c in cues],
             ]
@@ -899,7 +951,10 @@ def backup_sqlite(source: Path, destination: Path | None = None) -> Path:
     try:
         os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, datafolder.PRIVATE_FILE_MODE))
         datafolder.make_private(partial)
-        with closing(sqlite3.connect(source, timeout=BUSY_TIMEOUT_S)) as live, closing(sqlite3.connect(partial)) as copy:
+        with (
+            closing(sqlite3.connect(source, timeout=BUSY_TIMEOUT_S)) as live,
+            closing(sqlite3.connect(partial)) as copy,
+        ):
             live.backup(copy)
             # The copy is a plain file on its own: no -wal beside it to lose.
             copy.execute("PRAGMA journal_mode=DELETE")
@@ -925,7 +980,9 @@ def write_private(path: Path, text: str) -> Path:
         os.replace(partial, path)
     except OSError as err:
         partial.unlink(missing_ok=True)
-        raise StoreError(f"{path} could not be written ({err.strerror}); check the folder and that the disk has room.") from err
+        raise StoreError(
+            f"{path} could not be written ({err.strerror}); check the folder and that the disk has room."
+        ) from err
     return path
 
 
@@ -933,7 +990,11 @@ def _libpq_url(url: str) -> str:
     """A SQLAlchemy URL as pg_dump takes it: no driver name, no password (pg_dump asks, or reads ~/.pgpass)."""
     parsed = _parse(url)
     return URL.create(
-        "postgresql", username=parsed.username, host=parsed.host, port=parsed.port, database=parsed.database,
+        "postgresql",
+        username=parsed.username,
+        host=parsed.host,
+        port=parsed.port,
+        database=parsed.database,
         query=parsed.query,
     ).render_as_string(hide_password=False)
 
@@ -955,7 +1016,9 @@ def _advisory_lock(name: str):
 
 def _refused(tries: Tries, throttle: Throttle, now: datetime) -> Attempt:
     wait = tries.wait_s(throttle, now)
-    return Attempt(accepted=False, checked=False, wait_s=wait, locked=wait > 0 and tries.failures >= throttle.lockout_after)
+    return Attempt(
+        accepted=False, checked=False, wait_s=wait, locked=wait > 0 and tries.failures >= throttle.lockout_after
+    )
 
 
 def _first_line(error: BaseException | None) -> str:

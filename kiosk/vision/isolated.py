@@ -352,4 +352,3 @@ def child_main() -> int:
         return _serve(requests, replies)
     except (EOFError, BrokenPipeError):
         return 0  # the kiosk went away mid-request
-

@@ -97,7 +97,9 @@ def _faces(result: vision.FaceLandmarkerResult) -> tuple[FaceDetection, ...]:
     faces = []
     for i, marks in enumerate(result.face_landmarks):
         points = np.array([(m.x, m.y, m.z) for m in marks], dtype=np.float32)
-        shapes = {c.category_name: float(c.score) for c in result.face_blendshapes[i]} if result.face_blendshapes else {}
+        shapes = (
+            {c.category_name: float(c.score) for c in result.face_blendshapes[i]} if result.face_blendshapes else {}
+        )
         matrix = (
             np.asarray(result.facial_transformation_matrixes[i], dtype=np.float32)
             if result.facial_transformation_matrixes

@@ -13,7 +13,7 @@ image's right, pitch positive upwards.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -89,6 +89,45 @@ class FrameSignals:
     hand_on_face: bool | None
     legs_crossed: bool | None
 
+    @classmethod
+    def unknown(cls, time_s: float, *, face_found: bool, people_in_view: int) -> FrameSignals:
+        """A frame's signals with everything but presence unknown (``None``)."""
+        return cls(
+            time_s=time_s,
+            face_found=face_found,
+            people_in_view=people_in_view,
+            face_box=None,
+            face_height_share=None,
+            face_offset_x_share=None,
+            face_offset_y_share=None,
+            face_luma=None,
+            background_luma=None,
+            too_dark=None,
+            backlit=None,
+            well_framed=None,
+            head_yaw_deg=None,
+            head_pitch_deg=None,
+            head_roll_deg=None,
+            gaze_yaw_deg=None,
+            gaze_pitch_deg=None,
+            eyes_closed=None,
+            eye_contact=None,
+            smile_intensity=None,
+            smile_reaches_eyes=None,
+            smiling=None,
+            shoulder_tilt_deg=None,
+            head_tilted=None,
+            head_dropped=None,
+            torso_lean_deg=None,
+            shoulders_raised=None,
+            upright=None,
+            arms_crossed=None,
+            wrists_across_body=None,
+            hands_visible=None,
+            hand_on_face=None,
+            legs_crossed=None,
+        )
+
     @property
     def others_present(self) -> bool:
         return self.people_in_view > 1
@@ -132,8 +171,7 @@ def matching_pose(
     margin = calibration.body_nose_margin_share
     mx, my = (x1 - x0) * margin, (y1 - y0) * margin
     on_face = [
-        p for p in poses
-        if x0 - mx <= p.landmarks[NOSE, 0] <= x1 + mx and y0 - my <= p.landmarks[NOSE, 1] <= y1 + my
+        p for p in poses if x0 - mx <= p.landmarks[NOSE, 0] <= x1 + mx and y0 - my <= p.landmarks[NOSE, 1] <= y1 + my
     ]
     if not on_face:
         return None
@@ -171,8 +209,10 @@ def eye_rotation_deg(shapes: dict[str, float], calibration: VisionCalibration) -
     """
     c = calibration.eye_contact
     towards_image_right = (
-        shapes.get("eyeLookOutLeft", 0.0) + shapes.get("eyeLookInRight", 0.0)
-        - shapes.get("eyeLookInLeft", 0.0) - shapes.get("eyeLookOutRight", 0.0)
+        shapes.get("eyeLookOutLeft", 0.0)
+        + shapes.get("eyeLookInRight", 0.0)
+        - shapes.get("eyeLookInLeft", 0.0)
+        - shapes.get("eyeLookOutRight", 0.0)
     ) / 2.0
     upwards = _pair(shapes, "eyeLookUp") - _pair(shapes, "eyeLookDown")
     return towards_image_right * c.eye_yaw_deg_per_unit, upwards * c.eye_pitch_deg_per_unit
@@ -366,7 +406,7 @@ def frame_signals(detections: Detections, rgb: np.ndarray, calibration: VisionCa
     pose = matching_pose(detections.poses, box, calibration)
     people = people_in_view(detections)
 
-    values: dict[str, object] = {}
+    signals = FrameSignals.unknown(detections.time_s, face_found=face is not None, people_in_view=people)
     if face is not None and box is not None:
         fr = calibration.framing
         height_share = box[3] - box[1]
@@ -378,7 +418,8 @@ def frame_signals(detections: Detections, rgb: np.ndarray, calibration: VisionCa
         ec = calibration.eye_contact
         closed = _pair(face.blendshapes, "eyeBlink") >= ec.eyes_closed_blink
         intensity, duchenne, smiling = smile_judgement(face.blendshapes, calibration)
-        values.update(
+        signals = replace(
+            signals,
             face_box=box,
             face_height_share=height_share,
             face_offset_x_share=offset_x,
@@ -396,7 +437,9 @@ def frame_signals(detections: Detections, rgb: np.ndarray, calibration: VisionCa
             gaze_yaw_deg=gaze_yaw,
             gaze_pitch_deg=gaze_pitch,
             eyes_closed=closed,
-            eye_contact=not closed and abs(gaze_yaw) <= ec.max_gaze_yaw_deg and abs(gaze_pitch) <= ec.max_gaze_pitch_deg,
+            eye_contact=not closed
+            and abs(gaze_yaw) <= ec.max_gaze_yaw_deg
+            and abs(gaze_pitch) <= ec.max_gaze_pitch_deg,
             smile_intensity=intensity,
             smile_reaches_eyes=duchenne,
             smiling=smiling,
@@ -409,7 +452,8 @@ def frame_signals(detections: Detections, rgb: np.ndarray, calibration: VisionCa
         lean = torso_lean_deg(pose, calibration)
         raised = shoulders_raised(pose, aspect, calibration)
         across = wrists_across_body(pose, aspect, calibration)
-        values.update(
+        signals = replace(
+            signals,
             shoulder_tilt_deg=tilt,
             torso_lean_deg=lean,
             shoulders_raised=raised,
@@ -421,20 +465,16 @@ def frame_signals(detections: Detections, rgb: np.ndarray, calibration: VisionCa
         )
 
     # Upright needs the shoulders and the head; the torso lean counts when the hips are seen.
-    tilt = values.get("shoulder_tilt_deg")
-    dropped, tilted = values.get("head_dropped"), values.get("head_tilted")
+    tilt = signals.shoulder_tilt_deg
+    dropped, tilted = signals.head_dropped, signals.head_tilted
     if tilt is not None and _all_known(dropped, tilted):
         p = calibration.posture
-        lean = values.get("torso_lean_deg")
-        values["upright"] = (
-            abs(tilt) <= p.max_shoulder_tilt_deg
+        lean = signals.torso_lean_deg
+        signals = replace(
+            signals,
+            upright=abs(tilt) <= p.max_shoulder_tilt_deg
             and not dropped
             and not tilted
-            and (lean is None or lean <= p.max_torso_lean_deg)
+            and (lean is None or lean <= p.max_torso_lean_deg),
         )
-
-    field_names = FrameSignals.__dataclass_fields__
-    defaults = {name: None for name in field_names}
-    defaults.update(values)
-    defaults.update(time_s=detections.time_s, face_found=face is not None, people_in_view=people)
-    return FrameSignals(**defaults)
+    return signals

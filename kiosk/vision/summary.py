@@ -36,6 +36,7 @@ BODY_CUES: tuple[str, ...] = (
     "legs_crossed",
 )
 
+
 @dataclass(frozen=True)
 class CueSummary:
     """One cue over the whole take.
@@ -130,7 +131,7 @@ def episodes_of(
         min_episode_s: joined stretches shorter than this are dropped.
     """
     raw: list[list[float]] = []
-    for on, start, span in zip(held, starts_s, spans_s):
+    for on, start, span in zip(held, starts_s, spans_s, strict=True):
         if on == 1.0:
             if raw and start - raw[-1][1] <= 1e-6:
                 raw[-1][1] = start + span

@@ -7,6 +7,8 @@ least ``min_pause_s`` between two stretches of speech is a pause.
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 
 from kiosk.calibration import VoiceActivityThresholds
@@ -38,7 +40,7 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """Half-open index ranges [start, stop) where ``mask`` is True."""
     padded = np.concatenate(([False], mask, [False])).astype(np.int8)
     edges = np.flatnonzero(np.diff(padded))
-    return list(zip(edges[0::2].tolist(), edges[1::2].tolist()))
+    return list(zip(edges[0::2].tolist(), edges[1::2].tolist(), strict=True))
 
 
 def speech_stretches(frames: VoiceFrames, thresholds: VoiceActivityThresholds) -> tuple[TimeSpan, ...]:
@@ -60,7 +62,7 @@ def speech_stretches(frames: VoiceFrames, thresholds: VoiceActivityThresholds) -
     def bridged(mask: np.ndarray) -> np.ndarray:
         out = mask.copy()
         runs = _runs(mask)
-        for (_, stop), (start, _) in zip(runs, runs[1:]):
+        for (_, stop), (start, _) in pairwise(runs):
             if start - stop < bridge:
                 out[stop:start] = True
         return out
@@ -80,4 +82,4 @@ def speech_stretches(frames: VoiceFrames, thresholds: VoiceActivityThresholds) -
 
 def pauses_between(speech: tuple[TimeSpan, ...]) -> tuple[TimeSpan, ...]:
     """The silences between consecutive stretches of speech."""
-    return tuple(TimeSpan(a.end_s, b.start_s) for a, b in zip(speech, speech[1:]))
+    return tuple(TimeSpan(a.end_s, b.start_s) for a, b in pairwise(speech))

@@ -19,8 +19,8 @@ not reach the end of the line:
    word is set aside and the rest of the line tried again, up to
    ``max_skipped_words`` times. A trainee who stops early gets the words
    said up to there: when the beginning that aligns reaches the end of the
-   speech and leaving out the next word does not help, the search stops. (A grammar with every word optional finds the same,
-   but its search time grows steeply with the line: 3.6 s for 12 words.)
+   speech and leaving out the next word does not help, the search stops. (A grammar with every
+   word optional finds the same, but its search time grows steeply with the line: 3.6 s for 12 words.)
 """
 
 from __future__ import annotations
@@ -126,11 +126,13 @@ class TakeAligner:
         self._folder.cleanup()
 
     def _decoder(self, wide: bool) -> pocketsphinx.Decoder:
-        if wide and self._wide is None:
-            self._wide = self._new(self.settings.wide_beam, self.settings.wide_word_beam)
-        if not wide and self._normal is None:
+        if wide:
+            if self._wide is None:
+                self._wide = self._new(self.settings.wide_beam, self.settings.wide_word_beam)
+            return self._wide
+        if self._normal is None:
             self._normal = self._new(self.settings.beam, self.settings.word_beam)
-        return self._wide if wide else self._normal  # type: ignore[return-value]
+        return self._normal
 
     def _new(self, beam: float, word_beam: float) -> pocketsphinx.Decoder:
         return pocketsphinx.Decoder(
@@ -167,7 +169,7 @@ class TakeAligner:
 
         def result(found: Sequence[_Found], indices: Sequence[int], passes: int) -> LineAlignment:
             timings: list[WordTiming | None] = [None] * len(words)
-            for index, (name, start, stop, score) in zip(indices, found):
+            for index, (name, start, stop, score) in zip(indices, found, strict=False):
                 timings[index] = WordTiming(
                     name, offset_s + start * ALIGNER_FRAME_S, offset_s + stop * ALIGNER_FRAME_S, score
                 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from itertools import pairwise
 
 import numpy as np
 
@@ -177,15 +178,13 @@ def _snap_to_speech(timings: list[WordTiming | None], speech: tuple[TimeSpan, ..
     for i, timing in enumerate(out):
         if timing is None:
             continue
-        gap_after = next((b for a, b in zip(speech, speech[1:]) if a.end_s <= timing.start_s < b.start_s), None)
+        gap_after = next((b for a, b in pairwise(speech) if a.end_s <= timing.start_s < b.start_s), None)
         if gap_after is not None and gap_after.start_s < timing.end_s:
             out[i] = timing = replace(timing, start_s=gap_after.start_s)
         phones = len(pronunciations[timing.word][0].split())
         squeezed = timing.end_s - timing.start_s <= (3 * phones + 1) * ALIGNER_FRAME_S
         following = next((t for t in out[i + 1 :] if t is not None), None)
-        resumes = next(
-            (b for a, b in zip(speech, speech[1:]) if abs(a.end_s - timing.end_s) <= 2 * ALIGNER_FRAME_S), None
-        )
+        resumes = next((b for a, b in pairwise(speech) if abs(a.end_s - timing.end_s) <= 2 * ALIGNER_FRAME_S), None)
         if squeezed and resumes is not None and following is not None:
             uncovered = following.start_s - resumes.start_s
             if uncovered >= timing.end_s - timing.start_s:
@@ -205,7 +204,7 @@ def _phrases(
     line's punctuation where the words are aligned."""
     cuts: list[float] = []
     if line is not None:
-        for spoken, written in zip(words, line.words):
+        for spoken, written in zip(words, line.words, strict=True):
             if written.phrase_end and spoken.end_s is not None:
                 cuts.append(spoken.end_s)
     phrases = []
@@ -232,10 +231,9 @@ def summarise_voice(signals: VoiceSignals, calibration: VoiceCalibration) -> Voi
     words = signals.words
     checked = [w for w in words if w.status != WordStatus.UNCHECKED]
     said = [w for w in words if w.status == WordStatus.SAID]
-    timed = [w for w in words if w.start_s is not None]
-    in_line_share = (
-        min(1.0, sum(w.end_s - w.start_s for w in timed) / speaking) if timed and speaking > 0 else None
-    )
+    # The words found in the speech, with where each was said.
+    timed = [(w, said_at) for w in words if (said_at := w.span) is not None]
+    in_line_share = min(1.0, sum(at.duration_s for _, at in timed) / speaking) if timed and speaking > 0 else None
     wpm = None
     wrong_line = (
         signals.line_score_per_frame is not None
@@ -244,8 +242,9 @@ def summarise_voice(signals: VoiceSignals, calibration: VoiceCalibration) -> Voi
     # Words per minute only from a line that matches the speech (else the
     # word times are the aligner's guesses; pace then comes from syllables).
     if len(timed) >= 2 and not wrong_line:
-        aligned_span = timed[-1].end_s - timed[0].start_s
-        first, last = timed[0].index, timed[-1].index
+        (first_word, first_span), (last_word, last_span) = timed[0], timed[-1]
+        aligned_span = last_span.end_s - first_span.start_s
+        first, last = first_word.index, last_word.index
         # Count the line's words between the first and last aligned ones,
         # unchecked ones included (they were said in between), skipped ones not.
         spoken = [w for w in words[first : last + 1] if w.status != WordStatus.SKIPPED]
@@ -266,9 +265,7 @@ def summarise_voice(signals: VoiceSignals, calibration: VoiceCalibration) -> Voi
     clipped = clipped_share(frames, speech)
 
     if not speech:
-        notes.append(
-            "No speech detected: check that the microphone is on and not muted, then speak the line clearly."
-        )
+        notes.append("No speech detected: check that the microphone is on and not muted, then speak the line clearly.")
     else:
         if clipped > 0:
             notes.append(
@@ -296,8 +293,10 @@ def summarise_voice(signals: VoiceSignals, calibration: VoiceCalibration) -> Voi
             )
         elif speech and not timed:
             notes.append("The line could not be matched to the speech: check the right line was read.")
-        elif speech and signals.line_score_per_frame is not None and (
-            signals.line_score_per_frame < calibration.alignment.min_line_score_per_frame
+        elif (
+            speech
+            and signals.line_score_per_frame is not None
+            and (signals.line_score_per_frame < calibration.alignment.min_line_score_per_frame)
         ):
             notes.append("The speech does not sound like the line: check the right line was read, then try again.")
         elif in_line_share is not None and in_line_share < calibration.alignment.min_speech_in_line_share:
@@ -314,7 +313,7 @@ def summarise_voice(signals: VoiceSignals, calibration: VoiceCalibration) -> Voi
         speaking_s=speaking,
         # The first word of the line if it was found (a cough or an "um"
         # before it is not the start of the line), else the first speech.
-        first_word_s=float(timed[0].start_s) if timed else float(speech[0].start_s) if speech else None,
+        first_word_s=float(timed[0][1].start_s) if timed else float(speech[0].start_s) if speech else None,
         span_s=span,
         pause_count=len(pauses),
         pause_mean_s=float(np.mean(pauses)) if pauses else None,

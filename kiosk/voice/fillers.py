@@ -49,8 +49,8 @@ def filled_pauses(
     steady = views(frames.spectral_change_db, window)[:, 1:].mean(axis=1) <= thresholds.max_spectral_change_db
     good = all_voiced & flat & steady
     held = np.zeros(len(frames), dtype=bool)
-    for start in np.flatnonzero(good):
-        held[start : start + window] = True
+    for first in np.flatnonzero(good):
+        held[first : first + window] = True
     word_mask = in_stretches(frames, tuple(words))
     origin = frames.times_s[0] - frames.step_s / 2
     found = []

@@ -488,9 +488,7 @@ def _english_words(tokens: list[_Token], d: Container[str]) -> tuple[ScriptWord,
         if owns_dot:
             written += "."
             title = tok.core.lower() in TITLES and spoken != ("street",)
-            phrase_end = tok.after_dot().phrase_end or (
-                not title and nxt is not None and nxt.core[:1].isupper()
-            )
+            phrase_end = tok.after_dot().phrase_end or (not title and nxt is not None and nxt.core[:1].isupper())
         if spoken is not None and not all(w in d for w in spoken):
             spoken = None
         words.append(_word(i, written, spoken, phrase_end))
@@ -733,8 +731,8 @@ def _contraction(lower: str, d: Container[str]) -> tuple[str, ...] | None:
         return _say_simple(base, d) if base and "'" not in base else None
     for suffix, word in _SUFFIXES:
         if lower.endswith(suffix) and len(lower) > len(suffix):
-            base = _say_simple(lower[: -len(suffix)], d)
-            return (*base, word) if base else None
+            stem = _say_simple(lower[: -len(suffix)], d)
+            return (*stem, word) if stem else None
     return None
 
 
@@ -782,4 +780,3 @@ def _compose(lower: str, d: Container[str]) -> tuple[str, ...] | None:
             if piece(lower[i:j]) and piece(lower[j:]):
                 offer((first, lower[i:j], lower[j:]))
     return best[1] if best else None
-

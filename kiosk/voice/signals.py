@@ -38,6 +38,13 @@ class SpokenWord:
     end_s: float | None
     relative_score: float | None
 
+    @property
+    def span(self) -> TimeSpan | None:
+        """Where the word was said, ``None`` unless said or unclear."""
+        if self.start_s is None or self.end_s is None:
+            return None
+        return TimeSpan(self.start_s, self.end_s)
+
 
 @dataclass(frozen=True)
 class Pause(TimeSpan):

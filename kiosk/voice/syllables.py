@@ -8,6 +8,8 @@ nucleus is a peak of intensity inside speech, followed by a dip of at least
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 
 from kiosk.calibration import SyllableThresholds, VoiceActivityThresholds
@@ -35,7 +37,7 @@ def syllable_nuclei_s(
         return np.zeros(0)
     # The dip after each peak: the lowest point before the next peak (or the end).
     bounds = np.append(peaks, len(loudness))
-    dips = np.array([loudness[a : b + 1 if b < len(loudness) else b].min() for a, b in zip(bounds[:-1], bounds[1:])])
+    dips = np.array([loudness[a : b + 1 if b < len(loudness) else b].min() for a, b in pairwise(bounds)])
     kept = peaks[(loudness[peaks] - dips) >= syllables.min_dip_db]
     kept = kept[frames.voiced[kept]]
     times = frames.times_s[kept]

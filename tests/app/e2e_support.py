@@ -53,8 +53,6 @@ def _playwright():
     return sync_playwright
 
 
-
-
 @dataclass
 class KioskServer:
     """A running kiosk server: its address, its process and its data folder."""
@@ -91,12 +89,21 @@ def start_server(folder: Path, extra_env: dict[str, str] | None = None) -> Kiosk
     with log.open("wb") as out:
         process = subprocess.Popen(
             [
-                sys.executable, "-m", "streamlit", "run", str(APP),
-                "--server.headless", "true",
-                "--server.port", str(port),
-                "--server.address", "127.0.0.1",
-                "--server.fileWatcherType", "none",
-                "--browser.gatherUsageStats", "false",
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(APP),
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.fileWatcherType",
+                "none",
+                "--browser.gatherUsageStats",
+                "false",
             ],
             cwd=REPO,
             env=env,
@@ -133,7 +140,9 @@ def stop_server(server: KioskServer, log_name: str | None = None) -> None:
 
 
 @contextmanager
-def serve_kiosk(folder: Path, *, log_name: str | None = None, extra_env: dict[str, str] | None = None) -> Iterator[KioskServer]:
+def serve_kiosk(
+    folder: Path, *, log_name: str | None = None, extra_env: dict[str, str] | None = None
+) -> Iterator[KioskServer]:
     """A kiosk server for the duration of the block; its log is kept as ``log_name``."""
     server = start_server(folder, extra_env)
     try:

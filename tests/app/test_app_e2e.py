@@ -37,6 +37,8 @@ from e2e_support import (
     serve_kiosk,
 )
 
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
 CLIP = SHARED_DATA / "video-retalking" / "face_2.mp4"  # a man speaking to the camera, 5 s, 25 fps
 #: Side of the square fake camera picture, in pixels (the clip is 844x844).
 FAKE_SIDE = 480

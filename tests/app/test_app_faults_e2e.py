@@ -28,6 +28,8 @@ from e2e_support import (
     serve_kiosk,
 )
 
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
 #: Takes in the long session (``KIOSK_SOAK_TAKES`` raises it; the issue's soak ran 100).
 SOAK_TAKES = int(os.environ.get("KIOSK_SOAK_TAKES", "10"))
 #: Fresh servers for the first-take reproducer (``KIOSK_FRESH_SERVERS`` raises it; the issue's ran 31).
@@ -294,7 +296,9 @@ def test_streamlit_s_own_stop_mid_take_does_not_freeze_the_take(tmp_path, browse
                 pictures.add(preview.get_attribute("src"))
                 page.wait_for_timeout(100)
             page.screenshot(path=str(ARTEFACTS / "e2e-streamlit-stop.png"), full_page=True)
-            assert len(pictures) >= 5, f"after {pressed} presses of Streamlit's Stop the preview showed {len(pictures)} pictures in 2 s"
+            assert len(pictures) >= 5, (
+                f"after {pressed} presses of Streamlit's Stop the preview showed {len(pictures)} pictures in 2 s"
+            )
             page_button(page, "Stop").click()
             read_score(page)
             assert wait_for(lambda: take_gone(server, threads), 30), process_figures(pid)

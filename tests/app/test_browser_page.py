@@ -33,7 +33,11 @@ def test_no_ice_servers_means_host_candidates_only():
 def test_ice_servers_from_the_environment():
     servers = [
         {"urls": "stun:stun.example.org:3478"},
-        {"urls": ["turn:turn.example.org:3478?transport=udp", "turns:turn.example.org:5349"], "username": "agent", "credential": "s3cret"},
+        {
+            "urls": ["turn:turn.example.org:3478?transport=udp", "turns:turn.example.org:5349"],
+            "username": "agent",
+            "credential": "s3cret",
+        },
     ]
     assert ice_servers(json.dumps(servers)) == servers
     assert rtc_configuration({ICE_SERVERS_ENV: json.dumps(servers)}) == ({"iceServers": servers}, None)

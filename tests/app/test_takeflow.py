@@ -133,7 +133,9 @@ def test_a_scorer_that_fails_gives_the_page_an_answer_not_a_hang() -> None:
 def test_an_abandoned_take_goes_back_to_setup_with_a_message() -> None:
     flow = TakeFlow()
     flow.open(
-        lambda: LiveTake(microphone=FileMicrophone(SPEECH), vision_calibration=load_vision_calibration(), unwatched_stop_s=0.3),
+        lambda: LiveTake(
+            microphone=FileMicrophone(SPEECH), vision_calibration=load_vision_calibration(), unwatched_stop_s=0.3
+        ),
         scenario_id="x",
         countdown_s=0,
     )

@@ -18,6 +18,8 @@ from test_workshops_page import SPEAKER, button, kiosk_data_fixture, my_progress
 from kiosk.app.common import open_store
 from kiosk.store import Store, pending_folder
 
+pytestmark = pytest.mark.slow
+
 WORKERS = Path(__file__).resolve().parents[1] / "store" / "store_workers.py"
 NO_SQL = ("SELECT", "INSERT", "BEGIN", "[SQL", "sqlalche.me", "Traceback", "OperationalError", "DatabaseError")
 
@@ -76,7 +78,9 @@ def test_while_another_process_holds_the_write_lock_the_pages_read_and_say_when_
     assert not dashboard.exception and "Monday" in dashboard.success[0].value
 
 
-def test_an_upload_while_the_database_is_locked_shows_its_report_and_the_take_is_saved_later(kiosk_data, tmp_path) -> None:
+def test_an_upload_while_the_database_is_locked_shows_its_report_and_the_take_is_saved_later(
+    kiosk_data, tmp_path
+) -> None:
     saved(kiosk_data, "Bo", 2, 40.0)
     app = opened("upload")
     with write_lock_held(tmp_path / "kiosk.db") as holder:

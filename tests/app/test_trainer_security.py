@@ -47,7 +47,9 @@ def guess(app: AppTest, pin: str) -> str:
     return "locked" if "locked for" in said else "wait" if "wait" in said else said
 
 
-def test_guessing_the_pin_through_the_page_is_slowed_down_and_a_new_session_does_not_reset_it(kiosk_data, clock) -> None:
+def test_guessing_the_pin_through_the_page_is_slowed_down_and_a_new_session_does_not_reset_it(
+    kiosk_data, clock
+) -> None:
     with Store(kiosk_data) as store:
         store.set_trainer_pin(PIN)
     app = opened("trainer")
@@ -56,7 +58,9 @@ def test_guessing_the_pin_through_the_page_is_slowed_down_and_a_new_session_does
     assert said.count("wrong") == TRAINER_PIN.free_failures and said.count("wait") == 40 - TRAINER_PIN.free_failures
     assert guess(app, PIN) == "wait"
     with Store(kiosk_data) as store, store.engine.connect() as connection:
-        stored = json.loads(connection.execute(text("SELECT value FROM settings WHERE key = :k"), {"k": TRAINER_PIN.setting}).scalar())
+        stored = json.loads(
+            connection.execute(text("SELECT value FROM settings WHERE key = :k"), {"k": TRAINER_PIN.setting}).scalar()
+        )
     assert stored["failures"] == 3 and datetime.fromisoformat(stored["next_try"]) == NOW + timedelta(seconds=5)
     # A new browser session, even a restarted kiosk, finds the wait where it was.
     open_store.clear()
@@ -151,8 +155,11 @@ EVIL_NAMES = [
 
 def rendered_as_markdown(app: AppTest) -> list[str]:
     """Every piece of text the page sends to the browser as Markdown (alerts, captions, labels...)."""
-    values = [e.value for kind in ("markdown", "caption", "success", "info", "warning", "error", "subheader")
-              for e in getattr(app, kind)]
+    values = [
+        e.value
+        for kind in ("markdown", "caption", "success", "info", "warning", "error", "subheader")
+        for e in getattr(app, kind)
+    ]
     labels = [w.label for kind in ("checkbox", "selectbox", "text_input", "button") for w in getattr(app, kind)]
     return values + labels
 

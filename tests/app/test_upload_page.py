@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import SHARED_DATA
 from e2e_support import switch_to
 from streamlit.testing.v1 import AppTest
 
 from kiosk.scenarios import load_scenarios
+
+pytestmark = pytest.mark.slow  # whole recordings analysed (see pyproject.toml's markers)
 
 APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
 SPEAKER = SHARED_DATA / "video-retalking" / "face_2.mp4"

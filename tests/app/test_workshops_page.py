@@ -1,4 +1,5 @@
-"""Workshops in the app: every take saved, a trainee's own progress behind their code, the trainer's dashboard behind a PIN."""
+"""Workshops in the app: every take saved, a trainee's own progress behind their code,
+the trainer's dashboard behind a PIN."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from e2e_support import switch_to
 from streamlit.testing.v1 import AppTest
 
 from kiosk.store import CueRecord, Store, TakeRecord
+
+pytestmark = pytest.mark.slow  # whole recordings analysed (see pyproject.toml's markers)
 
 APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
 SPEAKER = SHARED_DATA / "video-retalking" / "face_2.mp4"
@@ -42,9 +45,17 @@ def saved(url: str, trainee: str, day: int, overall: float, workshop_id: int | N
     with Store(url) as store:
         return store.save_take(
             TakeRecord(
-                uid=f"{trainee}-{day}", trainee=trainee, scenario_id="front-desk-greeting-01", setting="front_desk",
-                language="en", profile="default", recorded_at=datetime(2026, 11, day, 10), duration_s=4.0,
-                overall_score=overall, cues=(CueRecord("eye_contact", overall, 0.5),), report={},
+                uid=f"{trainee}-{day}",
+                trainee=trainee,
+                scenario_id="front-desk-greeting-01",
+                setting="front_desk",
+                language="en",
+                profile="default",
+                recorded_at=datetime(2026, 11, day, 10),
+                duration_s=4.0,
+                overall_score=overall,
+                cues=(CueRecord("eye_contact", overall, 0.5),),
+                report={},
                 workshop_id=workshop_id,
             )
         ).trainee_code

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from fractions import Fraction
+from itertools import pairwise
 
 import av
 import numpy as np
@@ -87,8 +88,17 @@ class ListSink:
         self.blocks.append(block)
 
 
-def play(feed: BrowserFeed, clock: FakeClock, video, audio, *, start: float, latency: float = 0.03,
-         jitter: np.ndarray | None = None, on_time=None) -> None:
+def play(
+    feed: BrowserFeed,
+    clock: FakeClock,
+    video,
+    audio,
+    *,
+    start: float,
+    latency: float = 0.03,
+    jitter: np.ndarray | None = None,
+    on_time=None,
+) -> None:
     """Deliver pictures and sound in arrival order, from ``start`` on the fake clock.
 
     A picture captured at ``i / 25`` s arrives ``latency`` (+ ``jitter[i]``) later, never
@@ -118,7 +128,9 @@ def recorded_audio(sink: ListSink) -> np.ndarray:
 
 
 def test_audio_samples_reads_every_format_as_float_frames():
-    interleaved = av.AudioFrame.from_ndarray(np.array([[0, 16384, -16384, 32767]], np.int16), format="s16", layout="stereo")
+    interleaved = av.AudioFrame.from_ndarray(
+        np.array([[0, 16384, -16384, 32767]], np.int16), format="s16", layout="stereo"
+    )
     assert np.allclose(audio_samples(interleaved), [[0.0, 0.5], [-0.5, 32767 / 32768]])
     planar = av.AudioFrame.from_ndarray(np.array([[0.1, 0.2], [0.3, 0.4]], np.float32), format="fltp", layout="stereo")
     assert np.allclose(audio_samples(planar), [[0.1, 0.3], [0.2, 0.4]])
@@ -131,7 +143,7 @@ def test_pictures_become_upright_rgb_frames_with_rising_times_on_the_take_clock(
     feed = BrowserFeed(now=clock)
     video = browser_video(50)
     with RecordingSource(CLIP) as source:
-        expected = [f.rgb for _, f in zip(range(50), source.frames())]
+        expected = [f.rgb for _, f in zip(range(50), source.frames(), strict=False)]
     sink = ListSink()
     take_clock = []
 
@@ -190,7 +202,7 @@ def test_stereo_48k_sound_becomes_contiguous_mono_16k_of_the_same_length():
         assert block.sample_rate_hz == AUDIO_SAMPLE_RATE_HZ == 16_000
         assert block.samples.dtype == np.float32 and block.samples.ndim == 1
     # Contiguous: each block starts where the one before ended.
-    for before, after in zip(sink.blocks, sink.blocks[1:]):
+    for before, after in pairwise(sink.blocks):
         assert after.start_s == pytest.approx(before.start_s + len(before.samples) / 16_000, abs=1e-9)
     assert sink.blocks[0].start_s == pytest.approx(0.03, abs=1e-3)  # heard 30 ms before it arrived
     samples = recorded_audio(sink)
@@ -202,7 +214,7 @@ def test_stereo_48k_sound_becomes_contiguous_mono_16k_of_the_same_length():
         reference = source.audio().samples
     n = min(len(reference), len(samples)) - 400
     lags = range(-40, 41)
-    best = max(np.corrcoef(reference[100 + lag : 100 + lag + n - 100], samples[100 : n])[0, 1] for lag in lags)
+    best = max(np.corrcoef(reference[100 + lag : 100 + lag + n - 100], samples[100:n])[0, 1] for lag in lags)
     assert best > 0.97
     assert np.abs(samples).max() <= 1.0
 
@@ -226,8 +238,7 @@ def test_sound_heard_before_the_take_started_is_left_out():
     feed = BrowserFeed(now=clock)
     audio = browser_audio()
     sink = ListSink()
-    play(feed, clock, [], audio, start=clock.t,
-         on_time=[(1.005, lambda: feed.attach(sink, FakeTakeClock(clock)))])
+    play(feed, clock, [], audio, start=clock.t, on_time=[(1.005, lambda: feed.attach(sink, FakeTakeClock(clock)))])
     samples = recorded_audio(sink)
     assert sink.blocks[0].start_s == pytest.approx(0.0, abs=1 / 16_000)
     total = len(audio) * BLOCK / 48_000

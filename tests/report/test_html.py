@@ -350,6 +350,8 @@ def real_take_report() -> TakeReport:
     )
 
 
+@pytest.mark.browser
+@pytest.mark.slow
 @pytest.mark.parametrize("which", ["sample", "real-take"])
 def test_report_in_headless_chromium(which, sample):
     sync_playwright = _playwright()

@@ -178,9 +178,7 @@ def test_an_unknown_language_is_refused() -> None:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_the_list_shows_ids_settings_and_text_in_the_language(
-    shipped: tuple[Scenario, ...], language: str
-) -> None:
+def test_the_list_shows_ids_settings_and_text_in_the_language(shipped: tuple[Scenario, ...], language: str) -> None:
     listing = format_scenario_list(shipped, language)
     for setting in SETTINGS:
         assert SETTING_LABELS[setting][language] in listing
@@ -201,7 +199,7 @@ def test_the_list_of_a_few_shows_only_their_settings(shipped: tuple[Scenario, ..
 
 # ---- malformed files ----
 
-GOOD = '''\
+GOOD = """\
 [[line]]
 id = "{id}"
 setting = "front_desk"
@@ -215,7 +213,7 @@ text.zh = "晚上好，欢迎光临。"
 text.lt = "Labas vakaras, sveiki atvykę į viešbutį."
 text.da = "Godaften, og velkommen til hotellet."
 targets = {{ smile_onset_max_s = 2.0, eye_contact_at_start = true }}
-'''
+"""
 
 
 def write(tmp_path: Path, second: str, name: str = "custom.toml") -> Path:
@@ -258,14 +256,14 @@ def test_a_good_file_loads(tmp_path: Path) -> None:
 
 def test_inline_translation_tables_load_and_are_located_by_id(tmp_path: Path) -> None:
     inline = (
-        'line = [\n'
+        "line = [\n"
         '  { id = "inline-greeting-01", setting = "phone", kind = "greeting",'
         ' situation = { en = "A call.", zh = "来电。", lt = "Skambutis.", da = "Et opkald." },'
         ' text = { en = "Hello, thank you for calling.", zh = "您好。", lt = "Sveiki.", da = "Hej." } },\n'
         '  { id = "inline-greeting-02", setting = "phone", kind = "greting",'
         ' situation = { en = "A call.", zh = "来电。", lt = "Skambutis.", da = "Et opkald." },'
         ' text = { en = "Hello, thank you for calling.", zh = "您好。", lt = "Sveiki.", da = "Hej." } },\n'
-        ']\n'
+        "]\n"
     )
     path = tmp_path / "inline.toml"
     path.write_text(inline, encoding="utf-8")
@@ -312,7 +310,7 @@ def test_a_wrong_type_is_named(tmp_path: Path) -> None:
 
 def test_translations_that_are_not_a_table_are_refused(tmp_path: Path) -> None:
     block = second()
-    block = re.sub(r'text\.en = .*\n(text\.\w\w = .*\n){3}', 'text = "Good evening."\n', block)
+    block = re.sub(r"text\.en = .*\n(text\.\w\w = .*\n){3}", 'text = "Good evening."\n', block)
     path = write(tmp_path, block)
     message = refused(path)
     assert f"line {line_of(path, 'text = ')} " in message and "field 'text'" in message
@@ -488,7 +486,7 @@ def test_a_missing_or_unreadable_file_is_refused(tmp_path: Path) -> None:
     missing = tmp_path / "missing.toml"
     assert "cannot be read" in refused(missing)
     latin1 = tmp_path / "latin1.toml"
-    latin1.write_bytes(GOOD.format(id="good-greeting-01").replace("æ", "ae").encode("utf-8") + b'# caf\xe9\n')
+    latin1.write_bytes(GOOD.format(id="good-greeting-01").replace("æ", "ae").encode("utf-8") + b"# caf\xe9\n")
     message = refused(latin1)
     assert "line 14" in message and "UTF-8" in message
     folder = tmp_path / "no_scenarios_here"

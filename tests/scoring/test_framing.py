@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import replace
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pytest
@@ -30,11 +30,13 @@ from kiosk.scoring.framing import (
 )
 from kiosk.vision import BodyAnalyser, BodyTimeline, analyse_frames
 
+pytestmark = pytest.mark.slow  # whole recordings analysed (see pyproject.toml's markers)
+
 CALIBRATION = load_framing_calibration()
 WELL_FRAMED = "video-retalking/face_2.mp4"
 
 
-@lru_cache(maxsize=None)
+@cache
 def timeline_of(relative: str, first_s: float | None = None) -> BodyTimeline:
     """A recording analysed, whole or its first ``first_s`` seconds."""
     with RecordingSource(SHARED_DATA / relative) as source:
@@ -44,7 +46,7 @@ def timeline_of(relative: str, first_s: float | None = None) -> BodyTimeline:
         return analyse_frames(frames)
 
 
-@lru_cache(maxsize=None)
+@cache
 def first_frame(relative: str) -> np.ndarray:
     with RecordingSource(SHARED_DATA / relative) as source:
         return next(iter(source.frames())).rgb
@@ -163,9 +165,7 @@ def test_the_live_check_reads_only_the_last_window() -> None:
     frames = timeline_of(WELL_FRAMED).frames
     end = frames[-1].time_s
     # The light goes off in the last half window: the take as a whole was lit, the picture now is not.
-    darkened = tuple(
-        replace(f, face_luma=20.0) if f.time_s > end - CALIBRATION.window_s / 2 else f for f in frames
-    )
+    darkened = tuple(replace(f, face_luma=20.0) if f.time_s > end - CALIBRATION.window_s / 2 else f for f in frames)
     assert failed(framing_checks(BodyTimeline(frames=darkened), CALIBRATION)) == {}
     assert failed(framing_checks_now(darkened, CALIBRATION)) == {"lighting": "too_dark"}
 
@@ -178,8 +178,17 @@ def test_the_live_check_works_on_a_single_frame() -> None:
 # -- words -----------------------------------------------------------------------------------
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_check_and_every_advice_has_words_in_every_language(language: str) -> None:
-    advice = ("no_face", "face_too_small", "face_too_large", "off_centre", "camera_too_low",
-              "camera_too_high", "too_dark", "backlit", "look_at_lens")
+    advice = (
+        "no_face",
+        "face_too_small",
+        "face_too_large",
+        "off_centre",
+        "camera_too_low",
+        "camera_too_high",
+        "too_dark",
+        "backlit",
+        "look_at_lens",
+    )
     for check in FRAMING_CHECKS:
         for key in advice:
             made = FramingCheck(check, False, 0.0, "share", key)

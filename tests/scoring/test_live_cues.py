@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pytest
@@ -26,6 +26,8 @@ from kiosk.scoring.targets import targets_for
 from kiosk.vision import BodyAnalyser, BodyTimeline, FrameSignals, analyse_frames
 from kiosk.voice.live import LiveVoiceReading
 
+pytestmark = pytest.mark.slow
+
 TIMING = load_live_calibration().cues
 PROFILE = load_scoring_profile()
 #: The live analyser's frame rate (issue 5: "15 frames per second or more").
@@ -33,7 +35,7 @@ FPS = 15.0
 STEP_S = 1.0 / FPS
 
 
-@lru_cache(maxsize=None)
+@cache
 def real_frame() -> FrameSignals:
     """The first frame of video-retalking face_2: a man facing the camera, head and shoulders."""
     with RecordingSource(SHARED_DATA / "video-retalking" / "face_2.mp4") as source, BodyAnalyser() as analyser:
@@ -60,7 +62,9 @@ def take(duration_s: float, *changes: tuple[float, float, dict]) -> list[FrameSi
     return frames
 
 
-def coach_run(frames: Iterable[FrameSignals], setting: str = "video_call", kind: str = "greeting", **kwargs) -> LiveCoach:
+def coach_run(
+    frames: Iterable[FrameSignals], setting: str = "video_call", kind: str = "greeting", **kwargs
+) -> LiveCoach:
     coach = LiveCoach(setting, kind, **kwargs)
     for frame in frames:
         coach.update(frame.time_s, body=frame, voice=None)
@@ -155,8 +159,12 @@ def test_an_unknown_setting_is_refused() -> None:
 
 
 def test_standing_at_the_desk_stand_tall_seated_on_a_call_sit_up() -> None:
-    assert "stand_tall" in live_cues_for("front_desk", "greeting") and "sit_up" not in live_cues_for("front_desk", "greeting")
-    assert "sit_up" in live_cues_for("video_call", "greeting") and "stand_tall" not in live_cues_for("video_call", "greeting")
+    assert "stand_tall" in live_cues_for("front_desk", "greeting") and "sit_up" not in live_cues_for(
+        "front_desk", "greeting"
+    )
+    assert "sit_up" in live_cues_for("video_call", "greeting") and "stand_tall" not in live_cues_for(
+        "video_call", "greeting"
+    )
 
 
 def test_a_greeting_not_smiling_for_long_gets_smile_and_de_escalation_never_does() -> None:
@@ -188,7 +196,9 @@ def test_the_cue_is_one_or_two_words_in_the_trainees_language(language: str) -> 
 
 
 # -- voice cues ---------------------------------------------------------------------------------
-def reading(time_s: float, *, speaking: bool = True, rate: float | None = None, level: float | None = -20.0) -> LiveVoiceReading:
+def reading(
+    time_s: float, *, speaking: bool = True, rate: float | None = None, level: float | None = -20.0
+) -> LiveVoiceReading:
     return LiveVoiceReading(
         time_s=time_s,
         level_dbfs=-20.0 if speaking else -70.0,
@@ -201,7 +211,9 @@ def reading(time_s: float, *, speaking: bool = True, rate: float | None = None, 
     )
 
 
-def voice_run(setting: str, kind: str, readings: list[LiveVoiceReading], targets: dict | None = None) -> tuple[LiveCue, ...]:
+def voice_run(
+    setting: str, kind: str, readings: list[LiveVoiceReading], targets: dict | None = None
+) -> tuple[LiveCue, ...]:
     coach = LiveCoach(setting, kind, targets=targets)
     for r in readings:
         coach.update(r.time_s, body=None, voice=r)
@@ -223,14 +235,16 @@ def test_slower_fires_over_the_lines_pace_band_in_syllables_per_second() -> None
 def test_louder_fires_for_quiet_speech_only_while_speaking() -> None:
     quietest = targets_for(PROFILE, "front_desk")["loudness"].band[0]
     times = np.arange(0.0, 10.0, 0.05)
-    assert [c.cue for c in voice_run("front_desk", "greeting", [reading(t, level=quietest - 8) for t in times])] == ["louder"]
+    assert [c.cue for c in voice_run("front_desk", "greeting", [reading(t, level=quietest - 8) for t in times])] == [
+        "louder"
+    ]
     assert voice_run("front_desk", "greeting", [reading(t, level=quietest + 8) for t in times]) == ()
     silent = [reading(t, speaking=False, level=quietest - 8) for t in times]
     assert voice_run("front_desk", "greeting", silent) == ()
 
 
 # -- a real take -----------------------------------------------------------------------------
-@lru_cache(maxsize=None)
+@cache
 def timeline_of(relative: str) -> BodyTimeline:
     with RecordingSource(SHARED_DATA / relative) as source:
         return analyse_frames(source.frames())

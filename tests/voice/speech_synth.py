@@ -83,7 +83,7 @@ def say_with_breaks(pieces: list[str], breaks_ms: list[int], rate_wpm: int = 160
     """
     assert len(breaks_ms) == len(pieces) - 1, "one break between each pair of pieces"
     body = escape(pieces[0])
-    for pause, piece in zip(breaks_ms, pieces[1:]):
+    for pause, piece in zip(breaks_ms, pieces[1:], strict=True):
         body += f' <break time="{int(pause)}ms"/> {escape(piece)}'
     return say_ssml(f"<speak>{body}</speak>", rate_wpm)
 
@@ -148,7 +148,7 @@ def silent_gaps_s(samples: np.ndarray, rate_hz: int, *, min_s: float = 0.2) -> l
     silent = (samples if samples.ndim == 1 else np.abs(samples).max(axis=1)) == 0
     edges = np.flatnonzero(np.diff(np.concatenate(([0], silent.astype(np.int8), [0]))))
     gaps = []
-    for start, stop in zip(edges[0::2], edges[1::2]):
+    for start, stop in zip(edges[0::2], edges[1::2], strict=True):
         if start > 0 and stop < len(silent) and (stop - start) / rate_hz >= min_s:
             gaps.append((float(start / rate_hz), float(stop / rate_hz)))
     return gaps

@@ -87,7 +87,7 @@ def test_stretches_are_on_the_take_axis() -> None:
     at_zero = speech_in(tone_gap_tone(0.4))
     at_three = speech_in(tone_gap_tone(0.4), start_s=3.0)
     assert len(at_three) == 2
-    for a, b in zip(at_zero, at_three):
+    for a, b in zip(at_zero, at_three, strict=True):
         assert b.start_s == pytest.approx(a.start_s + 3.0, abs=1e-6)
         assert b.end_s == pytest.approx(a.end_s + 3.0, abs=1e-6)
 

@@ -46,8 +46,9 @@ SYLLABLE_S = 0.2  # 0.16 s vowel + 0.04 s low-level gap
 SIX_SYLLABLES_S = 6 * SYLLABLE_S
 
 
-def vowel(f0_hz: float, seconds: float, formants: tuple[int, int, int], *, semitones: float = 0.0,
-          rms: float = 0.2) -> np.ndarray:
+def vowel(
+    f0_hz: float, seconds: float, formants: tuple[int, int, int], *, semitones: float = 0.0, rms: float = 0.2
+) -> np.ndarray:
     """A harmonic source shaped by three formant resonances; pitch glides ``semitones``."""
     t = np.arange(int(round(seconds * RATE))) / RATE
     f = f0_hz * 2 ** (semitones / 12 * t / seconds)
@@ -188,8 +189,7 @@ def _audio(path: Path) -> AudioTrack:
 def _inside_words(stretch: TimeSpan, words: list[tuple[str, float, float]]) -> list[str]:
     """The reference words that hold more than half of ``stretch``."""
     return [
-        w for w, start, end in words
-        if min(end, stretch.end_s) - max(start, stretch.start_s) > 0.5 * stretch.duration_s
+        w for w, start, end in words if min(end, stretch.end_s) - max(start, stretch.start_s) > 0.5 * stretch.duration_s
     ]
 
 
@@ -231,8 +231,9 @@ def _espeak(text: str, rate_wpm: int, path: Path) -> tuple[np.ndarray, int]:
     # The voice tests need espeak-ng: missing, it fails the test (./kiosk.sh test installs it).
     espeak = shutil.which("espeak-ng")
     assert espeak, "espeak-ng is not installed: apt-get install espeak-ng (./kiosk.sh test does this as root)."
-    subprocess.run([espeak, "-v", "en-us", "-s", str(rate_wpm), "-w", str(path), text], check=True,
-                   capture_output=True, timeout=60)
+    subprocess.run(
+        [espeak, "-v", "en-us", "-s", str(rate_wpm), "-w", str(path), text], check=True, capture_output=True, timeout=60
+    )
     with wave.open(str(path), "rb") as w:
         return np.frombuffer(w.readframes(w.getnframes()), dtype="<i2"), w.getframerate()
 
@@ -242,7 +243,7 @@ def _first_inner_silence_end_s(samples: np.ndarray, rate: int) -> float:
     clause pause after "Good morning,"."""
     zero = np.concatenate(([0], (samples == 0).astype(np.int8), [0]))
     edges = np.flatnonzero(np.diff(zero))
-    for start, stop in zip(edges[0::2], edges[1::2]):
+    for start, stop in zip(edges[0::2], edges[1::2], strict=True):
         if start > 0 and stop < len(samples) and stop - start >= 0.05 * rate:
             return stop / rate
     raise AssertionError("no clause pause in the espeak-ng audio")

@@ -9,7 +9,7 @@ analysis (:mod:`kiosk.voice`) on the same audio.
 from __future__ import annotations
 
 import time
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pytest
@@ -39,7 +39,7 @@ BLOCK = 320
 PACE_TOLERANCE = 0.10
 
 
-@lru_cache(maxsize=None)
+@cache
 def line_audio(rate_wpm: int) -> np.ndarray:
     """The line said by espeak-ng at ``rate_wpm``, at 16 kHz, with silence around it."""
     with RecordingSource(say(LINE, rate_wpm)) as source:
@@ -55,7 +55,7 @@ def feed_all(samples: np.ndarray, block: int = BLOCK, meter: LiveVoiceMeter | No
     return [meter.feed(samples[i : i + block], i / RATE) for i in range(0, len(samples), block)]
 
 
-@lru_cache(maxsize=None)
+@cache
 def offline_rate(rate_wpm: int) -> float:
     """Syllables per second of the same audio by the take's analysis."""
     audio = AudioTrack(samples=line_audio(rate_wpm), sample_rate_hz=RATE, start_s=0.0)

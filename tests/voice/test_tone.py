@@ -91,7 +91,7 @@ def test_a_flat_or_nearly_flat_end_is_level(semitones: float) -> None:
 
 def test_only_the_end_of_the_phrase_counts() -> None:
     # Rises 6 st over 0.5 s, then falls 6 st over the last 0.4 s: falling.
-    end = phrase_end_of(np.concatenate([glide(120, 0.5, 6.0), glide(120 * 2 ** 0.5, 0.4, -6.0)]))
+    end = phrase_end_of(np.concatenate([glide(120, 0.5, 6.0), glide(120 * 2**0.5, 0.4, -6.0)]))
     assert end.movement == "falling"
 
 
@@ -156,7 +156,7 @@ def test_an_abrupt_octave_jump_is_a_voice_break(from_hz: float, to_hz: float) ->
 
 def test_a_smooth_glide_of_3_semitones_is_not_a_break() -> None:
     # 3 st in 50 ms (steep for speech, but continuous), with steady stretches either side.
-    samples = np.concatenate([glide(150, 0.3), glide(150, 0.05, 3.0), glide(150 * 2 ** 0.25, 0.3)])
+    samples = np.concatenate([glide(150, 0.3), glide(150, 0.05, 3.0), glide(150 * 2**0.25, 0.3)])
     frames, speech = analyse(samples)
     assert len(voice_breaks_s(frames, speech, TONE)) == 0
 
@@ -201,6 +201,7 @@ def test_speech_loudness_is_the_voiced_speech_frames() -> None:
 def test_in_stretches_is_half_open_on_frame_centres() -> None:
     frames, _ = analyse(glide(150, 0.5))
     mask = in_stretches(frames, (TimeSpan(0.1, 0.2), TimeSpan(0.5, 0.505)))
-    np.testing.assert_allclose(frames.times_s[mask], [0.105, 0.115, 0.125, 0.135, 0.145, 0.155, 0.165, 0.175,
-                                                      0.185, 0.195])
+    np.testing.assert_allclose(
+        frames.times_s[mask], [0.105, 0.115, 0.125, 0.135, 0.145, 0.155, 0.165, 0.175, 0.185, 0.195]
+    )
     assert not in_stretches(frames, ()).any()

@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -79,7 +79,7 @@ PAUSE_TOLERANCE_S = 0.100
 # --- analysis, once per take ---------------------------------------------------------------------
 
 
-@lru_cache(maxsize=None)
+@cache
 def analysed(path: Path, text: str | None) -> tuple[VoiceSignals, VoiceSummary]:
     """The take's voice signals and summary, against ``text`` (``None``: free speech)."""
     with RecordingSource(path) as source:
@@ -169,7 +169,7 @@ def test_ssml_breaks_leave_gaps_of_their_length_in_the_synthetic_waveform() -> N
     _, gaps = break_take()
     lengths = [end - start for start, end in gaps]
     assert len(gaps) == len(BREAKS_MS), f"digital-silence gaps {gaps}"
-    for length, requested in zip(lengths, BREAKS_MS):
+    for length, requested in zip(lengths, BREAKS_MS, strict=True):
         assert length == pytest.approx(requested / 1000, abs=PAUSE_TOLERANCE_S), (
             f"gap {length:.3f} s for a {requested} ms break"
         )
@@ -251,7 +251,7 @@ def onset_errors(path: Path, text: str, reference: list[tuple[str, float]]) -> n
     )
     unaligned = [w.written for w in words if w.start_s is None]
     assert not unaligned, f"not aligned: {unaligned}"
-    return np.array([abs(w.start_s - onset) for w, (_, onset) in zip(words, reference)])
+    return np.array([abs(w.start_s - onset) for w, (_, onset) in zip(words, reference, strict=True)])
 
 
 @pytest.mark.parametrize("take", LIBRIVOX_TAKES)
@@ -353,7 +353,7 @@ def test_a_trainee_who_stops_halfway_gets_the_first_half_said_without_a_long_sea
     by_word = statuses(signals)
     said = [word for word, status in by_word if status == "said"]
     assert said == [w.strip(",.;?!") for w in first.split()], by_word
-    assert all(status == "skipped" for _, status in by_word[len(said):]), by_word
+    assert all(status == "skipped" for _, status in by_word[len(said) :]), by_word
     # Two linear passes, a binary search over the line, one try leaving out
     # the next word: not the dozens of decodes a search for left-out words takes.
     words = len(by_word)
@@ -420,7 +420,7 @@ def test_stereo_audio_gives_the_same_pace_as_mono() -> None:
     assert relative_error(two.words_per_minute, one.words_per_minute) <= 0.02
 
 
-@lru_cache(maxsize=None)
+@cache
 def ten_minute_take() -> Path:
     """The LibriVox sentences in turn, with silences of 0.6-2.0 s between them, to 600 s."""
     rate = 16000
