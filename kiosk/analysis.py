@@ -36,7 +36,7 @@ def analyse_recording(
     on_start: Callable[[RecordingInfo], None] | None = None,
     on_frame: Callable[[FrameSignals], None] | None = None,
 ) -> BodyAnalysis:
-    """Decode a recording and analyse every frame.
+    """Decode a recording and analyse the frames the schedule judges (``[vision.schedule]``), cues made steady.
 
     Raises:
         MediaError: unreadable file, no video stream, no decodable frame.
@@ -94,6 +94,11 @@ def analyse_take(
 ) -> TakeAnalysis:
     """Analyse whatever a recording holds: video for the body, sound for the voice.
 
+    Every frame is decoded and the frames nearest the ticks of
+    ``[vision.schedule] rate_hz`` are analysed, the cues made steady
+    (``[vision.hysteresis]``): the same frames and the same rule as a live
+    take of the recording (:func:`analyse_live_take`).
+
     Args:
         line: the scripted line the trainee meant to say (``None``: free speech).
         name: what messages call the file (an upload's own name), default its path.
@@ -150,7 +155,8 @@ def analyse_live_take(
 
     Args:
         recorded: what the live sources captured (:class:`kiosk.capture.RecordedTake`).
-        timeline: body signals of the frames analysed live; ``None`` without pictures.
+        timeline: the steady body timeline of the scheduled frames (``LiveResult.timeline``);
+            ``None`` without pictures.
         name: what the report calls the take when no recording was kept.
         notes: what went wrong while analysing live (``LiveResult.notes``).
 

@@ -14,6 +14,8 @@
     kiosk backup [PATH]                 copy the SQLite database safely while kiosks run (0600 file)
     kiosk export PATH.csv|PATH.json     the takes as CSV, or everything as JSON (0600 file)
     kiosk settings [--check]            the KIOSK_* environment variables: values, defaults, meanings
+    kiosk eval MANIFEST... [--split held_out] [--json] [--verbose]
+                                        the kiosk's figures on labelled recordings (tests/eval/FORMAT.md)
 
 Every failure a user can cause ends with one sentence on stderr and exit
 code 2; set ``KIOSK_DEBUG=1`` to see a traceback instead.
@@ -27,9 +29,11 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from kiosk.capture.take import RecordingInfo
 from kiosk.errors import EXIT_BAD_INPUT, KioskError
+from kiosk.evaluation.command import add_eval_arguments
 
 #: Recordings longer than this (seconds) get a progress bar on stderr.
 PROGRESS_BAR_AFTER_S = 3.0
@@ -42,6 +46,12 @@ def _fetch_models(args: argparse.Namespace) -> int:
     for name, path in paths.items():
         print(f"{name}: {path}")
     return 0
+
+
+def _advance(bar: Any, time_s: float) -> None:
+    """Move a progress bar counted in seconds of the take to the frame just judged."""
+    if bar is not None and time_s > bar.n:
+        bar.update(round(min(time_s, bar.total) - bar.n, 1))
 
 
 def _analyze(args: argparse.Namespace) -> int:
@@ -78,8 +88,8 @@ def _analyze(args: argparse.Namespace) -> int:
         if info.has_video and info.duration_s > PROGRESS_BAR_AFTER_S and not args.quiet:
             from tqdm import tqdm
 
-            expected = int(info.duration_s * info.frame_rate_hz) or None
-            bar = tqdm(total=expected, unit="frame", desc="Analysing", file=sys.stderr, leave=False)
+            # Progress in seconds of the take: frames are judged on a fixed schedule, not every decoded one.
+            bar = tqdm(total=round(info.duration_s, 1), unit="s", desc="Analysing", file=sys.stderr, leave=False)
 
     try:
         analysis = analyse_take(
@@ -88,7 +98,7 @@ def _analyze(args: argparse.Namespace) -> int:
             voice_calibration=voice_calibration,
             line=line,
             on_start=start_bar,
-            on_frame=lambda _: bar.update() if bar else None,
+            on_frame=lambda signals: _advance(bar, signals.time_s),
             limits=load_media_limits(args.profile),
         )
     finally:
@@ -248,6 +258,12 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval(args: argparse.Namespace) -> int:
+    from kiosk.evaluation.command import run_eval
+
+    return run_eval(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kiosk", description="Voice and body-language practice kiosk.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -327,6 +343,10 @@ def build_parser() -> argparse.ArgumentParser:
     settings = commands.add_parser("settings", help="list the KIOSK_* environment variables, their values and meanings")
     settings.add_argument("--check", action="store_true", help="only check them: exit 2 with a message if one is wrong")
     settings.set_defaults(run=_settings)
+
+    evaluation = commands.add_parser("eval", help="the kiosk's figures on labelled recordings (tests/eval/*.toml)")
+    add_eval_arguments(evaluation)
+    evaluation.set_defaults(run=_eval)
 
     export = commands.add_parser("export", help="export the takes (.csv) or everything (.json)")
     export.add_argument("path", type=Path, help="the file to write: .csv or .json")

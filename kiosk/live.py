@@ -1,12 +1,17 @@
-"""One take at the kiosk, live: recording, the body analyser on the newest frames, live readings.
+"""One take at the kiosk, live: recording, the body analyser on the scheduled frames, live readings.
 
 The live preview and the report share one per-frame analyser
-(:class:`kiosk.vision.BodyAnalyser`). While recording, a worker thread
-analyses the newest recorded frame each time it is free, so the analyser
-never holds up the recording and frames it had no time for are skipped.
-The report is then built from those analysed frames and the whole recorded
-sound, so it is ready moments after the take stops. Nothing here is
-guessed: every signal comes from a frame that was recorded.
+(:class:`kiosk.vision.BodyAnalyser`) and one schedule
+(:mod:`kiosk.vision.schedule`): the frames judged are those nearest the
+ticks of ``[vision.schedule] rate_hz`` on the take's own clock, never the
+ones the machine happened to have time for. The capture thread queues the
+scheduled frames; a worker thread analyses every one of them in order, so
+the analyser never holds up the recording. It may fall behind while the
+take runs (the preview then shows the newest overlay it has) and catches up
+after Stop. The report is built from those frames, made steady with the
+same hysteresis as an upload's (:func:`kiosk.vision.analyser.take_timeline`),
+and the whole recorded sound. Nothing here is guessed: every signal comes
+from a frame that was recorded.
 
 Lifetime, and why it is strict: a Streamlit page can run twice at once for
 one trainee (a click starts a new run before the old one has finished), so
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -39,7 +45,10 @@ from kiosk.vision import (
     FrameSignals,
     lost_frames_note,
 )
+from kiosk.vision.analyser import take_timeline
 from kiosk.vision.landmarks import Detections
+from kiosk.vision.schedule import FrameSchedule
+from kiosk.vision.steady import SteadyCues
 from kiosk.voice.live import LiveVoiceMeter, LiveVoiceReading
 
 #: How often a page redraws the live preview, per second: above the 15 asked
@@ -47,8 +56,9 @@ from kiosk.voice.live import LiveVoiceMeter, LiveVoiceReading
 PREVIEW_RATE_HZ = 24
 #: How often the take's worker looks whether anyone still watches it, in seconds.
 _WATCH_EVERY_S = 0.25
-#: Longest wait for the analyser to finish its frame after the stop, in seconds;
-#: after that an isolated analyser's process is ended so the take can close.
+#: After the stop the analyser works through the frames still queued; if it
+#: finishes none for this long, in seconds, an isolated analyser's process is
+#: ended so the take can close.
 ANALYSER_STOP_TIMEOUT_S = 10.0
 
 
@@ -59,11 +69,12 @@ class LivePreview:
     Attributes:
         frame: the newest recorded frame (``None`` before the first).
         detections: landmarks of the newest analysed frame, for the overlay.
-        signals: body signals of the newest analysed frame.
+        signals: body signals of the newest analysed frame, its cues steady so far.
         cue: the live cue to show now, ``None`` most of the time.
         voice: the live voice reading, ``None`` without sound.
         elapsed_s: seconds since the take started.
         frames_recorded / frames_analysed: counts so far.
+        frames_waiting: scheduled frames the analyser has still to do (it is that far behind).
     """
 
     frame: VideoFrame | None
@@ -74,28 +85,33 @@ class LivePreview:
     elapsed_s: float
     frames_recorded: int
     frames_analysed: int
+    frames_waiting: int = 0
 
 
 @dataclass(frozen=True)
 class LiveResult:
-    """A finished live take: what was recorded and the body timeline of the frames analysed.
+    """A finished live take: what was recorded and the steady body timeline of the frames analysed.
 
     Attributes:
         notes: what went wrong in the analysis while recording, in the trainee's words.
         abandoned: the take stopped itself because nobody watched it any more.
+        frames_scheduled: frames the schedule chose to judge (all of them are
+            analysed unless the analyser failed, lost a frame or fell
+            ``max_backlog_s`` behind).
     """
 
     recorded: RecordedTake
     timeline: BodyTimeline | None
     notes: tuple[str, ...] = ()
     abandoned: bool = False
+    frames_scheduled: int = 0
 
     @property
     def analysed_share(self) -> float:
-        """Share of the recorded frames the analyser measured (0-1)."""
-        if self.timeline is None or not self.recorded.frame_count:
+        """Share of the scheduled frames the analyser measured (0-1)."""
+        if self.timeline is None or not self.frames_scheduled:
             return 0.0
-        return len(self.timeline.frames) / self.recorded.frame_count
+        return len(self.timeline.frames) / self.frames_scheduled
 
 
 class LiveTake:
@@ -139,7 +155,16 @@ class LiveTake:
         self._lock = threading.Lock()
         self._new_frame = threading.Condition(self._lock)
         self._lifetime = threading.Lock()
-        self._pending: VideoFrame | None = None
+        self._vision_calibration = vision_calibration
+        self._schedule = FrameSchedule(vision_calibration.schedule.rate_hz)
+        self._max_waiting = max(
+            1, round(vision_calibration.schedule.max_backlog_s * vision_calibration.schedule.rate_hz)
+        )
+        self._waiting: deque[VideoFrame] = deque()
+        self._scheduled = 0
+        self._dropped = 0
+        self._taken = 0  # frames the worker has taken from the queue
+        self._steady = SteadyCues(vision_calibration.hysteresis)
         self._finishing = False
         self._signals: list[FrameSignals] = []
         self._notes: list[str] = []
@@ -213,7 +238,7 @@ class LiveTake:
         return self._abandoned
 
     def stop(self) -> LiveResult:
-        """Stop recording, let the analyser finish the newest frame, and return the take.
+        """Stop recording, let the analyser finish the scheduled frames, and return the take.
 
         Any thread, any number of times: the first call stops the take, the
         others wait for it and get the same result.
@@ -226,17 +251,42 @@ class LiveTake:
     def _stop_once(self) -> LiveResult:
         recorded = self.recorder.stop()
         with self._lock:
+            self._queue(self._schedule.finish())  # the last frame, if it is nearest a tick
+            if self._abandoned:
+                self._waiting.clear()  # nobody will read this take's report
             self._finishing = True
             self._new_frame.notify_all()
         if threading.current_thread() is not self._worker:
-            self._worker.join(timeout=ANALYSER_STOP_TIMEOUT_S)
-            if self._worker.is_alive() and self._analyser is not None:
-                self._analyser.abort()  # a frame stuck in native code: end it, keep the take
-                self._worker.join(timeout=ANALYSER_STOP_TIMEOUT_S)
+            self._wait_for_worker()
         with self._lock:
-            timeline = BodyTimeline(frames=tuple(self._signals)) if self._signals else None
+            timeline = take_timeline(self._signals, self._vision_calibration) if self._signals else None
+            if self._dropped and not self._abandoned:
+                self._notes.append(
+                    f"The computer was too busy to keep up, so {self._dropped} of the {self._scheduled} frames "
+                    "chosen for judging were not analysed."
+                )
             notes = tuple(self._notes)
-        return LiveResult(recorded=recorded, timeline=timeline, notes=notes, abandoned=self._abandoned)
+        return LiveResult(
+            recorded=recorded,
+            timeline=timeline,
+            notes=notes,
+            abandoned=self._abandoned,
+            frames_scheduled=self._scheduled,
+        )
+
+    def _wait_for_worker(self) -> None:
+        """Wait while the worker works through the queue; end a frame stuck in native code."""
+        done = -1
+        while self._worker.is_alive():
+            with self._lock:
+                progress = self._taken
+            if progress == done:  # not one frame taken in a whole wait: stuck on the last one
+                if self._analyser is not None:
+                    self._analyser.abort()  # end it, keep the take
+                self._worker.join(timeout=ANALYSER_STOP_TIMEOUT_S)
+                return
+            done = progress
+            self._worker.join(timeout=ANALYSER_STOP_TIMEOUT_S)
 
     def close(self) -> None:
         """End the take without using its result (the trainee left the page)."""
@@ -271,13 +321,26 @@ class LiveTake:
                 elapsed_s=self.recorder.elapsed_s,
                 frames_recorded=self.recorder.frames_recorded,
                 frames_analysed=len(self._signals),
+                frames_waiting=len(self._waiting),
             )
 
     # -- workers ------------------------------------------------------------------------
     def _frame_recorded(self, frame: VideoFrame) -> None:
-        # Capture thread: hand the frame on and return; an older pending one is skipped.
+        # Capture thread: queue the frames the schedule chooses and return at once.
+        if self._analyser is None:
+            return
         with self._lock:
-            self._pending = frame
+            self._queue(self._schedule.offer(frame))
+
+    def _queue(self, frames: list[VideoFrame]) -> None:
+        """Queue scheduled frames for the worker (the lock is held)."""
+        for frame in frames:
+            self._scheduled += 1
+            if len(self._waiting) >= self._max_waiting:
+                self._dropped += 1  # a machine far too slow: keep the memory bounded
+                continue
+            self._waiting.append(frame)
+        if frames:
             self._new_frame.notify()
 
     def _audio_recorded(self, block: AudioTrack) -> None:
@@ -299,33 +362,33 @@ class LiveTake:
     def _work(self) -> None:
         """The take's worker: the only user of the analyser, which it closes on the way out."""
         try:
-            self._analyse_newest()
+            self._analyse_scheduled()
         finally:
             if self._analyser is not None:
                 if self._analyser.frames_lost and not self._analysis_failed:
                     self._note(lost_frames_note(self._analyser.frames_lost))
                 self._analyser.close()
 
-    def _analyse_newest(self) -> None:
-        last_time = -1.0
+    def _analyse_scheduled(self) -> None:
         analyser = self._analyser
         analysing = analyser is not None
         while True:
             with self._lock:
-                while self._pending is None and not self._finishing and not self._unwatched():
+                while not self._waiting and not self._finishing and not self._unwatched():
                     self._new_frame.wait(timeout=_WATCH_EVERY_S)
                 if self._unwatched() and not self._finishing and not self._abandoned:
                     self._abandoned = True
+                    self._waiting.clear()
                     # stop() waits for this thread, so another thread calls it.
                     threading.Thread(target=self.stop, name="take-abandoned", daemon=True).start()
-                frame, self._pending = self._pending, None
+                frame = self._waiting.popleft() if self._waiting else None
                 if frame is None:
                     if self._finishing:
                         return
                     continue
-            if analyser is None or not analysing or frame.time_s <= last_time:
+                self._taken += 1
+            if analyser is None or not analysing:
                 continue
-            last_time = frame.time_s
             try:
                 detections = analyser.detect(frame)
             except FrameNotAnalysed:
@@ -339,13 +402,14 @@ class LiveTake:
                 analysing, self._analysis_failed = False, True
                 continue
             signals = analyser.interpret(detections, frame)
+            steady = self._steady.update(signals)  # the coach and overlay see steady cues too
             with self._lock:
                 voice = self._voice
-            cue = self._coach.update(frame.time_s, body=signals, voice=voice) if self._coach is not None else None
+            cue = self._coach.update(frame.time_s, body=steady, voice=voice) if self._coach is not None else None
             with self._lock:
                 self._signals.append(signals)
                 self._latest_detections = detections
-                self._latest_signals = signals
+                self._latest_signals = steady
                 self._cue = cue
 
     def _note(self, note: str) -> None:

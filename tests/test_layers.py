@@ -28,7 +28,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("kiosk.store",),
     ("kiosk.report",),
     ("kiosk.analysis", "kiosk.live"),
-    ("kiosk.bench",),
+    ("kiosk.bench", "kiosk.evaluation"),
     ("kiosk.app", "kiosk.cli"),
 )
 LAYER_OF = {name: level for level, names in enumerate(LAYERS) for name in names}

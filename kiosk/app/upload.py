@@ -98,15 +98,15 @@ def _analyse_upload(data: bytes, file_name: str, name: str, *, scenario, choices
     """Analyse, score and save one upload from a private temporary copy; ``None`` after showing why not."""
     text = choices.strings["app"]
     progress = st.progress(0.0, text=text["analysing_take"])
-    expected = {"frames": 1}
-    done = {"frames": 0}
+    duration = {"s": 0.0}
 
+    # Progress by the take's clock: the analysis judges frames on a fixed schedule, not every decoded frame.
     def on_start(info) -> None:
-        expected["frames"] = max(int(info.duration_s * info.frame_rate_hz), 1)
+        duration["s"] = info.duration_s
 
-    def on_frame(_signals) -> None:
-        done["frames"] += 1
-        progress.progress(min(done["frames"] / expected["frames"], 1.0), text=text["analysing_take"])
+    def on_frame(signals) -> None:
+        share = signals.time_s / duration["s"] if duration["s"] > 0 else 0.0
+        progress.progress(min(max(share, 0.0), 1.0), text=text["analysing_take"])
 
     try:
         # The upload is analysed from a private temporary copy that is deleted straight after.

@@ -26,7 +26,12 @@ class FramingCalibration:
         compute=lambda tables: tables["vision"].framing,
     )
     max_camera_pitch_deg: float = number(
-        doc="Head pitch beyond which the camera sits too low or too high", unit="degrees", check=DEGREES
+        doc=(
+            "Head pitch against the ray from the eyes to the lens beyond which the camera sits too low "
+            "(+, the face points above the lens) or too high (-)"
+        ),
+        unit="degrees",
+        check=DEGREES,
     )
     min_lens_share: float = derived(
         doc="Looking at the lens for at least this share of the time passes",

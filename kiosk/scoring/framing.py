@@ -12,6 +12,11 @@ recording.
 Thresholds: face size, centring and lighting are the ``[vision.framing]``
 ones, camera height is ``[framing] max_camera_pitch_deg``, looking at the
 lens the low end of the video-call eye-contact band.
+
+Camera height and looking at the lens share one geometry: both compare the
+head (and eyes) with the ray from the eyes to the lens, not with the
+camera's axis, so a face high or low in the picture that meets the lens
+passes both (see :mod:`kiosk.vision.signals`).
 """
 
 from __future__ import annotations
@@ -52,9 +57,11 @@ class FramingCheck:
         value: what was measured (median over the frames), ``None`` if nothing:
             face_size the face height as a share of the frame height;
             centring the face centre's larger offset from the frame centre, as a
-            share of the frame width or height; camera_height the head pitch in
-            degrees (+ up: the camera sees the face from below); lighting the
-            face's mean luma; backlight how much brighter the background is than
+            share of the frame width or height; camera_height the head's pitch in
+            degrees against the ray from the eyes to the lens (+ up: the camera
+            sees the face from below; a level head above a low camera points above
+            the lens); lighting the face's mean luma; backlight how much brighter
+            the background is than
             the face (luma); looking_at_lens the share of the time with eye contact.
         unit: ``share``, ``deg`` or ``luma`` (:data:`FRAMING_UNITS`).
         advice: key of what to change in the strings' ``[framing]`` table

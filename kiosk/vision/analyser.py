@@ -1,12 +1,14 @@
 """The one per-frame body analyser, shared by the live overlay and the report.
 
 :class:`BodyAnalyser` owns the landmarkers for one take; :func:`analyse_frames`
-runs it over a whole recording and returns the timeline.
+runs it over the frames of a whole recording that the schedule judges
+(:mod:`kiosk.vision.schedule`) and returns the steady timeline
+(:func:`take_timeline`), exactly as a live take does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from types import TracebackType
 
 from kiosk.calibration import DEFAULT_PROFILE, VisionCalibration, load_vision_calibration
@@ -14,7 +16,9 @@ from kiosk.capture.readahead import read_ahead
 from kiosk.capture.take import VideoFrame
 from kiosk.vision.isolated import BodyAnalysisFailed, FrameNotAnalysed, IsolatedLandmarker
 from kiosk.vision.landmarks import BodyLandmarker, Detections
+from kiosk.vision.schedule import scheduled_frames
 from kiosk.vision.signals import FrameSignals, frame_signals
+from kiosk.vision.steady import steady_timeline
 from kiosk.vision.summary import BodyTimeline
 
 
@@ -87,12 +91,16 @@ def analyse_frames(
     isolated: bool = False,
     problems: list[str] | None = None,
 ) -> BodyTimeline:
-    """Analyse every frame of a take.
+    """Analyse the frames of a take that the schedule judges, and make the cues steady.
+
+    Every frame is decoded; only those nearest the ticks of
+    ``[vision.schedule] rate_hz`` are analysed, the same frames a live take
+    of the recording analyses (:class:`kiosk.live.LiveTake`).
 
     Args:
         frames: the take's frames in time order (any capture source).
         calibration: thresholds; the default profile when omitted.
-        on_frame: called after each frame, e.g. to advance a progress bar.
+        on_frame: called after each analysed frame, e.g. to advance a progress bar.
         isolated: run the landmarkers in a child process (see :class:`BodyAnalyser`).
         problems: told (appended to) what went wrong, in the trainee's words:
             frames the analyser lost, or that it gave up.
@@ -100,7 +108,7 @@ def analyse_frames(
     signals: list[FrameSignals] = []
     with BodyAnalyser(calibration, isolated=isolated) as analyser:
         try:
-            for frame in read_ahead(frames):
+            for frame in read_ahead(scheduled_frames(frames, analyser.calibration.schedule.rate_hz)):
                 try:
                     result = analyser.analyse(frame)
                 except FrameNotAnalysed:
@@ -114,7 +122,15 @@ def analyse_frames(
         else:
             if analyser.frames_lost and problems is not None:
                 problems.append(lost_frames_note(analyser.frames_lost))
-    return BodyTimeline(frames=tuple(signals))
+        return take_timeline(signals, analyser.calibration)
+
+
+def take_timeline(signals: Sequence[FrameSignals], calibration: VisionCalibration) -> BodyTimeline:
+    """A take's timeline from its analysed frames, the cues made steady (``[vision.hysteresis]``).
+
+    The one way a timeline is made, live and offline, so both judge alike.
+    """
+    return steady_timeline(BodyTimeline(frames=tuple(signals)), calibration.hysteresis)
 
 
 def lost_frames_note(frames_lost: int) -> str:

@@ -35,10 +35,10 @@ from kiosk.calibration import DEFAULT_PROFILE, VisionCalibration, load_vision_ca
 from kiosk.capture.take import VideoFrame
 from kiosk.errors import KioskError
 from kiosk.settings import read_settings
-from kiosk.vision.landmarks import MAX_FACES, MAX_POSES, Detections, LandmarkerClosed
+from kiosk.vision.landmarks import MAX_FACES, MAX_HANDS, MAX_POSES, Detections, LandmarkerClosed
 
-#: How long a child may take to import MediaPipe and load both models, in seconds
-#: (about 1.7 s on the 2-core reference machine; far more on a loaded one).
+#: How long a child may take to import MediaPipe and load the three models, in seconds
+#: (about 2 s on the 2-core reference machine; far more on a loaded one).
 START_TIMEOUT_S = 60.0
 #: How long one frame may take before the child is taken to be hung, in seconds
 #: (about 0.05 s normally).
@@ -62,6 +62,7 @@ class _Hello:
     calibration: VisionCalibration
     max_faces: int
     max_poses: int
+    max_hands: int = MAX_HANDS
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ _CLOSE = "close"
 
 
 class LandmarkerProcess:
-    """One child process running the face and pose landmarkers for one take.
+    """One child process running the face, pose and hand landmarkers for one take.
 
     Starting returns at once; the first :meth:`detect` waits for the child to
     be ready. Not shared between threads without the caller's own lock (one
@@ -92,14 +93,20 @@ class LandmarkerProcess:
     """
 
     def __init__(
-        self, calibration: VisionCalibration, *, max_faces: int = MAX_FACES, max_poses: int = MAX_POSES
+        self,
+        calibration: VisionCalibration,
+        *,
+        max_faces: int = MAX_FACES,
+        max_poses: int = MAX_POSES,
+        max_hands: int = MAX_HANDS,
     ) -> None:
         # Resolve (and verify) the models here, so a missing model is this
         # process's clear error, not a child's exit; the child reads the cache.
-        from kiosk.models import FACE_LANDMARKER, POSE_LANDMARKER, model_path
+        from kiosk.models import FACE_LANDMARKER, HAND_LANDMARKER, POSE_LANDMARKER, model_path
 
         model_path(FACE_LANDMARKER)
         model_path(POSE_LANDMARKER)
+        model_path(HAND_LANDMARKER)
         self._process = subprocess.Popen(
             [sys.executable, "-m", "kiosk.vision.landmarker_child"],
             stdin=subprocess.PIPE,
@@ -116,7 +123,7 @@ class LandmarkerProcess:
         self._process.stdout.close()
         self._ready = False
         self._alive = True
-        self._send(_Hello(calibration, max_faces, max_poses))
+        self._send(_Hello(calibration, max_faces, max_poses, max_hands))
 
     @property
     def pid(self) -> int:
@@ -197,7 +204,7 @@ class LandmarkerProcess:
 
 
 class IsolatedLandmarker:
-    """Face and pose landmarkers in a child process, started again if it dies.
+    """Face, pose and hand landmarkers in a child process, started again if it dies.
 
     Same use as :class:`~kiosk.vision.landmarks.BodyLandmarker`. A frame the
     child died on raises :class:`FrameNotAnalysed` (the caller leaves it out of
@@ -215,11 +222,13 @@ class IsolatedLandmarker:
         *,
         max_faces: int = MAX_FACES,
         max_poses: int = MAX_POSES,
+        max_hands: int = MAX_HANDS,
         max_restarts: int = MAX_RESTARTS,
     ) -> None:
         self._calibration = calibration or load_vision_calibration(DEFAULT_PROFILE)
         self._max_faces = max_faces
         self._max_poses = max_poses
+        self._max_hands = max_hands
         self._max_restarts = max_restarts
         self._lock = threading.Lock()
         self._closed = False
@@ -229,7 +238,9 @@ class IsolatedLandmarker:
         self._child: LandmarkerProcess | None = self._start()
 
     def _start(self) -> LandmarkerProcess:
-        return LandmarkerProcess(self._calibration, max_faces=self._max_faces, max_poses=self._max_poses)
+        return LandmarkerProcess(
+            self._calibration, max_faces=self._max_faces, max_poses=self._max_poses, max_hands=self._max_hands
+        )
 
     def __enter__(self) -> IsolatedLandmarker:
         return self
@@ -253,7 +264,7 @@ class IsolatedLandmarker:
         return child.pid if child is not None and child.alive else None
 
     def detect(self, frame: VideoFrame) -> Detections:
-        """Run both landmarkers on one frame in the child; frames in time order.
+        """Run the landmarkers on one frame in the child; frames in time order.
 
         Raises:
             LandmarkerClosed: after :meth:`close`.
@@ -319,7 +330,9 @@ def _serve(requests: Connection, replies: Connection) -> int:
     hello = requests.recv()
     assert isinstance(hello, _Hello)
     try:
-        landmarker = BodyLandmarker(hello.calibration, max_faces=hello.max_faces, max_poses=hello.max_poses)
+        landmarker = BodyLandmarker(
+            hello.calibration, max_faces=hello.max_faces, max_poses=hello.max_poses, max_hands=hello.max_hands
+        )
     except KioskError as err:
         replies.send(_Failed(str(err)))
         return 2

@@ -1,9 +1,13 @@
-"""The MediaPipe face and pose landmarkers, run together on each frame.
+"""The MediaPipe face, pose and hand landmarkers, run together on each frame.
 
-This is the only stateful part of vision: both landmarkers run in VIDEO mode
+This is the only stateful part of vision: the landmarkers run in VIDEO mode
 (they track between frames, so timestamps must rise), live as long as one
-take's analysis, and are closed on exit. Face and pose run concurrently on
-two threads; MediaPipe's native calls release the GIL.
+take's analysis, and are closed on exit. Face, pose and hands run
+concurrently on three threads; MediaPipe's native calls release the GIL.
+The hand landmarker runs on every frame it is given, or less often when the
+profile's ``[vision.hands] interval_s`` says so (chosen by the frames'
+timestamps, never by the machine's load); a frame in between carries the
+hands of the last frame it ran on.
 
 MediaPipe's handles are not safe to close twice or to close while a frame is
 in flight: two threads closing one landmarker at once free the same native
@@ -36,12 +40,16 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import mediapipe as mp  # noqa: E402
 from mediapipe.tasks.python import BaseOptions, vision  # noqa: E402
 
-from kiosk.models import FACE_LANDMARKER, POSE_LANDMARKER, model_bytes  # noqa: E402
+from kiosk.models import FACE_LANDMARKER, HAND_LANDMARKER, POSE_LANDMARKER, model_bytes  # noqa: E402
 
 #: Faces the landmarker looks for, so that others in view are noticed.
 MAX_FACES = 4
 #: Poses the landmarker looks for.
 MAX_POSES = 2
+#: Hands the hand landmarker looks for (the trainee's two).
+MAX_HANDS = 2
+#: Frame times this close (seconds) count as equal when spacing hand runs.
+_TIME_EPS_S = 1e-6
 
 
 class LandmarkerClosed(KioskError):
@@ -83,14 +91,41 @@ class PoseDetection:
 
 
 @dataclass(frozen=True)
+class HandDetection:
+    """One hand as the hand landmarker saw it.
+
+    Attributes:
+        landmarks: ``(21, 3)`` float32; x, y normalised to the frame width and
+            height (0-1; points of a hand cut by the frame edge lie outside),
+            z relative depth from the wrist on the x scale.
+        handedness: ``"Left"`` or ``"Right"``, as MediaPipe names it (not used
+            by the cues).
+        handedness_score: 0-1, how sure the model is of ``handedness``; real
+            hands in view score high, hand-like skin (a bare neck) lower.
+    """
+
+    landmarks: np.ndarray
+    handedness: str
+    handedness_score: float
+
+
+@dataclass(frozen=True)
 class Detections:
-    """Everything found in one frame, before any interpretation."""
+    """Everything found in one frame, before any interpretation.
+
+    ``hands`` is what the hand landmarker found (``()``: no hand) on the
+    frame at ``hands_time_s``: this frame, or the last one it ran on when it
+    runs less often (``[vision.hands] interval_s``), at most that long ago.
+    ``None`` means no hand landmarker result at all (hand cues unknown).
+    """
 
     time_s: float
     width: int
     height: int
     faces: tuple[FaceDetection, ...]
     poses: tuple[PoseDetection, ...]
+    hands: tuple[HandDetection, ...] | None = None
+    hands_time_s: float | None = None
 
 
 def _faces(result: vision.FaceLandmarkerResult) -> tuple[FaceDetection, ...]:
@@ -120,8 +155,23 @@ def _poses(result: vision.PoseLandmarkerResult) -> tuple[PoseDetection, ...]:
     return tuple(poses)
 
 
+def _hands(result: vision.HandLandmarkerResult) -> tuple[HandDetection, ...]:
+    hands = []
+    for i, marks in enumerate(result.hand_landmarks):
+        points = np.array([(m.x, m.y, m.z) for m in marks], dtype=np.float32)
+        best = result.handedness[i][0] if i < len(result.handedness) and result.handedness[i] else None
+        hands.append(
+            HandDetection(
+                landmarks=points,
+                handedness=str(best.category_name) if best is not None else "",
+                handedness_score=float(best.score) if best is not None and best.score is not None else 0.0,
+            )
+        )
+    return tuple(hands)
+
+
 class BodyLandmarker:
-    """Face and pose landmarkers for one take, in VIDEO mode.
+    """Face, pose and hand landmarkers for one take, in VIDEO mode.
 
     Use as a context manager; feed frames in time order::
 
@@ -133,9 +183,15 @@ class BodyLandmarker:
     """
 
     def __init__(
-        self, calibration: VisionCalibration | None = None, *, max_faces: int = MAX_FACES, max_poses: int = MAX_POSES
+        self,
+        calibration: VisionCalibration | None = None,
+        *,
+        max_faces: int = MAX_FACES,
+        max_poses: int = MAX_POSES,
+        max_hands: int = MAX_HANDS,
     ) -> None:
         calibration = calibration or load_vision_calibration(DEFAULT_PROFILE)
+        hand_confidence = calibration.hands.min_detection_confidence
         face_options = vision.FaceLandmarkerOptions(
             base_options=BaseOptions(model_asset_buffer=model_bytes(FACE_LANDMARKER)),
             running_mode=vision.RunningMode.VIDEO,
@@ -151,12 +207,29 @@ class BodyLandmarker:
             running_mode=vision.RunningMode.VIDEO,
             num_poses=max_poses,
         )
+        hand_options = vision.HandLandmarkerOptions(
+            base_options=BaseOptions(model_asset_buffer=model_bytes(HAND_LANDMARKER)),
+            running_mode=vision.RunningMode.VIDEO,
+            num_hands=max_hands,
+            min_hand_detection_confidence=hand_confidence,
+            min_hand_presence_confidence=hand_confidence,
+            min_tracking_confidence=hand_confidence,
+        )
         self._face = vision.FaceLandmarker.create_from_options(face_options)
         try:
             self._pose = vision.PoseLandmarker.create_from_options(pose_options)
         except BaseException:
             self._face.close()
             raise
+        try:
+            self._hand = vision.HandLandmarker.create_from_options(hand_options)
+        except BaseException:
+            self._face.close()
+            self._pose.close()
+            raise
+        self._hand_interval_s = calibration.hands.interval_s
+        self._last_hand_time_s: float | None = None
+        self._last_hands: tuple[HandDetection, ...] | None = None
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="landmarker")
         self._last_ms = -1
         # Held by detect and close: the native graphs are closed once, never mid-frame.
@@ -187,9 +260,19 @@ class BodyLandmarker:
             self._pool.shutdown(wait=True)
             self._face.close()
             self._pose.close()
+            self._hand.close()
+
+    def _hands_due(self, time_s: float) -> bool:
+        """Whether the hand landmarker runs on the frame at ``time_s`` (by timestamps, not load)."""
+        last = self._last_hand_time_s
+        return last is None or time_s - last >= self._hand_interval_s - _TIME_EPS_S
 
     def detect(self, frame: VideoFrame) -> Detections:
-        """Run both landmarkers on one frame; frames must come in time order.
+        """Run the landmarkers on one frame; frames must come in time order.
+
+        The hand landmarker runs when its interval is due (every frame with
+        ``interval_s = 0``); otherwise :attr:`Detections.hands` holds the
+        hands of the last frame it ran on.
 
         Raises:
             LandmarkerClosed: after :meth:`close`.
@@ -202,12 +285,20 @@ class BodyLandmarker:
             self._last_ms = timestamp_ms
             image = mp.Image(image_format=mp.ImageFormat.SRGB, data=frame.rgb)
             face_job = self._pool.submit(self._face.detect_for_video, image, timestamp_ms)
+            hand_job = None
+            if self._hands_due(frame.time_s):
+                hand_job = self._pool.submit(self._hand.detect_for_video, image, timestamp_ms)
             pose_result = self._pose.detect_for_video(image, timestamp_ms)
             face_result = face_job.result()
+            if hand_job is not None:
+                self._last_hands = _hands(hand_job.result())
+                self._last_hand_time_s = frame.time_s
         return Detections(
             time_s=frame.time_s,
             width=frame.width,
             height=frame.height,
             faces=_faces(face_result),
             poses=_poses(pose_result),
+            hands=self._last_hands,
+            hands_time_s=self._last_hand_time_s,
         )

@@ -8,6 +8,13 @@ Coordinates: image x to the right and y down, normalised 0-1 by MediaPipe;
 angles are computed in pixels (x scaled by the aspect ratio) so that a square
 stays square. Head and gaze angles are degrees with yaw positive towards the
 image's right, pitch positive upwards.
+
+Head and gaze angles are against the ray from the trainee's eyes to the
+lens (what the other side sees: 0, 0 is a face turned to the lens), not
+against the camera's axis: a face high in the picture meets the lens by
+looking slightly down. The lens's own direction from the eyes, against the
+camera's axis, sits beside them (``camera_yaw_deg``, ``camera_pitch_deg``,
+:func:`camera_direction`); head plus camera is the head against the axis.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from kiosk.calibration import VisionCalibration
-from kiosk.vision.landmarks import Detections, FaceDetection, PoseDetection
+from kiosk.vision.landmarks import Detections, FaceDetection, HandDetection, PoseDetection
 
 # Pose landmark indices (MediaPipe BlazePose topology).
 NOSE = 0
@@ -69,6 +76,8 @@ class FrameSignals:
     head_roll_deg: float | None
     gaze_yaw_deg: float | None
     gaze_pitch_deg: float | None
+    camera_yaw_deg: float | None  # the ray from the eyes to the lens, against the camera's axis
+    camera_pitch_deg: float | None
     eyes_closed: bool | None
     eye_contact: bool | None
     # smile
@@ -110,6 +119,8 @@ class FrameSignals:
             head_roll_deg=None,
             gaze_yaw_deg=None,
             gaze_pitch_deg=None,
+            camera_yaw_deg=None,
+            camera_pitch_deg=None,
             eyes_closed=None,
             eye_contact=None,
             smile_intensity=None,
@@ -188,13 +199,106 @@ def people_in_view(detections: Detections) -> int:
 
 # -- face ------------------------------------------------------------------------
 def head_pose(face: FaceDetection) -> HeadPose:
-    """Head yaw, pitch and roll from the facial transformation matrix."""
+    """Head yaw, pitch and roll as MediaPipe's facial transformation matrix gives them.
+
+    These are in the frame of MediaPipe's virtual camera and carry part of
+    the face's angle off the camera's axis (see ``[vision.camera]``);
+    :func:`head_pose_to_camera` gives the head against the ray to the lens.
+    """
     rotation = face.head_pose[:3, :3].astype(np.float64)
     forward = rotation[:, 2]  # the face's out-of-face axis in camera coordinates
     yaw = math.degrees(math.atan2(forward[0], forward[2]))
     pitch = math.degrees(math.atan2(forward[1], math.hypot(forward[0], forward[2])))
     roll = math.degrees(math.atan2(-rotation[1, 0], rotation[0, 0]))
     return HeadPose(yaw_deg=yaw, pitch_deg=pitch, roll_deg=roll)
+
+
+# Face mesh points: the irises' centres (the refined 478-point mesh) and the eyelids.
+MESH_RIGHT_IRIS, MESH_LEFT_IRIS = 468, 473
+# Per eye: upper lid, lower lid (middle of each), outer and inner corner.
+MESH_EYES = ((159, 145, 33, 133), (386, 374, 263, 362))
+
+
+def landmarker_ray_deg(face: FaceDetection) -> tuple[float, float]:
+    """(yaw, pitch) of the direction from the face to MediaPipe's virtual camera, in that camera's frame.
+
+    The matrix's translation is where MediaPipe placed the face (its
+    camera: x right, y up, looking down -z); the lens is at the origin.
+    """
+    tx, ty, tz = (float(v) for v in face.head_pose[:3, 3])
+    if tx == 0.0 and ty == 0.0 and tz == 0.0:
+        return 0.0, 0.0
+    return math.degrees(math.atan2(-tx, -tz)), math.degrees(math.atan2(-ty, math.hypot(tx, tz)))
+
+
+def head_pose_to_camera(face: FaceDetection, calibration: VisionCalibration) -> HeadPose:
+    """The head's yaw and pitch against the ray from the face to the lens (0, 0: the face points at the lens).
+
+    MediaPipe's matrix carries a fixed share of the face's angle off its
+    virtual camera's axis (``[vision.camera] landmarker_*_ray_share``,
+    measured); taking it out leaves what the face's appearance shows, the
+    head against the line of sight, wherever the face is in the picture.
+    Roll is the matrix's.
+    """
+    raw = head_pose(face)
+    ray_yaw, ray_pitch = landmarker_ray_deg(face)
+    cam = calibration.camera
+    return HeadPose(
+        yaw_deg=raw.yaw_deg - cam.landmarker_yaw_ray_share * ray_yaw,
+        pitch_deg=raw.pitch_deg - cam.landmarker_pitch_ray_share * ray_pitch,
+        roll_deg=raw.roll_deg,
+    )
+
+
+def eyes_centre(face: FaceDetection) -> tuple[float, float]:
+    """Midpoint of the two irises (or of the eye corners on a 468-point mesh), as shares of the frame."""
+    marks = face.landmarks
+    if len(marks) > MESH_LEFT_IRIS:
+        points = marks[[MESH_RIGHT_IRIS, MESH_LEFT_IRIS], :2]
+    else:
+        points = marks[[MESH_EYES[0][2], MESH_EYES[1][2]], :2]
+    x, y = points.mean(axis=0)
+    return float(x), float(y)
+
+
+def camera_direction(
+    point: tuple[float, float], width: int, height: int, calibration: VisionCalibration
+) -> tuple[float, float]:
+    """(yaw, pitch) in degrees of the ray from a point of the picture to the lens, against the camera's axis.
+
+    A pinhole camera with the profile's horizontal field of view. A face
+    left of centre meets the lens by turning towards the image's right
+    (yaw +); a face above the centre by looking down (pitch -).
+    """
+    half_fov = math.radians(calibration.camera.horizontal_fov_deg) / 2.0
+    focal_px = (width / 2.0) / math.tan(half_fov)
+    dx = (point[0] - 0.5) * width  # + right of the axis
+    dy = (point[1] - 0.5) * height  # + below the axis
+    return math.degrees(math.atan2(-dx, focal_px)), math.degrees(math.atan2(dy, math.hypot(dx, focal_px)))
+
+
+def looking_at_camera(gaze_off_yaw_deg: float, gaze_off_pitch_deg: float, calibration: VisionCalibration) -> bool:
+    """Gaze (head + eyes) off the ray to the lens within the profile's limits: sideways, above and below apart."""
+    ec = calibration.eye_contact
+    return (
+        abs(gaze_off_yaw_deg) <= ec.max_gaze_yaw_deg
+        and -ec.max_gaze_below_camera_deg <= gaze_off_pitch_deg <= ec.max_gaze_above_camera_deg
+    )
+
+
+def eye_aperture_ratio(face: FaceDetection, aspect: float) -> float | None:
+    """Gap between the lids over the eye's width, mean of both eyes (0: shut); ``None`` without a face mesh."""
+    marks = face.landmarks
+    if len(marks) <= max(max(eye) for eye in MESH_EYES):
+        return None
+    xy = marks[:, :2].astype(np.float64) * np.array([aspect, 1.0])
+    ratios = []
+    for upper, lower, outer, inner in MESH_EYES:
+        width = float(np.linalg.norm(xy[outer] - xy[inner]))
+        if width == 0.0:
+            return None
+        ratios.append(float(np.linalg.norm(xy[upper] - xy[lower])) / width)
+    return sum(ratios) / len(ratios)
 
 
 def _pair(shapes: dict[str, float], stem: str) -> float:
@@ -218,20 +322,30 @@ def eye_rotation_deg(shapes: dict[str, float], calibration: VisionCalibration) -
     return towards_image_right * c.eye_yaw_deg_per_unit, upwards * c.eye_pitch_deg_per_unit
 
 
-def smile_judgement(shapes: dict[str, float], calibration: VisionCalibration) -> tuple[float, bool, bool]:
+def smile_judgement(
+    shapes: dict[str, float], calibration: VisionCalibration, eye_aperture: float | None = None
+) -> tuple[float, bool, bool]:
     """(intensity 0-1, reaches the eyes, smiling) from the blendshapes.
 
     A smile is the lip-corner pull (``mouthSmile*``) unless the face shows the
     signature of crying: eyes screwed shut or the grief brow, without the
-    raised upper lip of a laugh.
+    raised upper lip of a laugh. Eyes screwed shut are told by the gap
+    between the lids (``eye_aperture``, :func:`eye_aperture_ratio`): lids
+    lowered to look down keep a slit open, so a closed-lip smile down at a
+    sheet is still a smile. Without it, ``eyeBlink*`` stands in (it also
+    scores a downcast look).
     """
     c = calibration.smile
     intensity = _pair(shapes, "mouthSmile")
     squint = max(_pair(shapes, "cheekSquint"), _pair(shapes, "eyeSquint"))
     upper_lip_raise = _pair(shapes, "mouthUpperUp")
+    screwed_shut = (
+        eye_aperture <= c.distress_max_eye_aperture_ratio
+        if eye_aperture is not None
+        else _pair(shapes, "eyeBlink") >= c.distress_min_eye_closure
+    )
     distress = upper_lip_raise < c.laugh_min_upper_lip_raise and (
-        _pair(shapes, "eyeBlink") >= c.distress_min_eye_closure
-        or shapes.get("browInnerUp", 0.0) >= c.distress_min_inner_brow_raise
+        screwed_shut or shapes.get("browInnerUp", 0.0) >= c.distress_min_inner_brow_raise
     )
     smiling = intensity >= c.min_smile_intensity and not distress
     return intensity, smiling and squint >= c.min_eye_squint_for_duchenne, smiling
@@ -377,6 +491,128 @@ def hand_on_face(
     return bool(np.any(inside))
 
 
+# -- hands (the hand landmarker) and folded arms ----------------------------------
+def hand_counts(hand: HandDetection, calibration: VisionCalibration) -> bool:
+    """A real hand in view: the landmarker is sure enough of its handedness, and enough of its
+    landmarks lie inside the picture (MediaPipe places the rest of a cut-off hand past the edge)."""
+    thresholds = calibration.hands
+    if hand.handedness_score < thresholds.min_handedness_score:
+        return False
+    xy = hand.landmarks[:, :2]
+    inside = np.all((xy >= 0.0) & (xy <= 1.0), axis=1)
+    return bool(inside.mean() >= thresholds.min_points_inside_share)
+
+
+def hands_in_view(hands: tuple[HandDetection, ...] | None, calibration: VisionCalibration) -> bool | None:
+    """At least one hand found by the hand landmarker counts (:func:`hand_counts`).
+
+    ``None`` when the hand landmarker did not run on the frame. The pose
+    model's wrist and finger points are not used: it guesses them for hands
+    outside the picture.
+    """
+    if hands is None:
+        return None
+    return any(hand_counts(hand, calibration) for hand in hands)
+
+
+def face_region(
+    box: tuple[float, float, float, float], calibration: VisionCalibration
+) -> tuple[float, float, float, float]:
+    """The face box grown by the touch margin on each side and down over the neck (x0, y0, x1, y1)."""
+    arms = calibration.arms
+    x0, y0, x1, y1 = box
+    mx, my = (x1 - x0) * arms.face_touch_margin_share, (y1 - y0) * arms.face_touch_margin_share
+    return x0 - mx, y0 - my, x1 + mx, y1 + (y1 - y0) * arms.neck_below_chin_share
+
+
+def hand_touches_face(
+    hands: tuple[HandDetection, ...] | None, box: tuple[float, float, float, float], calibration: VisionCalibration
+) -> bool | None:
+    """A hand found by the hand landmarker lies on the face or neck.
+
+    At least ``[vision.hands] min_points_on_face`` of its landmarks inside
+    the picture and inside :func:`face_region`. ``None`` when the hand
+    landmarker did not run on the frame; ``False`` when it ran and found no
+    hand there (it finds a hand pressed over the mouth that the pose model
+    loses).
+    """
+    if hands is None:
+        return None
+    x0, y0, x1, y1 = face_region(box, calibration)
+    for hand in hands:
+        if not hand_counts(hand, calibration):
+            continue
+        xy = hand.landmarks[:, :2]
+        inside_frame = np.all((xy >= 0.0) & (xy <= 1.0), axis=1)
+        on_face = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
+        if int(np.count_nonzero(inside_frame & on_face)) >= calibration.hands.min_points_on_face:
+            return True
+    return False
+
+
+def _angle_at_deg(a: np.ndarray, vertex: np.ndarray, b: np.ndarray) -> float:
+    """The angle a-vertex-b in degrees (0-180); 180 when either side has no length."""
+    u, v = a - vertex, b - vertex
+    norms = float(np.linalg.norm(u) * np.linalg.norm(v))
+    if norms == 0.0:
+        return 180.0
+    return math.degrees(math.acos(max(-1.0, min(1.0, float(np.dot(u, v)) / norms))))
+
+
+def _distance_to_segment(point: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
+    """Distance from ``point`` to the segment a-b."""
+    ab = b - a
+    length2 = float(np.dot(ab, ab))
+    t = 0.0 if length2 == 0.0 else max(0.0, min(1.0, float(np.dot(point - a, ab)) / length2))
+    return float(np.linalg.norm(point - (a + t * ab)))
+
+
+def arms_folded(pose: PoseDetection, aspect: float, calibration: VisionCalibration) -> bool | None:
+    """Folded (crossed) arms: both elbows bent, both forearms turned in across the body, and a
+    wrist at the other arm's elbow. ``None`` unless both shoulders and both elbows are seen.
+
+    A hidden wrist is evidence, not a gap: in folded arms one hand is tucked
+    under the other arm (pose visibility about 0.3) and the pose model still
+    places it under that arm. So each wrist is taken where the pose model
+    puts it, seen or not, for the bend of its elbow and the direction of its
+    forearm. The wrist at the other arm's elbow (within
+    ``max_wrist_to_opposite_elbow_ratio`` shoulder widths of that elbow or the
+    lower half of its upper arm, between the shoulder line and
+    ``max_wrist_drop_ratio`` below it, inside the picture) must be a seen
+    one, unless both wrists lie at the other elbows.
+    """
+    if not _seen(pose, calibration, LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_ELBOW, RIGHT_ELBOW):
+        return None
+    width = shoulder_width(pose, aspect)
+    if width == 0.0:
+        return None
+    arms = calibration.arms
+    left_sh, right_sh = _px(pose, LEFT_SHOULDER, aspect), _px(pose, RIGHT_SHOULDER, aspect)
+    mid = (left_sh + right_sh) / 2
+    bent_inwards: list[bool] = []
+    at_other_elbow: list[bool] = []
+    wrist_seen: list[bool] = []
+    sides = (
+        (LEFT_SHOULDER, LEFT_ELBOW, LEFT_WRIST, RIGHT_SHOULDER, RIGHT_ELBOW),
+        (RIGHT_SHOULDER, RIGHT_ELBOW, RIGHT_WRIST, LEFT_SHOULDER, LEFT_ELBOW),
+    )
+    for shoulder, elbow, wrist, other_shoulder, other_elbow in sides:
+        s, e, w = _px(pose, shoulder, aspect), _px(pose, elbow, aspect), _px(pose, wrist, aspect)
+        own_side = math.copysign(1.0, s[0] - mid[0])
+        bent = _angle_at_deg(s, e, w) <= arms.max_folded_elbow_angle_deg
+        inwards = (w[0] - e[0]) * own_side < 0.0
+        bent_inwards.append(bent and inwards)
+        oe, osh = _px(pose, other_elbow, aspect), _px(pose, other_shoulder, aspect)
+        near = _distance_to_segment(w, oe, (oe + osh) / 2) / width <= arms.max_wrist_to_opposite_elbow_ratio
+        drop = (w[1] - mid[1]) / width
+        in_picture = bool(np.all((pose.landmarks[wrist, :2] >= 0.0) & (pose.landmarks[wrist, :2] <= 1.0)))
+        at_other_elbow.append(near and 0.0 <= drop <= arms.max_wrist_drop_ratio and in_picture)
+        wrist_seen.append(_seen(pose, calibration, wrist))
+    if not all(bent_inwards):
+        return False
+    return any(seen and at for seen, at in zip(wrist_seen, at_other_elbow, strict=True)) or all(at_other_elbow)
+
+
 def legs_crossed(pose: PoseDetection, calibration: VisionCalibration) -> bool | None:
     """Ankles (or knees) on the opposite sides from their hips; ``None`` unless knees and ankles are seen."""
     if not _seen(pose, calibration, LEFT_HIP, RIGHT_HIP, LEFT_KNEE, RIGHT_KNEE, LEFT_ANKLE, RIGHT_ANKLE):
@@ -412,12 +648,14 @@ def frame_signals(detections: Detections, rgb: np.ndarray, calibration: VisionCa
         height_share = box[3] - box[1]
         offset_x, offset_y = (box[0] + box[2]) / 2 - 0.5, (box[1] + box[3]) / 2 - 0.5
         face_luma, background_luma = region_luma(rgb, box)
-        head = head_pose(face)
+        # Head and gaze against the ray to the lens; the lens against the camera's axis.
+        head = head_pose_to_camera(face, calibration)
+        camera_yaw, camera_pitch = camera_direction(eyes_centre(face), detections.width, detections.height, calibration)
         eye_yaw, eye_pitch = eye_rotation_deg(face.blendshapes, calibration)
         gaze_yaw, gaze_pitch = head.yaw_deg + eye_yaw, head.pitch_deg + eye_pitch
         ec = calibration.eye_contact
         closed = _pair(face.blendshapes, "eyeBlink") >= ec.eyes_closed_blink
-        intensity, duchenne, smiling = smile_judgement(face.blendshapes, calibration)
+        intensity, duchenne, smiling = smile_judgement(face.blendshapes, calibration, eye_aperture_ratio(face, aspect))
         signals = replace(
             signals,
             face_box=box,
@@ -436,14 +674,15 @@ def frame_signals(detections: Detections, rgb: np.ndarray, calibration: VisionCa
             head_roll_deg=head.roll_deg,
             gaze_yaw_deg=gaze_yaw,
             gaze_pitch_deg=gaze_pitch,
+            camera_yaw_deg=camera_yaw,
+            camera_pitch_deg=camera_pitch,
             eyes_closed=closed,
-            eye_contact=not closed
-            and abs(gaze_yaw) <= ec.max_gaze_yaw_deg
-            and abs(gaze_pitch) <= ec.max_gaze_pitch_deg,
+            eye_contact=not closed and looking_at_camera(gaze_yaw, gaze_pitch, calibration),
             smile_intensity=intensity,
             smile_reaches_eyes=duchenne,
             smiling=smiling,
             head_tilted=abs(head.roll_deg) > calibration.posture.max_head_tilt_deg,
+            # Against the lens: a face high in the picture that looks down to meet it has not dropped.
             head_dropped=head.pitch_deg < -calibration.posture.max_head_drop_deg,
         )
 
@@ -458,10 +697,16 @@ def frame_signals(detections: Detections, rgb: np.ndarray, calibration: VisionCa
             torso_lean_deg=lean,
             shoulders_raised=raised,
             wrists_across_body=across,
-            arms_crossed=None if across is None else across == 2,
-            hands_visible=hands_visible(pose, calibration),
-            hand_on_face=hand_on_face(pose, box, calibration) if box is not None else None,
+            arms_crossed=arms_folded(pose, aspect, calibration),
             legs_crossed=legs_crossed(pose, calibration),
+        )
+
+    # Hands only from the hand landmarker, and only for a trainee (a face).
+    if box is not None:
+        signals = replace(
+            signals,
+            hands_visible=hands_in_view(detections.hands, calibration),
+            hand_on_face=hand_touches_face(detections.hands, box, calibration),
         )
 
     # Upright needs the shoulders and the head; the torso lean counts when the hips are seen.

@@ -2,7 +2,9 @@
 
 Each frame stands for the time until the next frame, so shares are correct
 for variable frame rates. Shares are taken over the time where a cue was
-observable; unknown frames count for neither side.
+observable; unknown frames count for neither side. A take's timeline holds
+the frames the schedule judged (:mod:`kiosk.vision.schedule`), its yes/no
+cues already made steady (:mod:`kiosk.vision.steady`).
 """
 
 from __future__ import annotations

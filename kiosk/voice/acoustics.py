@@ -5,6 +5,13 @@ autocorrelation pitch tracker is the reference the kiosk is checked against
 and was the most accurate and fast enough (see ``kiosk bench voice``).
 Everything is sampled on one grid of frames, ``frame_step_s`` apart, with
 times in seconds from the start of the take.
+
+Every measurement except clipping is made on the output of the voice
+front-end, :func:`front_end`: a zero-phase Butterworth high-pass that removes
+DC, rumble and mains hum below ``high_pass_hz`` (rumble 20 dB above the voice
+otherwise sets the take's loudness peak, hides the speech and gives the
+pitch tracker a "voice" at the hum). Clipping is read from the samples as
+recorded, where the rails are.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import parselmouth
+from scipy import signal
 
 from kiosk.calibration import VoiceCalibration
 from kiosk.capture import AudioTrack
@@ -98,12 +106,51 @@ def validate_audio(audio: AudioTrack) -> None:
         raise MediaError("The audio holds NaN or infinite samples; re-record or re-export the take.")
 
 
-def measure_frames(audio: AudioTrack, calibration: VoiceCalibration) -> VoiceFrames:
+def high_pass_sections(calibration: VoiceCalibration, sample_rate_hz: int) -> np.ndarray:
+    """The front-end's Butterworth high-pass as second-order sections (scipy ``sos``)."""
+    return np.asarray(
+        signal.butter(
+            int(calibration.high_pass_order),
+            calibration.high_pass_hz,
+            btype="highpass",
+            fs=sample_rate_hz,
+            output="sos",
+        )
+    )
+
+
+def front_end(audio: AudioTrack, calibration: VoiceCalibration) -> AudioTrack:
+    """The voice front-end: ``audio`` without DC and without energy below ``high_pass_hz``.
+
+    A Butterworth high-pass of ``high_pass_order``, run forwards and
+    backwards (``scipy.signal.sosfiltfilt``): zero phase, so no onset or
+    pause moves in time. Every voice measure reads its output, so speech,
+    pauses, pitch and the aligner see the same sound.
+
+    Raises:
+        MediaError: see :func:`validate_audio`.
+    """
+    validate_audio(audio)
+    samples = audio.samples.astype(np.float64, copy=False)
+    if len(samples) < 2:
+        return audio
+    sections = high_pass_sections(calibration, audio.sample_rate_hz)
+    # The DC offset first (the filter would remove it too, but slowly at the ends).
+    centred = samples - np.mean(samples)
+    pad = min(len(samples) - 1, 3 * (2 * len(sections) + 1))
+    filtered = signal.sosfiltfilt(sections, centred, padlen=pad)
+    return AudioTrack(samples=filtered.astype(np.float32), sample_rate_hz=audio.sample_rate_hz, start_s=audio.start_s)
+
+
+def measure_frames(
+    audio: AudioTrack, calibration: VoiceCalibration, *, filtered: AudioTrack | None = None
+) -> VoiceFrames:
     """Measure loudness, pitch, spectral change and clipping every ``frame_step_s``.
 
     Args:
-        audio: mono samples in [-1, 1] on the take's time axis.
+        audio: mono samples in [-1, 1] on the take's time axis, as recorded.
         calibration: pitch range and frame step (``[voice]``), clip level (``[voice.tone]``).
+        filtered: ``front_end(audio, calibration)`` if the caller has it already.
 
     Raises:
         MediaError: see :func:`validate_audio`.
@@ -111,7 +158,10 @@ def measure_frames(audio: AudioTrack, calibration: VoiceCalibration) -> VoiceFra
     validate_audio(audio)
     step = calibration.frame_step_s
     rate = audio.sample_rate_hz
-    samples = audio.samples.astype(np.float64, copy=False)
+    raw = audio.samples.astype(np.float64, copy=False)
+    if filtered is None:
+        filtered = front_end(audio, calibration)
+    samples = filtered.samples.astype(np.float64, copy=False)
     count = len(samples) // max(1, round(step * rate))
     times = audio.start_s + (np.arange(count) + 0.5) * step
     if count < 3:
@@ -123,7 +173,7 @@ def measure_frames(audio: AudioTrack, calibration: VoiceCalibration) -> VoiceFra
     loudness = _loudness_dbfs(sound, times, calibration)
     f0 = _pitch_hz(sound, times, calibration)
     edge_loudness, change = _short_frames(samples, rate, times - audio.start_s)
-    clipped = _clipped_frames(samples, rate, times - audio.start_s, step, calibration)
+    clipped = _clipped_frames(raw, rate, times - audio.start_s, step, calibration)
     return VoiceFrames(times, loudness, edge_loudness, f0, change, clipped, step)
 
 
@@ -195,8 +245,11 @@ def _pitch_hz(sound: parselmouth.Sound, times: np.ndarray, calibration: VoiceCal
         )
     except parselmouth.PraatError:
         return np.full(len(times), np.nan)
-    f0 = pitch.selected_array["frequency"].astype(float)
-    f0[f0 <= 0] = np.nan
+    track = pitch.selected_array
+    f0 = track["frequency"].astype(float)
+    # Praat's own voicing decision, with its strength held to the profile's
+    # floor: whispered or breathy noise otherwise passes with a spurious pitch.
+    f0[(f0 <= 0) | (track["strength"] < calibration.min_voicing_strength)] = np.nan
     return _interpolate_pitch(np.asarray(pitch.xs()), f0, times)
 
 

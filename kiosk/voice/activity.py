@@ -1,7 +1,8 @@
 """Voice activity: where the trainee speaks and where they pause (pure functions).
 
 Speech is where the loudness stands clear of both the take's own peak range
-and the room's noise floor, and holds some voicing; every silence of at
+and the room's noise floor, reaching out at its edges to a lower level
+(hysteresis), and holds some voicing; every silence of at
 least ``min_pause_s`` between two stretches of speech is a pause.
 """
 
@@ -36,6 +37,30 @@ def speech_threshold_dbfs(
     return threshold
 
 
+def edge_threshold_dbfs(
+    loudness: np.ndarray, voiced: np.ndarray, thresholds: VoiceActivityThresholds, *, step_s: float
+) -> float:
+    """The lower level (dBFS) to which a stretch of speech extends at its edges (hysteresis).
+
+    A stretch is found where the loudness passes :func:`speech_threshold_dbfs`
+    and reaches out to where it drops below this: ``min_edge_snr_db`` over the
+    room's noise floor (never below ``min_speech_dbfs``, never above the speech
+    threshold). The quiet beginnings and ends of words (a soft onset, a final
+    consonant, a trailing-off) stand above a noisy room by less than the core
+    of a syllable does; without this they are cut off and each pause grows.
+    Without a measured noise floor (the take is voice from end to end, or
+    digital silence around it) the speech threshold is the edge too.
+    """
+    threshold = speech_threshold_dbfs(loudness, voiced, thresholds, step_s=step_s)
+    unvoiced = loudness[~voiced]
+    if len(loudness) == 0 or len(unvoiced) * step_s < thresholds.min_noise_floor_s:
+        return threshold
+    floor = float(np.quantile(unvoiced, thresholds.noise_floor_quantile))
+    peak = float(np.quantile(loudness, thresholds.peak_quantile))
+    edge = max(floor + thresholds.min_edge_snr_db, peak - thresholds.silence_below_peak_db, thresholds.min_speech_dbfs)
+    return min(edge, threshold)
+
+
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """Half-open index ranges [start, stop) where ``mask`` is True."""
     padded = np.concatenate(([False], mask, [False])).astype(np.int8)
@@ -55,7 +80,16 @@ def speech_stretches(frames: VoiceFrames, thresholds: VoiceActivityThresholds) -
     # The 25 ms level, not Praat's smoother intensity: its ~43 ms window
     # would shorten every pause by about 60 ms.
     loudness = frames.edge_loudness_dbfs
-    active = loudness >= speech_threshold_dbfs(loudness, frames.voiced, thresholds, step_s=frames.step_s)
+    loud = loudness >= speech_threshold_dbfs(loudness, frames.voiced, thresholds, step_s=frames.step_s)
+    # Hysteresis: each loud run reaches out while the level stays above the edge threshold.
+    above_edge = loudness >= edge_threshold_dbfs(loudness, frames.voiced, thresholds, step_s=frames.step_s)
+    # Voiced frames above the edge are speech too: a quiet word in a noisy
+    # room is still periodic, the room is not.
+    core = loud | (frames.voiced & above_edge)
+    active = np.zeros_like(loud)
+    for start, stop in _runs(above_edge):
+        if core[start:stop].any():
+            active[start:stop] = True
     bridge = int(round(thresholds.min_pause_s / step))
     voiced = frames.voiced
 

@@ -19,11 +19,11 @@ from kiosk.capture import AUDIO_SAMPLE_RATE_HZ, AudioTrack
 from kiosk.errors import MediaError
 from kiosk.timespan import TimeSpan
 from kiosk.vocabulary import PhraseEndMovement, WordStatus
-from kiosk.voice.acoustics import VoiceFrames, measure_frames, semitones_re_100hz
+from kiosk.voice.acoustics import VoiceFrames, front_end, measure_frames, semitones_re_100hz
 from kiosk.voice.activity import pauses_between, speech_stretches
 from kiosk.voice.alignment import ALIGNER_FRAME_S, LineAlignment, WordTiming, align_line
 from kiosk.voice.dictionary import english_pronunciations
-from kiosk.voice.fillers import filled_pauses
+from kiosk.voice.fillers import filled_pauses, voiced_fillers
 from kiosk.voice.script import ScriptLine
 from kiosk.voice.signals import Pause, SpokenWord, VoiceSignals, VoiceSummary
 from kiosk.voice.syllables import syllable_nuclei_s
@@ -72,7 +72,9 @@ def analyse_voice(
             on_stage(stage, now - clock)
         clock = now
 
-    frames = measure_frames(audio, calibration)
+    # The voice front-end (high-pass): every stage below hears the same sound.
+    filtered = front_end(audio, calibration)
+    frames = measure_frames(audio, calibration, filtered=filtered)
     done("acoustics")
     speech = speech_stretches(frames, calibration.activity)
     done("activity")
@@ -82,12 +84,13 @@ def analyse_voice(
     words: tuple[SpokenWord, ...] = ()
     passes = 0
     line_score: float | None = None
+    aligned_fillers: tuple[TimeSpan, ...] = ()
     if line is not None:
         alignment = None
         # The aligner's acoustic model and dictionary are English.
         if speech and line.language == "en" and line.spoken_words:
             alignment = align_line(
-                audio,
+                filtered,
                 line.spoken_words,
                 calibration.alignment,
                 speech_start_s=speech[0].start_s,
@@ -95,6 +98,8 @@ def analyse_voice(
             )
             passes = alignment.passes
         words = _delivered_words(line, alignment, speech, calibration)
+        if alignment is not None:
+            aligned_fillers = tuple(f.span for f in alignment.fillers)
         if alignment is not None and alignment.found:
             line_score = float(np.median([t.score_per_frame for t in alignment.found]))
     done("alignment")
@@ -107,7 +112,13 @@ def analyse_voice(
     breaks = voice_breaks_s(frames, speech, calibration.tone)
     done("tone")
     word_spans = [TimeSpan(w.start_s, w.end_s) for w in words if w.start_s is not None and w.end_s is not None]
-    fillers = filled_pauses(frames, speech, word_spans, calibration.fillers)
+    # Filled pauses are found two ways, counted once: the aligner's optional
+    # fillers between the line's words (English lines) and the acoustic
+    # detector's held vowels (any language, with or without a line).
+    fillers = merge_spans(
+        voiced_fillers(frames, speech, aligned_fillers, calibration.fillers),
+        filled_pauses(frames, speech, word_spans, calibration.fillers),
+    )
     done("fillers")
     return VoiceSignals(
         frames=frames,
@@ -218,6 +229,36 @@ def _phrases(
     return phrases
 
 
+def enough_voice_for_pitch(voiced_speech_s: float, speaking_s: float, calibration: VoiceCalibration) -> bool:
+    """True if ``voiced_speech_s`` of ``speaking_s`` is enough to report a median pitch.
+
+    Whispered speech is speech without voice: its few "voiced" frames are
+    noise that the pitch tracker happened to accept.
+    """
+    return (
+        speaking_s > 0
+        and voiced_speech_s >= calibration.min_voiced_for_pitch_s
+        and voiced_speech_s >= calibration.min_voiced_share_for_pitch * speaking_s
+    )
+
+
+def merge_spans(*groups: tuple[TimeSpan, ...]) -> tuple[TimeSpan, ...]:
+    """The union of groups of time spans, in time order, overlapping or touching spans merged.
+
+    For filled pauses found two ways (the aligner's optional fillers and the
+    acoustic detector): the same "um" found by both counts once.
+    """
+    spans = sorted((s for group in groups for s in group), key=lambda s: (s.start_s, s.end_s))
+    merged: list[TimeSpan] = []
+    for span in spans:
+        if merged and span.start_s <= merged[-1].end_s:
+            last = merged[-1]
+            merged[-1] = TimeSpan(last.start_s, max(last.end_s, span.end_s))
+        else:
+            merged.append(TimeSpan(span.start_s, span.end_s))
+    return tuple(merged)
+
+
 def summarise_voice(signals: VoiceSignals, calibration: VoiceCalibration) -> VoiceSummary:
     """The take's voice in a trainer's numbers; see :class:`VoiceSummary`."""
     frames: VoiceFrames = signals.frames
@@ -251,14 +292,13 @@ def summarise_voice(signals: VoiceSignals, calibration: VoiceCalibration) -> Voi
         if aligned_span > 0:
             wpm = 60.0 * len(spoken) / aligned_span
 
-    voiced_speech_f0 = frames.f0_hz[np.isfinite(frames.f0_hz)]
-    in_speech_f0 = np.array([])
-    if speech:
-        in_speech_f0 = frames.f0_hz[in_stretches(frames, speech) & frames.voiced]
-    f0 = in_speech_f0 if len(in_speech_f0) else voiced_speech_f0
-    f0_median = float(np.median(f0)) if speech and len(f0) else None
-    voiced_speech_s = float(np.count_nonzero(in_stretches(frames, speech) & frames.voiced)) * frames.step_s
-    enough_voice = voiced_speech_s >= tone.min_voiced_for_tone_s
+    in_speech_f0 = frames.f0_hz[in_stretches(frames, speech) & frames.voiced] if speech else np.array([])
+    voiced_speech_s = float(len(in_speech_f0)) * frames.step_s
+    # A median pitch only from enough voice: whispered speech has (almost) none.
+    f0_median = (
+        float(np.median(in_speech_f0)) if enough_voice_for_pitch(voiced_speech_s, speaking, calibration) else None
+    )
+    enough_voice = f0_median is not None and voiced_speech_s >= tone.min_voiced_for_tone_s
     spread = pitch_spread_st(frames, speech) if speech and enough_voice else float("nan")
     loud = speech_loudness(frames, speech)
     loud_median = float(np.median(loud)) if len(loud) else None

@@ -22,6 +22,12 @@ window's first speech to its last, and the median level of voiced speech
 (:func:`kiosk.voice.tone.speech_loudness`). They are worked out at most
 once per ``rate_every_s``.
 
+The meter hears what the report hears: each block passes the voice
+front-end's high-pass (:func:`kiosk.voice.acoustics.front_end`, here run
+forwards only, carrying its state from block to block, since a live meter
+cannot wait for the future) before any level is read; the pace reads the
+window through the report's own zero-phase front-end.
+
 Levels are dBFS with an RMS of 1.0 at 0 dBFS, the kiosk's convention
 everywhere: a sine of RMS 0.1 (peak 0.141) reads -20 dBFS, a full-scale
 sine -3.01 dBFS.
@@ -33,6 +39,7 @@ from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import signal
 
 from kiosk.calibration import (
     DEFAULT_PROFILE,
@@ -43,7 +50,7 @@ from kiosk.calibration import (
 )
 from kiosk.capture.take import AUDIO_SAMPLE_RATE_HZ, AudioTrack
 from kiosk.errors import MediaError
-from kiosk.voice.acoustics import SILENCE_DBFS, measure_frames
+from kiosk.voice.acoustics import SILENCE_DBFS, high_pass_sections, measure_frames
 from kiosk.voice.activity import speech_stretches
 from kiosk.voice.syllables import syllable_nuclei_s
 from kiosk.voice.tone import speech_loudness
@@ -116,8 +123,15 @@ class LiveVoiceMeter:
         self._frame_samples = max(1, round(self.calibration.frame_step_s * self.sample_rate_hz))
         self._frame_s = self._frame_samples / self.sample_rate_hz
         self._window = np.zeros(max(1, round(self.settings.window_s * self.sample_rate_hz)), dtype=np.float32)
+        # The front-end's high-pass, run causally with its state carried over.
+        self._sections = high_pass_sections(self.calibration, self.sample_rate_hz)
+        self._filter_state = np.zeros((len(self._sections), 2))
+        # The last level_window_s of high-passed sound, for the level meter.
+        self._heard = np.zeros(max(1, round(self.settings.level_window_s * self.sample_rate_hz)), dtype=np.float32)
+        self._heard_filled = 0
         self._filled = 0
         self._partial = np.zeros(0, dtype=np.float32)
+        self._partial_raw = np.zeros(0, dtype=np.float32)  # the same samples as recorded
         self._levels: deque[float] = deque(maxlen=max(1, round(self.settings.noise_window_s / self._frame_s)))
         self._end_s: float | None = None  # end of the sound fed so far
         self._frames_end_s = 0.0  # end of the last whole 10 ms frame judged
@@ -151,16 +165,26 @@ class LiveVoiceMeter:
             raise MediaError("The audio holds NaN or infinite samples; check the microphone.")
         if self._end_s is not None and abs(time_s - self._end_s) > self._frame_s / 2:
             self._partial = self._partial[:0]
+            self._partial_raw = self._partial_raw[:0]
         self._keep(block)
         self._end_s = float(time_s) + len(block) / self.sample_rate_hz
+        heard = self._high_pass(block)
 
-        pending = np.concatenate([self._partial, block])
+        pending = np.concatenate([self._partial, heard])
         count = len(pending) // self._frame_samples
         first_start_s = float(time_s) - len(self._partial) / self.sample_rate_hz
         self._partial = pending[count * self._frame_samples :].copy()
+        raw_pending = np.concatenate([self._partial_raw, block])
+        self._partial_raw = raw_pending[count * self._frame_samples :].copy()
         if count:
             frames = pending[: count * self._frame_samples].reshape(count, self._frame_samples)
-            power = np.mean(np.square(frames, dtype=np.float64), axis=1)
+            raw = raw_pending[: count * self._frame_samples]
+            # The high-pass only takes energy away; where it rings (after an
+            # abrupt stop) the frame is no louder than as recorded.
+            power = np.minimum(
+                np.mean(np.square(frames, dtype=np.float64), axis=1),
+                np.mean(np.square(raw.reshape(count, self._frame_samples), dtype=np.float64), axis=1),
+            )
             with np.errstate(divide="ignore"):
                 levels = np.maximum(10.0 * np.log10(power), SILENCE_DBFS)
             self._levels.extend(levels.tolist())
@@ -168,6 +192,22 @@ class LiveVoiceMeter:
             for i, level in enumerate(levels):
                 self._judge_frame(first_start_s + i * self._frame_s, bool(level >= threshold))
         return self.reading()
+
+    def _high_pass(self, block: np.ndarray) -> np.ndarray:
+        """``block`` through the front-end's high-pass (causal, state carried over); kept for the level meter."""
+        if not block.size:
+            return block
+        out, self._filter_state = signal.sosfilt(self._sections, block.astype(np.float64), zi=self._filter_state)
+        heard = out.astype(np.float32)
+        size = len(self._heard)
+        if len(heard) >= size:
+            self._heard[:] = heard[-size:]
+            self._heard_filled = size
+        else:
+            self._heard[: size - len(heard)] = self._heard[len(heard) :]
+            self._heard[size - len(heard) :] = heard
+            self._heard_filled = min(size, self._heard_filled + len(heard))
+        return heard
 
     def _keep(self, block: np.ndarray) -> None:
         """Append to the rolling window of the last ``window_s`` of samples."""
@@ -214,8 +254,14 @@ class LiveVoiceMeter:
     @property
     def level_dbfs(self) -> float:
         """RMS level of the last ``level_window_s`` of sound, dBFS (RMS 1.0 = 0 dBFS)."""
-        count = min(self._filled, max(1, round(self.settings.level_window_s * self.sample_rate_hz)))
-        return rms_dbfs(self._window[len(self._window) - count :]) if self._filled else SILENCE_DBFS
+        count = self._heard_filled
+        if not count:
+            return SILENCE_DBFS
+        # The high-pass only takes energy away: where it rings after an abrupt
+        # stop, the level is no higher than as recorded.
+        return min(
+            rms_dbfs(self._heard[len(self._heard) - count :]), rms_dbfs(self._window[len(self._window) - count :])
+        )
 
     @property
     def speaking(self) -> bool:

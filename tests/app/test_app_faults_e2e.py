@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import statistics
 from pathlib import Path
 
 import pytest
@@ -190,8 +191,12 @@ def test_a_long_session_keeps_the_server_s_threads_files_and_memory_flat(tmp_pat
         (ARTEFACTS / "e2e-soak-figures.txt").write_text(report + "\n")
         assert last["threads"] <= settled["threads"] + 2, report
         assert last["files"] <= settled["files"] + 4, report
-        # Memory: a leak of a recording per take (tens of MB) would show; allocator noise does not.
-        assert last["rss_kb"] <= settled["rss_kb"] + 60_000, report
+        # Memory: a leak of a recording per take (tens of MB) would show; allocator noise (frames
+        # queued for the schedule come and go: +-40 MB from one take to the next) does not, so the
+        # median of the last three takes is compared with the median of takes 2-4.
+        settled_kb = statistics.median(f["rss_kb"] for f in figures[1:4])
+        last_kb = statistics.median(f["rss_kb"] for f in figures[-3:])
+        assert last_kb <= settled_kb + 60_000, report
 
 
 def analyser_processes(pid: int) -> list[int]:

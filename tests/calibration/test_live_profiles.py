@@ -106,7 +106,7 @@ def test_a_level_window_longer_than_the_window_is_refused(tmp_path: Path) -> Non
 
 
 def test_an_impossible_camera_pitch_is_refused(tmp_path: Path) -> None:
-    path = profile_with(tmp_path, "max_camera_pitch_deg = 12.0\n", "max_camera_pitch_deg = 95.0\n")
+    path = profile_with(tmp_path, "max_camera_pitch_deg = 14.0\n", "max_camera_pitch_deg = 95.0\n")
     with pytest.raises(CalibrationError, match=r"\[framing\] max_camera_pitch_deg must be degrees between 0 and 90"):
         load_framing_calibration(path)
 

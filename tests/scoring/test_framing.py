@@ -164,8 +164,10 @@ def test_without_a_face_every_check_is_unknown_and_says_so() -> None:
 def test_the_live_check_reads_only_the_last_window() -> None:
     frames = timeline_of(WELL_FRAMED).frames
     end = frames[-1].time_s
-    # The light goes off in the last half window: the take as a whole was lit, the picture now is not.
-    darkened = tuple(replace(f, face_luma=20.0) if f.time_s > end - CALIBRATION.window_s / 2 else f for f in frames)
+    # The light goes off in the last 0.6 window (most of the window's frames, at the schedule's 10 a second):
+    # the take as a whole was lit, the picture now is not.
+    dark = {"face_luma": 20.0, "background_luma": 20.0}
+    darkened = tuple(replace(f, **dark) if f.time_s > end - 0.6 * CALIBRATION.window_s else f for f in frames)
     assert failed(framing_checks(BodyTimeline(frames=darkened), CALIBRATION)) == {}
     assert failed(framing_checks_now(darkened, CALIBRATION)) == {"lighting": "too_dark"}
 

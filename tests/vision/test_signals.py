@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 
 from kiosk.calibration import VisionCalibration, load_vision_calibration
-from kiosk.vision.landmarks import Detections, FaceDetection, PoseDetection
+from kiosk.vision.landmarks import Detections, FaceDetection, HandDetection, PoseDetection
 from kiosk.vision.signals import (
     LEFT_ANKLE,
     LEFT_EAR,
@@ -51,6 +51,7 @@ from kiosk.vision.signals import (
     hand_on_face,
     hands_visible,
     head_pose,
+    head_pose_to_camera,
     legs_crossed,
     matching_pose,
     people_in_view,
@@ -130,6 +131,12 @@ def detections_of(
         height=rec["height"],
         faces=faces if faces is not None else tuple(face_of(name, i) for i in range(len(rec["faces"]))),
         poses=poses if poses is not None else tuple(pose_of(name, i) for i in range(len(rec["poses"]))),
+        hands=None  # no hand landmarker record for this set (held-out stills have none)
+        if "hands" not in rec
+        else tuple(
+            HandDetection(np.array(h["landmarks"], dtype=np.float32), h["handedness"], h["handedness_score"])
+            for h in rec["hands"]
+        ),
     )
 
 
@@ -511,7 +518,8 @@ def test_arms_unknown_when_an_arm_point_is_not_seen(hidden: int, cal: VisionCali
     assert wrists_across_body(pose, aspect_of("business_person"), cal) is None
     signals = signals_of(detections_of("business_person", poses=(pose,)), cal)
     assert signals.wrists_across_body is None
-    assert signals.arms_crossed is None
+    # Folded arms (tests/vision/test_hands.py): a hidden wrist is evidence, a hidden elbow or shoulder is not.
+    assert signals.arms_crossed is (True if hidden in (LEFT_WRIST, RIGHT_WRIST) else None)
 
 
 def test_visibility_at_the_threshold_counts_as_seen(cal: VisionCalibration) -> None:
@@ -748,8 +756,9 @@ def test_hand_on_face(cal: VisionCalibration) -> None:
     wrist = pose.landmarks[RIGHT_WRIST]
     on_cheek = moved(pose, RIGHT_HAND, (box[0] + box[2]) / 2 - wrist[0], (box[1] + box[3]) / 2 - wrist[1])
     assert hand_on_face(on_cheek, box, cal) is True
+    # The frame's hand cues come from the hand landmarker, not these pose points (test_hands.py).
     signals = signals_of(detections_of("business_person", poses=(on_cheek,)), cal)
-    assert signals.hand_on_face is True
+    assert signals.hand_on_face is False
 
 
 @pytest.mark.parametrize(("share_of_neck", "touching"), [(0.8, True), (1.2, False)])
@@ -913,9 +922,11 @@ def test_frame_signals_business_person(cal: VisionCalibration) -> None:
     assert s.eye_contact is True and s.eyes_closed is False
     assert s.smile_intensity == pytest.approx(smile_judgement(face.blendshapes, cal)[0])
     assert s.smiling is True
-    assert s.head_yaw_deg == pytest.approx(head_pose(face).yaw_deg)
-    # Body: one forearm across (not crossed arms), hands in view but not on the face, knees unseen.
-    assert s.wrists_across_body == 1 and s.arms_crossed is False
+    # Head angles are against the ray from her eyes to the lens.
+    assert s.head_yaw_deg == pytest.approx(head_pose_to_camera(face, cal).yaw_deg)
+    # Body: one forearm level across, the other arm resting on it: folded arms (test_hands.py);
+    # hands in view but not on the face, knees unseen.
+    assert s.wrists_across_body == 1 and s.arms_crossed is True
     assert s.hands_visible is True and s.hand_on_face is False
     assert s.legs_crossed is None
     assert s.shoulders_raised is False
@@ -941,9 +952,9 @@ def test_frame_signals_crying_and_laughing(cal: VisionCalibration) -> None:
     assert crying.smile_intensity >= cal.smile.min_smile_intensity
     assert crying.smiling is False and crying.smile_reaches_eyes is False
     assert crying.eyes_closed is True and crying.eye_contact is False
-    # Her arms are out of view: unknown, not "no"; with no hand seen, hand-on-face is unknown too.
+    # Her arms are out of view: unknown, not "no". The hand landmarker finds no hand: no hand on the face.
     assert crying.wrists_across_body is None and crying.arms_crossed is None
-    assert crying.hands_visible is False and crying.hand_on_face is None
+    assert crying.hands_visible is False and crying.hand_on_face is False
     assert crying.torso_lean_deg is None and crying.legs_crossed is None
 
     laughing = signals_of(detections_of("laughing_wolfganglanger_11s"), cal)

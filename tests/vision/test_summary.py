@@ -18,7 +18,7 @@ import pytest
 
 from kiosk.calibration import VisionCalibration, load_vision_calibration
 from kiosk.timespan import TimeSpan
-from kiosk.vision.landmarks import Detections, FaceDetection, PoseDetection
+from kiosk.vision.landmarks import Detections, FaceDetection, HandDetection, PoseDetection
 from kiosk.vision.signals import FrameSignals, frame_signals
 from kiosk.vision.summary import BODY_CUES, BodyTimeline, episodes_of, summarise, summarise_cue
 
@@ -342,7 +342,11 @@ def _real_detections(name: str, time_s: float) -> Detections:
         )
         for p in rec["poses"]
     )
-    return Detections(time_s=time_s, width=rec["width"], height=rec["height"], faces=faces, poses=poses)
+    hands = tuple(
+        HandDetection(np.array(h["landmarks"], dtype=np.float32), h["handedness"], h["handedness_score"])
+        for h in rec["hands"]
+    )
+    return Detections(time_s=time_s, width=rec["width"], height=rec["height"], faces=faces, poses=poses, hands=hands)
 
 
 def _real_signals(name: str, time_s: float, cal: VisionCalibration) -> FrameSignals:
@@ -357,7 +361,7 @@ def test_summarise_a_real_still_image(cal: VisionCalibration) -> None:
     assert body.duration_s == 1.0 and body.frame_count == 1 and body.face_frame_count == 1
     assert body.cue("smiling").share == 1.0
     assert body.cue("eye_contact").share == 1.0
-    assert body.cue("arms_crossed").share == 0.0  # one forearm across is not crossed arms
+    assert body.cue("arms_crossed").share == 1.0  # folded arms: a forearm across, the other arm resting on it
     assert body.cue("hands_visible").share == 1.0
     assert body.cue("legs_crossed").share is None  # knees not in the picture
     assert body.longest_look_away is None

@@ -1,8 +1,9 @@
 """Tests for kiosk.voice.fillers: filled pauses ("um", "uh", "er") found from the sound.
 
-A filled pause is a held vowel: at least ``min_duration_s`` (0.25 s) of
-voicing whose pitch stays flat and whose spectrum barely changes, inside
-speech and outside the aligned words of the line.
+A filled pause is a held vowel: at least ``min_duration_s`` (0.3 s) of
+(mostly) voicing whose pitch stays level or glides slowly and smoothly and
+whose spectrum barely changes, inside speech and outside the aligned words
+of the line.
 
 The unit tests build speech-like audio with a known truth: "syllables" are
 formant-shaped harmonic vowels, each with its own vowel quality and a pitch
