@@ -28,6 +28,7 @@ import os
 import secrets
 import shlex
 import sqlite3
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field, replace
@@ -274,6 +275,24 @@ def _damage(message: str) -> bool:
     return "not a database" in message or "malformed" in message or "disk image" in message
 
 
+def _wait_for_wal(cursor: Any, busy_timeout_s: float) -> None:
+    """Turn on WAL, waiting up to ``busy_timeout_s`` while another process holds the database.
+
+    Changing the journal mode needs the database alone, and SQLite answers
+    "locked" at once instead of calling its busy handler (seen when two
+    kiosks open a new database together), so the wait is here.
+    """
+    deadline = time.monotonic() + busy_timeout_s
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if not _busy(str(err)) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.05)
+
+
 def _engine(parsed: URL, busy_timeout_s: float) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         return create_engine(parsed, pool_pre_ping=True)
@@ -286,7 +305,7 @@ def _engine(parsed: URL, busy_timeout_s: float) -> Engine:
         cursor = dbapi_connection.cursor()
         # WAL: kiosks read while another writes; a killed writer leaves the
         # database as it was before its transaction.
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _wait_for_wal(cursor, busy_timeout_s)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
         cursor.close()
