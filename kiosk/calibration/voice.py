@@ -252,6 +252,11 @@ class AlignmentSettings:
         unit="dB",
         check=POSITIVE,
     )
+    speech_above_comfort_noise_db: float = number(
+        doc="For the share of the speech the line covers: speech is also this far above the aligner's comfort noise",
+        unit="dB",
+        check=POSITIVE,
+    )
     min_speech_covered_share: float = number(
         doc="Below this share of the speech (the phone loop's) covered by the line's words, it is not the line",
         unit="share of the speech frames",

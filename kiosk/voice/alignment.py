@@ -71,8 +71,6 @@ _Found = tuple[str, int, int, float]  # word, first frame, frame after, log-like
 #: How a filler is named in the aligner's dictionary and grammar ("++um++"): never a word of a line.
 _FILLER_MARK = "++"
 _SENSCR_SHIFT = 10
-#: Speech is at least this far above the comfort noise added before aligning.
-_ABOVE_COMFORT_NOISE_DB = 12.0
 #: A word at most this many frames over its fewest (3 per phone) is squeezed (as in the analyser's snap to speech).
 _SQUEEZE_SLACK_FRAMES = 2
 
@@ -160,7 +158,7 @@ def _line_words(found: Sequence[_Found]) -> list[_Found]:
     return [f for f in found if not _is_filler(f) and not _is_silence(f)]
 
 
-def _loud_frames(clip: np.ndarray, below_peak_db: float, noise: float) -> np.ndarray:
+def _loud_frames(clip: np.ndarray, below_peak_db: float, above_noise_db: float, noise: float) -> np.ndarray:
     """Which 10 ms frames of ``clip`` are speech: louder than ``below_peak_db`` under the loud
     peak (the 0.99 quantile of frame levels) and than the comfort noise (de Jong & Wempe 2009)."""
     hop = int(ALIGNER_SAMPLE_RATE_HZ * ALIGNER_FRAME_S)
@@ -169,7 +167,7 @@ def _loud_frames(clip: np.ndarray, below_peak_db: float, noise: float) -> np.nda
         return np.zeros(0, dtype=bool)
     power = np.mean(clip[: frames * hop].reshape(frames, hop) ** 2, axis=1)
     level_db = 10.0 * np.log10(power + 1e-20)
-    floor_db = 20.0 * np.log10(noise) + _ABOVE_COMFORT_NOISE_DB
+    floor_db = 20.0 * np.log10(noise) + above_noise_db
     return level_db >= max(float(np.quantile(level_db, 0.99)) - below_peak_db, floor_db)
 
 
@@ -317,7 +315,7 @@ class TakeAligner:
         clip = clip + np.random.default_rng(0).normal(0.0, noise, len(clip))
         pcm = (np.clip(clip, -1.0, 1.0) * 32767.0).astype(np.int16).tobytes()
         offset_s = audio.start_s + first / rate
-        speech = _loud_frames(clip, settings.speech_below_peak_db, noise)
+        speech = _loud_frames(clip, settings.speech_below_peak_db, settings.speech_above_comfort_noise_db, noise)
         loops: list[_PhoneLoop] = []
 
         def loop_scores() -> _PhoneLoop:
