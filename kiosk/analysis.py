@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING
 from kiosk.calibration import MediaLimits, ScoringProfile, VisionCalibration, VoiceCalibration
 from kiosk.capture import AudioTrack, RecordedTake, RecordingInfo, RecordingSource
 from kiosk.errors import MediaError
-from kiosk.vision import BodySummary, BodyTimeline, FrameSignals, analyse_frames, summarise
+from kiosk.vision import BodySummary, BodyTimeline, analyse_frames, analyse_frames_in_halves, summarise
 from kiosk.voice import ScriptLine, VoiceSignals, VoiceSummary, analyse_voice, summarise_voice
 
 if TYPE_CHECKING:
@@ -29,32 +30,6 @@ class BodyAnalysis:
     summary: BodySummary
 
 
-def analyse_recording(
-    path: str | Path,
-    calibration: VisionCalibration,
-    *,
-    on_start: Callable[[RecordingInfo], None] | None = None,
-    on_frame: Callable[[FrameSignals], None] | None = None,
-) -> BodyAnalysis:
-    """Decode a recording and analyse the frames the schedule judges (``[vision.schedule]``), cues made steady.
-
-    Raises:
-        MediaError: unreadable file, no video stream, no decodable frame.
-    """
-    with RecordingSource(path) as source:
-        info = source.info
-        if not info.has_video:
-            raise MediaError(
-                f"{info.path} has no video ({info.describe()}); body language needs a video: "
-                "record the take with the camera on."
-            )
-        if on_start is not None:
-            on_start(info)
-        timeline = analyse_frames(source.frames(), calibration=calibration, on_frame=on_frame)
-        audio = source.audio()
-    return BodyAnalysis(info=info, audio=audio, timeline=timeline, summary=summarise(timeline, calibration))
-
-
 def require_a_face(analysis: BodyAnalysis) -> None:
     """Raise if the trainee was never seen.
 
@@ -66,6 +41,23 @@ def require_a_face(analysis: BodyAnalysis) -> None:
             f"No face was found in any of the {analysis.summary.frame_count} frames of {analysis.info.path.name}; "
             "the trainee should face the camera, lit from the front and fully in frame, then record again."
         )
+
+
+#: The second half is decoded from this long before its first judged frame
+#: (the schedule needs a frame before each tick to pick the nearest).
+_SEEK_BEFORE_SPLIT_S = 1.0
+
+
+def halfway_s(info: RecordingInfo, calibration: VisionCalibration) -> float | None:
+    """Where an upload is split to be analysed in two halves side by side; ``None``: in one pass.
+
+    Two halves need two cores, and a take long enough to repay starting a
+    second set of landmarkers (``[vision.schedule] halves_from_s``; 0: never).
+    """
+    shortest = calibration.schedule.halves_from_s
+    if shortest <= 0 or (os.cpu_count() or 1) < 2 or info.duration_s < shortest:
+        return None
+    return info.duration_s / 2
 
 
 @dataclass(frozen=True)
@@ -87,7 +79,7 @@ def analyse_take(
     voice_calibration: VoiceCalibration,
     line: ScriptLine | None = None,
     on_start: Callable[[RecordingInfo], None] | None = None,
-    on_frame: Callable[[FrameSignals], None] | None = None,
+    on_progress: Callable[[float], None] | None = None,
     name: str | None = None,
     limits: MediaLimits | None = None,
     isolated: bool = False,
@@ -97,10 +89,13 @@ def analyse_take(
     Every frame is decoded and the frames nearest the ticks of
     ``[vision.schedule] rate_hz`` are analysed, the cues made steady
     (``[vision.hysteresis]``): the same frames and the same rule as a live
-    take of the recording (:func:`analyse_live_take`).
+    take of the recording (:func:`analyse_live_take`). A take of at least
+    ``[vision.schedule] halves_from_s`` is analysed in two halves side by
+    side on a machine with two cores or more.
 
     Args:
         line: the scripted line the trainee meant to say (``None``: free speech).
+        on_progress: told the seconds of the take analysed so far, as the body analysis goes.
         name: what messages call the file (an upload's own name), default its path.
         limits: longest recording and largest picture to analyse (``None``: any).
         isolated: run the landmarkers in a child process (the app does; see
@@ -118,9 +113,27 @@ def analyse_take(
         body = None
         notes: list[str] = []
         if info.has_video:
-            timeline = analyse_frames(
-                source.frames(), calibration=vision_calibration, on_frame=on_frame, isolated=isolated, problems=notes
-            )
+            split_s = halfway_s(info, vision_calibration)
+            if split_s is None:
+                timeline = analyse_frames(
+                    source.frames(),
+                    calibration=vision_calibration,
+                    on_progress=on_progress,
+                    isolated=isolated,
+                    problems=notes,
+                )
+            else:
+                with RecordingSource(path, name=name, limits=limits) as second:
+                    timeline = analyse_frames_in_halves(
+                        source.frames(),
+                        second.frames(from_s=split_s - _SEEK_BEFORE_SPLIT_S),
+                        split_s=split_s,
+                        calibration=vision_calibration,
+                        on_progress=on_progress,
+                        isolated=isolated,
+                        problems=notes,
+                    )
+                    source.count_video_read_by(second)
         try:
             audio = source.audio()
         except MediaError as err:

@@ -49,7 +49,7 @@ def _fetch_models(args: argparse.Namespace) -> int:
 
 
 def _advance(bar: Any, time_s: float) -> None:
-    """Move a progress bar counted in seconds of the take to the frame just judged."""
+    """Move a progress bar counted in seconds of the take to the seconds analysed so far."""
     if bar is not None and time_s > bar.n:
         bar.update(round(min(time_s, bar.total) - bar.n, 1))
 
@@ -98,7 +98,7 @@ def _analyze(args: argparse.Namespace) -> int:
             voice_calibration=voice_calibration,
             line=line,
             on_start=start_bar,
-            on_frame=lambda signals: _advance(bar, signals.time_s),
+            on_progress=lambda analysed_s: _advance(bar, analysed_s),
             limits=load_media_limits(args.profile),
         )
     finally:

@@ -104,8 +104,8 @@ def _analyse_upload(data: bytes, file_name: str, name: str, *, scenario, choices
     def on_start(info) -> None:
         duration["s"] = info.duration_s
 
-    def on_frame(signals) -> None:
-        share = signals.time_s / duration["s"] if duration["s"] > 0 else 0.0
+    def on_progress(analysed_s: float) -> None:
+        share = analysed_s / duration["s"] if duration["s"] > 0 else 0.0
         progress.progress(min(max(share, 0.0), 1.0), text=text["analysing_take"])
 
     try:
@@ -122,7 +122,7 @@ def _analyse_upload(data: bytes, file_name: str, name: str, *, scenario, choices
                 voice_calibration=load_voice_calibration(choices.profile),
                 line=prepare_line(scenario.text_in(choices.language), language=choices.language),
                 on_start=on_start,
-                on_frame=on_frame,
+                on_progress=on_progress,
                 name=name,
                 limits=load_media_limits(choices.profile),
                 isolated=True,

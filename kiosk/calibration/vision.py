@@ -301,6 +301,22 @@ class ScheduleSettings:
         unit="frames per second",
         check=POSITIVE,
     )
+    pose_interval_s: float = number(
+        doc=(
+            "Run the pose landmarker on a judged frame only when it last ran at least this long before, "
+            "by the take's timestamps (0: on every judged frame); the frames between keep its last bodies"
+        ),
+        unit="seconds",
+        check=NOT_NEGATIVE,
+    )
+    halves_from_s: float = number(
+        doc=(
+            "An upload at least this long is analysed in two halves side by side, each by its own landmarkers, "
+            "on a machine with two cores or more (0: always in one pass)"
+        ),
+        unit="seconds",
+        check=NOT_NEGATIVE,
+    )
     max_backlog_s: float = number(
         doc=(
             "Live: scheduled frames waiting for the analyser, in seconds of the take, before further ones are "

@@ -196,6 +196,17 @@ class RecordingSource:
                 f"{_minutes(self.limits.max_duration_s)}: trim it to the take and try again."
             )
 
+    def count_video_read_by(self, other: RecordingSource) -> None:
+        """Take the video that ``other``, a second source on the same file, read as read here.
+
+        When a take's two halves are decoded by two sources, the first stops
+        halfway by design; how far the video really goes (and whether it
+        broke off) is the second's to tell, for :meth:`incomplete_note`.
+        """
+        if other._video_end_s is not None:
+            self._video_end_s = max(self._video_end_s or 0.0, other._video_end_s)
+        self._decode_failed = self._decode_failed or other._decode_failed
+
     def incomplete_note(self) -> str | None:
         """Whether the recording was cut short (a broken upload, a copy stopped halfway), in words; after reading it.
 
@@ -233,8 +244,12 @@ class RecordingSource:
             self._container = av.open(str(self.path), options=self._decoder_options())
         self._read_once = True
 
-    def frames(self) -> Iterator[VideoFrame]:
+    def frames(self, *, from_s: float = 0.0) -> Iterator[VideoFrame]:
         """Yield every decodable frame, upright RGB, in presentation order.
+
+        ``from_s`` > 0 starts at the key frame at or before that time of the
+        take (so frames a little before it come too; from the start when the
+        file cannot seek): the second half of a take analysed in two.
 
         Raises:
             MediaError: the file has no video stream, or no frame decodes.
@@ -247,6 +262,15 @@ class RecordingSource:
         self._rewind()
         stream = self._container.streams.video[0]
         stream.thread_type = "AUTO"
+        if from_s > 0 and stream.time_base is not None:
+            try:
+                self._container.seek(
+                    int((from_s + self._start_s) / stream.time_base), stream=stream, backward=True, any_frame=False
+                )
+            except av.FFmpegError:
+                self._rewind()  # cannot seek: decode from the start (slower, same frames)
+                stream = self._container.streams.video[0]
+                stream.thread_type = "AUTO"
         count = 0
         last_time = -math.inf
         try:

@@ -5,7 +5,7 @@
 ties them together for a take.
 """
 
-from kiosk.vision.analyser import BodyAnalyser, analyse_frames, lost_frames_note
+from kiosk.vision.analyser import BodyAnalyser, analyse_frames, analyse_frames_in_halves, lost_frames_note
 from kiosk.vision.isolated import BodyAnalysisFailed, FrameNotAnalysed
 from kiosk.vision.signals import FrameSignals
 from kiosk.vision.summary import BODY_CUES, BodySummary, BodyTimeline, CueSummary, summarise
@@ -20,6 +20,7 @@ __all__ = [
     "FrameNotAnalysed",
     "FrameSignals",
     "analyse_frames",
+    "analyse_frames_in_halves",
     "lost_frames_note",
     "summarise",
 ]

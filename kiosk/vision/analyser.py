@@ -8,15 +8,16 @@ runs it over the frames of a whole recording that the schedule judges
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from types import TracebackType
 
 from kiosk.calibration import DEFAULT_PROFILE, VisionCalibration, load_vision_calibration
 from kiosk.capture.readahead import read_ahead
 from kiosk.capture.take import VideoFrame
-from kiosk.vision.isolated import BodyAnalysisFailed, FrameNotAnalysed, IsolatedLandmarker
+from kiosk.vision.isolated import BodyAnalysisFailed, IsolatedLandmarker
 from kiosk.vision.landmarks import BodyLandmarker, Detections
-from kiosk.vision.schedule import scheduled_frames
+from kiosk.vision.schedule import first_tick_at, scheduled_frames
 from kiosk.vision.signals import FrameSignals, frame_signals
 from kiosk.vision.steady import steady_timeline
 from kiosk.vision.summary import BodyTimeline
@@ -75,6 +76,19 @@ class BodyAnalyser:
         """Raw landmarks of a frame (for drawing an overlay)."""
         return self._landmarker.detect(frame)
 
+    def detect_all(self, frames: Iterable[VideoFrame]) -> Iterator[tuple[VideoFrame, Detections]]:
+        """Each frame of a whole recording with its landmarks, in time order.
+
+        In a child process the next frame is sent before the landmarks of the
+        one before come back, so the landmarkers never wait for this process;
+        a frame the child died on is left out (see :attr:`frames_lost`).
+        """
+        if isinstance(self._landmarker, IsolatedLandmarker):
+            yield from self._landmarker.detect_all(frames)
+        else:
+            for frame in frames:
+                yield frame, self._landmarker.detect(frame)
+
     def interpret(self, detections: Detections, frame: VideoFrame) -> FrameSignals:
         return frame_signals(detections, frame.rgb, self.calibration)
 
@@ -87,7 +101,7 @@ def analyse_frames(
     frames: Iterable[VideoFrame],
     *,
     calibration: VisionCalibration | None = None,
-    on_frame: Callable[[FrameSignals], None] | None = None,
+    on_progress: Callable[[float], None] | None = None,
     isolated: bool = False,
     problems: list[str] | None = None,
 ) -> BodyTimeline:
@@ -100,29 +114,126 @@ def analyse_frames(
     Args:
         frames: the take's frames in time order (any capture source).
         calibration: thresholds; the default profile when omitted.
-        on_frame: called after each analysed frame, e.g. to advance a progress bar.
+        on_progress: told the seconds of the take analysed so far, after each
+            analysed frame (e.g. to advance a progress bar).
         isolated: run the landmarkers in a child process (see :class:`BodyAnalyser`).
         problems: told (appended to) what went wrong, in the trainee's words:
             frames the analyser lost, or that it gave up.
     """
-    signals: list[FrameSignals] = []
-    with BodyAnalyser(calibration, isolated=isolated) as analyser:
+    calibration = calibration or load_vision_calibration(DEFAULT_PROFILE)
+    part = _Part(frames, first_tick=0, end_tick=None)
+    part.run(calibration, isolated=isolated, on_progress=on_progress)
+    if problems is not None:
+        problems.extend(part.problems)
+    return take_timeline(part.signals, calibration)
+
+
+def analyse_frames_in_halves(
+    first_half: Iterable[VideoFrame],
+    second_half: Iterable[VideoFrame],
+    *,
+    split_s: float,
+    calibration: VisionCalibration | None = None,
+    on_progress: Callable[[float], None] | None = None,
+    isolated: bool = False,
+    problems: list[str] | None = None,
+) -> BodyTimeline:
+    """:func:`analyse_frames` with the two halves of a take analysed side by side, each by its own landmarkers.
+
+    On two cores an upload is then analysed about twice as fast. The frames
+    judged are those of one pass over the take (the schedule's ticks before
+    ``split_s`` from ``first_half``, the rest from ``second_half``); only the
+    landmarkers' tracking starts afresh at the split, as it does at the start
+    of a take. Progress and problems are reported on the calling thread.
+
+    Args:
+        first_half: the take's frames from its start (read until the split).
+        second_half: frames from before ``split_s`` to the end (a source that
+            seeks: :meth:`kiosk.capture.RecordingSource.frames` with ``from_s``).
+        split_s: where the second half's ticks start, seconds from the start of the take.
+    """
+    calibration = calibration or load_vision_calibration(DEFAULT_PROFILE)
+    split_tick = first_tick_at(split_s, calibration.schedule.rate_hz)
+    first = _Part(first_half, first_tick=0, end_tick=split_tick)
+    second = _Part(second_half, first_tick=split_tick, end_tick=None)
+    worker = threading.Thread(
+        target=second.run_keeping_error, args=(calibration,), kwargs={"isolated": isolated}, name="second-half"
+    )
+    worker.start()
+
+    def report(_: float = 0.0) -> None:
+        if on_progress is not None:
+            on_progress(first.analysed_s + second.analysed_s)
+
+    try:
+        first.run(calibration, isolated=isolated, on_progress=report)
+    except BaseException:
+        second.stop.set()
+        raise
+    finally:
+        while worker.is_alive():
+            worker.join(timeout=_PROGRESS_EVERY_S)
+            if not second.stop.is_set():
+                report()
+    if second.error is not None:
+        raise second.error
+    if problems is not None:
+        problems.extend(dict.fromkeys((*first.problems, *second.problems)))
+    # A frame nearest to the last tick of the first half and the first of the second is judged once.
+    last_s = first.signals[-1].time_s if first.signals else -1.0
+    signals = [*first.signals, *(f for f in second.signals if f.time_s > last_s)]
+    return take_timeline(signals, calibration)
+
+
+#: How often progress is reported while only the second half is still being analysed, in seconds.
+_PROGRESS_EVERY_S = 0.2
+
+
+class _Part:
+    """The scheduled frames of one part of a take, analysed by its own landmarkers (on any one thread)."""
+
+    def __init__(self, frames: Iterable[VideoFrame], *, first_tick: int, end_tick: int | None) -> None:
+        self.frames = frames
+        self.first_tick = first_tick
+        self.end_tick = end_tick
+        self.signals: list[FrameSignals] = []
+        self.problems: list[str] = []
+        self.analysed_s = 0.0  # seconds of the take this part has analysed (read by another thread)
+        self.stop = threading.Event()
+        self.error: BaseException | None = None
+
+    def run_keeping_error(self, calibration: VisionCalibration, *, isolated: bool) -> None:
+        """:meth:`run` on a worker thread: an error is kept in :attr:`error` for the caller to raise."""
         try:
-            for frame in read_ahead(scheduled_frames(frames, analyser.calibration.schedule.rate_hz)):
-                try:
-                    result = analyser.analyse(frame)
-                except FrameNotAnalysed:
-                    continue  # a new landmarker process takes the next frame
-                signals.append(result)
-                if on_frame is not None:
-                    on_frame(result)
-        except BodyAnalysisFailed as err:
-            if problems is not None:
-                problems.append(str(err))
-        else:
-            if analyser.frames_lost and problems is not None:
-                problems.append(lost_frames_note(analyser.frames_lost))
-        return take_timeline(signals, analyser.calibration)
+            self.run(calibration, isolated=isolated)
+        except BaseException as err:  # noqa: BLE001 - raised on the calling thread
+            self.error = err
+
+    def run(
+        self,
+        calibration: VisionCalibration,
+        *,
+        isolated: bool,
+        on_progress: Callable[[float], None] | None = None,
+    ) -> None:
+        """Analyse the part: its frames' signals in :attr:`signals`, the analyser's failures in :attr:`problems`."""
+        rate = calibration.schedule.rate_hz
+        start_s = self.first_tick / rate
+        with BodyAnalyser(calibration, isolated=isolated) as analyser:
+            try:
+                scheduled = scheduled_frames(self.frames, rate, first_tick=self.first_tick, end_tick=self.end_tick)
+                for frame, detections in analyser.detect_all(read_ahead(scheduled)):
+                    if self.stop.is_set():
+                        return
+                    self.signals.append(analyser.interpret(detections, frame))
+                    self.analysed_s = max(frame.time_s - start_s, 0.0)
+                    if on_progress is not None:
+                        on_progress(self.analysed_s)
+            except BodyAnalysisFailed as err:
+                self.problems.append(str(err))
+            else:
+                if analyser.frames_lost:
+                    self.problems.append(lost_frames_note(analyser.frames_lost))
 
 
 def take_timeline(signals: Sequence[FrameSignals], calibration: VisionCalibration) -> BodyTimeline:

@@ -4,10 +4,11 @@ This is the only stateful part of vision: the landmarkers run in VIDEO mode
 (they track between frames, so timestamps must rise), live as long as one
 take's analysis, and are closed on exit. Face, pose and hands run
 concurrently on three threads; MediaPipe's native calls release the GIL.
-The hand landmarker runs on every frame it is given, or less often when the
-profile's ``[vision.hands] interval_s`` says so (chosen by the frames'
+The hand and pose landmarkers run on every frame they are given, or less
+often when the profile's ``[vision.hands] interval_s`` and
+``[vision.schedule] pose_interval_s`` say so (chosen by the frames'
 timestamps, never by the machine's load); a frame in between carries the
-hands of the last frame it ran on.
+hands or bodies of the last frame that landmarker ran on.
 
 MediaPipe's handles are not safe to close twice or to close while a frame is
 in flight: two threads closing one landmarker at once free the same native
@@ -117,6 +118,8 @@ class Detections:
     frame at ``hands_time_s``: this frame, or the last one it ran on when it
     runs less often (``[vision.hands] interval_s``), at most that long ago.
     ``None`` means no hand landmarker result at all (hand cues unknown).
+    ``poses`` likewise come from the frame at ``poses_time_s`` (``None``:
+    this frame).
     """
 
     time_s: float
@@ -126,6 +129,7 @@ class Detections:
     poses: tuple[PoseDetection, ...]
     hands: tuple[HandDetection, ...] | None = None
     hands_time_s: float | None = None
+    poses_time_s: float | None = None
 
 
 def _faces(result: vision.FaceLandmarkerResult) -> tuple[FaceDetection, ...]:
@@ -230,6 +234,9 @@ class BodyLandmarker:
         self._hand_interval_s = calibration.hands.interval_s
         self._last_hand_time_s: float | None = None
         self._last_hands: tuple[HandDetection, ...] | None = None
+        self._pose_interval_s = calibration.schedule.pose_interval_s
+        self._last_pose_time_s: float | None = None
+        self._last_poses: tuple[PoseDetection, ...] = ()
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="landmarker")
         self._last_ms = -1
         # Held by detect and close: the native graphs are closed once, never mid-frame.
@@ -262,17 +269,17 @@ class BodyLandmarker:
             self._pose.close()
             self._hand.close()
 
-    def _hands_due(self, time_s: float) -> bool:
-        """Whether the hand landmarker runs on the frame at ``time_s`` (by timestamps, not load)."""
-        last = self._last_hand_time_s
-        return last is None or time_s - last >= self._hand_interval_s - _TIME_EPS_S
+    @staticmethod
+    def _due(last_s: float | None, time_s: float, interval_s: float) -> bool:
+        """Whether a landmarker that last ran at ``last_s`` runs on the frame at ``time_s`` (by timestamps)."""
+        return last_s is None or time_s - last_s >= interval_s - _TIME_EPS_S
 
     def detect(self, frame: VideoFrame) -> Detections:
         """Run the landmarkers on one frame; frames must come in time order.
 
-        The hand landmarker runs when its interval is due (every frame with
-        ``interval_s = 0``); otherwise :attr:`Detections.hands` holds the
-        hands of the last frame it ran on.
+        The hand and pose landmarkers run when their interval is due (every
+        frame with an interval of 0); otherwise :attr:`Detections.hands` and
+        :attr:`Detections.poses` hold those of the last frame each ran on.
 
         Raises:
             LandmarkerClosed: after :meth:`close`.
@@ -286,9 +293,11 @@ class BodyLandmarker:
             image = mp.Image(image_format=mp.ImageFormat.SRGB, data=frame.rgb)
             face_job = self._pool.submit(self._face.detect_for_video, image, timestamp_ms)
             hand_job = None
-            if self._hands_due(frame.time_s):
+            if self._due(self._last_hand_time_s, frame.time_s, self._hand_interval_s):
                 hand_job = self._pool.submit(self._hand.detect_for_video, image, timestamp_ms)
-            pose_result = self._pose.detect_for_video(image, timestamp_ms)
+            if self._due(self._last_pose_time_s, frame.time_s, self._pose_interval_s):
+                self._last_poses = _poses(self._pose.detect_for_video(image, timestamp_ms))
+                self._last_pose_time_s = frame.time_s
             face_result = face_job.result()
             if hand_job is not None:
                 self._last_hands = _hands(hand_job.result())
@@ -298,7 +307,8 @@ class BodyLandmarker:
             width=frame.width,
             height=frame.height,
             faces=_faces(face_result),
-            poses=_poses(pose_result),
+            poses=self._last_poses,
             hands=self._last_hands,
             hands_time_s=self._last_hand_time_s,
+            poses_time_s=self._last_pose_time_s,
         )

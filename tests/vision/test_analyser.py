@@ -199,3 +199,59 @@ def test_the_landmarkers_in_a_child_process_measure_exactly_what_they_measure_in
         np.testing.assert_array_equal(isolated.column(cue), in_process.column(cue))
     np.testing.assert_array_equal(isolated.times_s, in_process.times_s)
     assert isolated.frames == in_process.frames
+
+
+# -- an upload in two halves ------------------------------------------------------
+def test_a_long_upload_analysed_in_two_halves_judges_the_frames_and_states_of_one_pass(tmp_path) -> None:
+    # 21 s of face_4 repeated: over [vision.schedule] halves_from_s, so the app's upload path
+    # (landmarkers in child processes) analyses it in two halves side by side.
+    from kiosk.analysis import analyse_take, halfway_s
+    from kiosk.bench import _looped_copy
+    from kiosk.calibration import load_voice_calibration
+
+    take = _looped_copy(SHARED_DATA / "video-retalking" / "face_4.mp4", tmp_path / "long.mp4", 20.5)
+    progress: list[float] = []
+    halves = analyse_take(
+        take,
+        vision_calibration=CALIBRATION,
+        voice_calibration=load_voice_calibration(),
+        isolated=True,
+        on_progress=progress.append,
+    )
+    assert halves.body is not None and halfway_s(halves.info, CALIBRATION) == pytest.approx(halves.info.duration_s / 2)
+    with RecordingSource(take) as source:
+        one_pass = analyse_frames(source.frames(), calibration=CALIBRATION)
+    split = halves.body.timeline
+    assert [f.time_s for f in split.frames] == [f.time_s for f in one_pass.frames]
+    assert len(split.frames) == pytest.approx(halves.info.duration_s * 10, abs=1)  # judged 10 times a second
+    for cue in ("face_found", "eye_contact", "smiling", "upright", "hands_visible", "hand_on_face", "arms_crossed"):
+        a, b = split.column(cue), one_pass.column(cue)
+        assert np.array_equal(np.isnan(a), np.isnan(b)), cue
+        known = ~np.isnan(a)
+        assert np.count_nonzero(a[known] != b[known]) <= 0.05 * len(a), cue  # only the tracking restarts at the split
+    assert halves.notes == ()
+    assert progress == sorted(progress) and progress[-1] == pytest.approx(halves.info.duration_s, abs=0.5)
+
+
+def test_a_crash_in_the_child_during_an_upload_costs_the_frames_in_flight_not_the_take() -> None:
+    import os
+    import signal
+
+    from kiosk.vision.isolated import IsolatedLandmarker
+    from kiosk.vision.schedule import scheduled_frames
+
+    with RecordingSource(SHARED_DATA / "video-retalking" / "face_2.mp4") as source:
+        frames = list(scheduled_frames(source.frames(), CALIBRATION.schedule.rate_hz))
+    got = []
+    with IsolatedLandmarker(CALIBRATION) as landmarker:
+        for frame, detections in landmarker.detect_all(frames):
+            got.append(frame.time_s)
+            assert detections.time_s == frame.time_s and detections.faces
+            if len(got) == 10:
+                # The 12th frame is sent before the 11th's landmarks come back: both are in flight.
+                os.kill(landmarker.child_pid or 0, signal.SIGSEGV)
+        assert landmarker.restarts == 1
+        lost = landmarker.frames_lost
+    assert 1 <= lost <= 2
+    assert len(got) == len(frames) - lost  # a new child took every frame after them
+    assert got == sorted(got)

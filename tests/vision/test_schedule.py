@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pytest
 
 from kiosk.capture.take import VideoFrame
-from kiosk.vision.schedule import FrameSchedule, scheduled_frames
+from kiosk.vision.schedule import FrameSchedule, first_tick_at, scheduled_frames
 
 PIXEL = np.zeros((1, 1, 3), np.uint8)
 
@@ -86,3 +88,37 @@ def test_frames_out_of_order_are_ignored() -> None:
 def test_a_schedule_needs_a_positive_rate() -> None:
     with pytest.raises(ValueError, match="positive rate"):
         FrameSchedule(0.0)
+
+
+@pytest.mark.parametrize("fps", [10.0, 24.0, 25.0, 30.0, 1350 / 61])
+@pytest.mark.parametrize("split_s", [1.0, 2.05, 2.5, 3.97])
+def test_two_parts_of_a_take_judge_exactly_the_frames_of_one_pass(fps: float, split_s: float) -> None:
+    # The second part starts from a key frame up to a second before the split, as a seeking decoder does.
+    times = [k / fps for k in range(int(6 * fps))]
+    whole = chosen_times(times, rate_hz=10.0)
+    split_tick = first_tick_at(split_s, 10.0)
+    first = [f.time_s for f in scheduled_frames(frames_at(times), 10.0, end_tick=split_tick)]
+    seek = [t for t in times if t >= split_s - 1.0]
+    second = [f.time_s for f in scheduled_frames(frames_at(seek), 10.0, first_tick=split_tick)]
+    assert first[-1] < split_s - 1e-9 or split_tick == 0
+    assert first + [t for t in second if t > first[-1]] == whole
+
+
+def test_the_first_part_stops_reading_once_its_last_tick_has_its_frame() -> None:
+    read: list[float] = []
+
+    def frames() -> Iterator[VideoFrame]:
+        for k in range(300):
+            read.append(k / 30)
+            yield VideoFrame(time_s=k / 30, rgb=PIXEL)
+
+    chosen = [f.time_s for f in scheduled_frames(frames(), 10.0, end_tick=20)]
+    assert chosen == pytest.approx([k / 10 for k in range(20)])
+    assert max(read) < 2.0 + 0.1  # one frame past the last tick (1.9 s) decides it; the file is not read on
+
+
+def test_a_part_of_a_schedule_needs_ticks_that_run_forwards() -> None:
+    with pytest.raises(ValueError, match="forwards"):
+        FrameSchedule(10.0, first_tick=5, end_tick=4)
+    assert first_tick_at(2.0, 10.0) == 20
+    assert first_tick_at(2.01, 10.0) == 21
