@@ -272,6 +272,7 @@ class Timeline:
     words: tuple[TimelineWord, ...] = ()
     pauses: tuple[TimeSpan, ...] = ()
     markers: tuple[Marker, ...] = ()
+    fillers: tuple[TimeSpan, ...] = ()  # filled pauses ("um", "uh"), where they were said
 
     def to_json(self) -> JSON:
         return {
@@ -281,6 +282,7 @@ class Timeline:
             "words": [w.to_json() for w in self.words],
             "pauses": [_span(p) for p in self.pauses],
             "markers": [m.to_json() for m in self.markers],
+            "fillers": [_span(f) for f in self.fillers],
         }
 
     @classmethod
@@ -292,6 +294,8 @@ class Timeline:
             words=tuple(TimelineWord.from_json(w) for w in data["words"]),
             pauses=_spans(data["pauses"]),
             markers=tuple(Marker.from_json(m) for m in data["markers"]),
+            # Reports stored before fillers were drawn have none.
+            fillers=_spans(data.get("fillers", [])),
         )
 
 

@@ -230,6 +230,7 @@ def _timeline(
             if w.start_s is not None or w.status == WordStatus.SKIPPED
         ),
         pauses=tuple(_span(p, 3) for p in voice.pauses),
+        fillers=tuple(_span(f, 3) for f in voice.filled_pauses),
     )
 
 

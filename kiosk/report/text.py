@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kiosk.capture.take import AudioTrack, RecordingInfo
+from kiosk.report.timeline import what_was_said
 from kiosk.vision.summary import BodySummary, CueSummary
 from kiosk.voice import VoiceSignals, VoiceSummary
 
@@ -145,6 +146,14 @@ def voice_table(signals: VoiceSignals, summary: VoiceSummary, *, min_pause_s: fl
             rows.append(("Skipped", ", ".join(summary.skipped_words)))
         if summary.unclear_words:
             rows.append(("Unclear or replaced", ", ".join(summary.unclear_words)))
+        said = what_was_said(
+            [{"text": w.written, "status": w.status.value, "start_s": w.start_s} for w in signals.words],
+            [(f.start_s, f.end_s) for f in signals.filled_pauses],
+            "(um/uh)",
+        )
+        if any(token.kind == "filler" for token in said):
+            marked = {"filler": "{}", "skipped": "[{} skipped]", "unclear": "{}?"}
+            rows.append(("What you said", " ".join(marked.get(t.kind, "{}").format(t.text) for t in said)))
     width = max(len(label) for label, _ in rows)
     lines += [f"{label:<{width}}  {value}" for label, value in rows]
     if signals.pauses:

@@ -224,6 +224,14 @@ class WordMark:
 
 
 @dataclass(frozen=True)
+class SaidToken:
+    """A word of what the trainee said, in order: a word of the line (by its status) or a filler."""
+
+    text: str
+    kind: str  # a word status (said, unclear, skipped, unchecked) or "filler"
+
+
+@dataclass(frozen=True)
 class Tick:
     """A time on the axis: its grid line at ``x`` and its label."""
 
@@ -240,9 +248,11 @@ class Chart:
         width, height: the SVG's size in user units.
         plot_x0, plot_x1: the plot's left and right edges (labels to the left).
         plot_top, axis_y: the top of the rows and the time axis under them.
-        words_label: the name of the words' row (``None`` without aligned words).
-        skipped, untimed: words of the line not drawn on the axis (listed under it).
-        key_unknown, key_pauses, key_tips, key_unclear: the legend's entries.
+        words_label: the name of the words' row (``None`` without aligned words or fillers).
+        words: the line's words and the filled pauses ("um", status ``filler``) on the axis.
+        said: what was said, in order: the line's words with each filler at its place.
+        untimed: words of the line said but not placed on the axis (listed under it).
+        key_unknown, key_pauses, key_tips, key_unclear, key_fillers: the legend's entries.
     """
 
     width: float
@@ -258,16 +268,22 @@ class Chart:
     pauses: tuple[Box, ...]
     ticks: tuple[Tick, ...]
     markers: tuple[tuple[float, str], ...]
-    skipped: tuple[str, ...]
+    said: tuple[SaidToken, ...]
     untimed: tuple[str, ...]
     key_unknown: bool
     key_pauses: bool
     key_tips: bool
     key_unclear: bool
+    key_fillers: bool
 
     @property
     def has_key(self) -> bool:
-        return self.key_unknown or self.key_pauses or self.key_tips or self.key_unclear
+        return self.key_unknown or self.key_pauses or self.key_tips or self.key_unclear or self.key_fillers
+
+    @property
+    def skipped(self) -> tuple[str, ...]:
+        """The line's words left out."""
+        return tuple(t.text for t in self.said if t.kind == "skipped")
 
 
 # --------------------------------------------------------------------------- layout
@@ -376,9 +392,12 @@ def timeline_chart(doc: DocumentView) -> Chart | None:
     skipped = [w for w in words if w.get("status") == "skipped"]
     untimed = [w for w in words if w.get("status") != "skipped" and w not in aligned]
     pauses = list(spans(tl.get("pauses")))
+    fillers = list(spans(tl.get("fillers")))
     markers = [m for m in objects(tl.get("markers")) if num(m.get("time_s")) is not None]
-    if not (bands or curves or aligned or skipped or untimed):
+    if not (bands or curves or aligned or skipped or untimed or fillers):
         return None
+    filler_text = str(doc.strings.get("filler") or "um")
+    heard = aligned + [{"text": filler_text, "start_s": a, "end_s": b, "status": "filler"} for a, b in fillers]
 
     duration = _duration(doc, tl)
 
@@ -417,8 +436,8 @@ def timeline_chart(doc: DocumentView) -> Chart | None:
     # The words of the line on the same axis.
     words_label = None
     marks = []
-    if aligned:
-        placed, lanes = _place_words(aligned, x_of)
+    if heard:
+        placed, lanes = _place_words(heard, x_of)
         strip = y + 1
         words_label = _row_label(strip + 3 + lanes * _LANE_H / 2, str(doc.strings.get("words") or "words"))
         for w, xa, xb, xt, lane in placed:
@@ -459,10 +478,32 @@ def timeline_chart(doc: DocumentView) -> Chart | None:
         pauses=tuple(stretch(a, b, plot_top, axis_y - plot_top) for a, b in pauses),
         ticks=ticks,
         markers=tuple((x_of(num(m["time_s"]) or 0.0), text(m.get("label"))) for m in markers),
-        skipped=tuple(text(w.get("text")) for w in skipped),
+        said=what_was_said(words, fillers, filler_text),
         untimed=tuple(text(w.get("text")) for w in untimed),
         key_unknown=any(list(spans(b.get("unknown"))) for b in bands),
         key_pauses=bool(pauses) and doc.has("pauses"),
         key_tips=bool(markers) and bool(doc.d.get("tips")),
         key_unclear=any(w.get("status") == "unclear" for w in aligned) and doc.has("unclear"),
+        key_fillers=bool(fillers) and doc.has("fillers"),
     )
+
+
+def what_was_said(
+    words: list[Mapping[str, Any]], fillers: list[tuple[float, float]], filler_text: str
+) -> tuple[SaidToken, ...]:
+    """The line's words in their order, each filler put before the first word said after it began.
+
+    Empty without words of a line (free speech has no transcript here).
+    """
+    if not words:
+        return ()
+    waiting = sorted(fillers)
+    tokens: list[SaidToken] = []
+    for word in words:
+        start = num(word.get("start_s"))
+        while start is not None and waiting and waiting[0][0] < start:
+            waiting.pop(0)
+            tokens.append(SaidToken(filler_text, "filler"))
+        tokens.append(SaidToken(text(word.get("text")), str(word.get("status") or "said")))
+    tokens += [SaidToken(filler_text, "filler") for _ in waiting]
+    return tuple(tokens)

@@ -112,3 +112,29 @@ def test_pauses_in_jfk_are_found_with_boundaries_within_100_ms(speech) -> None:
     assert pauses["labelled"] >= 3
     assert pauses["recall"] == 1.0, pauses
     assert pauses["median_boundary_error_ms"] <= 100, pauses
+
+
+@pytest.mark.slow
+def test_a_real_filler_is_marked_at_its_place_in_what_was_said() -> None:
+    # mfa_uh (tune): the MFA author says "montreal uh forced aligner" (his transcript); the line is
+    # "montreal forced aligner". The report says the line was said, with the "uh" where it was.
+    from kiosk.calibration import load_voice_calibration
+    from kiosk.capture import RecordingSource
+    from kiosk.evaluation.manifest import read_manifest
+    from kiosk.evaluation.media import resolve_media
+    from kiosk.report.text import voice_table
+    from kiosk.voice import analyse_voice, prepare_line, summarise_voice
+
+    manifest = read_manifest(HERE / "speech.toml")
+    take = next(t for t in manifest.takes if t.id == "mfa_uh")
+    with RecordingSource(resolve_media(take.media, manifest=manifest.path, take_id=take.id)) as source:
+        audio = source.audio()
+    assert audio is not None and take.heard is not None and take.heard.transcript == "montreal uh forced aligner"
+    calibration = load_voice_calibration()
+    signals = analyse_voice(audio, prepare_line(take.line_text() or ""), calibration)
+    assert [w.status.value for w in signals.words] == ["said", "said", "said"]
+    (filler,) = signals.filled_pauses
+    (label,) = take.heard.fillers or ()
+    assert abs(filler.start_s - label.start_s) <= 0.1  # the labelled "uh", 2.34-3.64 s
+    table = voice_table(signals, summarise_voice(signals, calibration), min_pause_s=0.25)
+    assert "What you said            montreal (um/uh) forced aligner" in table

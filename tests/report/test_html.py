@@ -418,3 +418,35 @@ def test_report_in_headless_chromium(which, sample):
     # A4: the scores, tips and timeline of a full report fit on three pages.
     assert pdf.startswith(b"%PDF") and 1 <= _pdf_pages(pdf) <= 3, _pdf_pages(pdf)
     assert (ARTEFACTS / f"report-{which}.png").stat().st_size > 10_000
+
+
+def test_fillers_are_drawn_with_the_words_and_put_in_their_place_in_what_was_said(sample):
+    # The sample take with a filled pause between "evening," (0.42 s) and "welcome" (0.98 s), as a report
+    # made today stores it (with the page's strings for the transcript line).
+    from kiosk.i18n import load_strings
+
+    sample["strings"] = dict(load_strings("en")["report"])
+    sample["timeline"]["fillers"] = [[0.62, 0.9]]
+    html = render_html(sample)
+    assert html.count('<text class="filler st-filler"') == 1
+    assert html.count('<text class="word ') == len(aligned_words(sample))  # fillers are not words of the line
+    said = re.search(r'<p class="said-line">(.*?)</p>', html, re.S)
+    assert said is not None
+    tokens = re.findall(r'<(?:span|mark|s) class="([a-z-]+)">([^<]*)<', said.group(1))
+    assert tokens[0] == ("key-label", "What you said:")
+    assert [t for _, t in tokens[1:5]] == ["Good", "evening,", "um/uh", "welcome"]
+    assert tokens[3] == ("filler-word", "um/uh")
+    assert tokens[-1] == ("skipped-word", "today?")  # left out, at its place in the line
+    assert "Filled pauses (um, uh)" in html  # the legend's key
+
+
+def test_a_report_stored_before_fillers_were_drawn_reads_and_renders_as_before(sample):
+    assert "fillers" not in sample["timeline"] and "what_was_said" not in sample["strings"]
+    from kiosk.report.document import Timeline
+
+    timeline = Timeline.from_json(sample["timeline"])
+    assert timeline.fillers == () and len(timeline.words) == len(sample["timeline"]["words"])
+    assert Timeline.from_json(timeline.to_json()) == timeline
+    html = render_html(sample)
+    assert 'class="said-line"' not in html and "what_was_said" not in html
+    assert re.findall(r'<s class="skipped-word">([^<]*)</s>', html) == ["today?"]
