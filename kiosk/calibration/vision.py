@@ -260,8 +260,9 @@ class HandThresholds:
     )
     interval_s: float = number(
         doc=(
-            "Run the hand landmarker on a judged frame only when it last ran at least this long before, "
-            "by the take's timestamps (0: on every judged frame); the frames between keep its last hands"
+            "Run the hand landmarker on a judged frame only when it last ran at least this long before "
+            "(within half a tick of [vision.schedule] rate_hz), by the take's timestamps (0: on every judged "
+            "frame); the frames between keep its last hands"
         ),
         unit="seconds",
         check=NOT_NEGATIVE,
@@ -303,8 +304,9 @@ class ScheduleSettings:
     )
     pose_interval_s: float = number(
         doc=(
-            "Run the pose landmarker on a judged frame only when it last ran at least this long before, "
-            "by the take's timestamps (0: on every judged frame); the frames between keep its last bodies"
+            "Run the pose landmarker on a judged frame only when it last ran at least this long before "
+            "(within half a tick of rate_hz), by the take's timestamps (0: on every judged frame); the frames "
+            "between keep its last bodies"
         ),
         unit="seconds",
         check=NOT_NEGATIVE,

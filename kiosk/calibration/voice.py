@@ -214,6 +214,14 @@ class AlignmentSettings:
         unit="seconds",
         check=NOT_NEGATIVE,
     )
+    min_words_to_give_up: float = number(
+        doc=(
+            "The search for left-out words stops when the beginning of the line that aligns has at least this "
+            "many words and their median matches below min_line_score_per_frame (another line was read)"
+        ),
+        unit="words",
+        check=Range(low=3, whole=True),
+    )
     min_relative_word_score: float = number(
         doc="A word matching this far below the line's median word is unclear (replaced or mispronounced)",
         unit=LOG_SCORE,

@@ -8,6 +8,7 @@ yields upright RGB frames with presentation times, and the audio track as
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import stat
@@ -25,6 +26,8 @@ from kiosk.capture.take import AUDIO_SAMPLE_RATE_HZ, AudioTrack, RecordingInfo, 
 from kiosk.errors import MediaError
 
 _STILL_IMAGE_FORMATS = {"image2", "png_pipe", "jpeg_pipe", "webp_pipe"}
+#: A frame this little after the time sought still counts as at it (float rounding of times).
+_SEEK_SLACK_S = 1e-6
 #: A recording whose every stream ends this long before the duration its
 #: header gives was cut short (seconds; rounding and a last frame's length
 #: are far smaller).
@@ -196,6 +199,38 @@ class RecordingSource:
                 f"{_minutes(self.limits.max_duration_s)}: trim it to the take and try again."
             )
 
+    def _video_from_start(self) -> Iterator[av.VideoFrame]:
+        self._rewind()
+        stream = self._container.streams.video[0]
+        stream.thread_type = "AUTO"
+        return self._container.decode(stream)
+
+    def _seek_video(self, from_s: float) -> Iterator[av.VideoFrame]:
+        """The video's frames from the key frame at or before ``from_s``; from the start when that fails.
+
+        From the start, too, when the first frame after the seek has no
+        timestamp or lies after ``from_s`` (a seek that landed late), or when
+        none comes (a file cut short before ``from_s``): the frames are then
+        the same as a whole pass's, only decoded from further back.
+        """
+        self._rewind()
+        stream = self._container.streams.video[0]
+        stream.thread_type = "AUTO"
+        first: av.VideoFrame | None = None
+        try:
+            if stream.time_base is not None:
+                target = int((from_s + self._start_s) / stream.time_base)
+                self._container.seek(target, stream=stream, backward=True, any_frame=False)
+                decoded = self._container.decode(stream)
+                first = next(decoded, None)
+        except av.FFmpegError:
+            first = None
+        if first is not None:
+            t = _seconds(first.pts, first.time_base)
+            if t is not None and t - self._start_s <= from_s + _SEEK_SLACK_S:
+                return itertools.chain([first], decoded)
+        return self._video_from_start()
+
     def count_video_read_by(self, other: RecordingSource) -> None:
         """Take the video that ``other``, a second source on the same file, read as read here.
 
@@ -259,22 +294,11 @@ class RecordingSource:
                 f"{self.name} has no video stream ({self.info.describe()}); "
                 "body language needs a video recording: record with the camera on."
             )
-        self._rewind()
-        stream = self._container.streams.video[0]
-        stream.thread_type = "AUTO"
-        if from_s > 0 and stream.time_base is not None:
-            try:
-                self._container.seek(
-                    int((from_s + self._start_s) / stream.time_base), stream=stream, backward=True, any_frame=False
-                )
-            except av.FFmpegError:
-                self._rewind()  # cannot seek: decode from the start (slower, same frames)
-                stream = self._container.streams.video[0]
-                stream.thread_type = "AUTO"
+        decoded = self._seek_video(from_s) if from_s > 0 else self._video_from_start()
         count = 0
         last_time = -math.inf
         try:
-            for frame in self._container.decode(stream):
+            for frame in decoded:
                 t = _seconds(frame.pts, frame.time_base)
                 if t is None:
                     # Some raw streams carry no timestamps; fall back to the nominal rate.

@@ -226,8 +226,8 @@ def _timeline(
                 end_s=None if w.end_s is None else _json_number(w.end_s),
                 status=WordStatus(w.status),
             )
+            # Every word of the line: timed where it was said, skipped or not checked at its place.
             for w in voice.words
-            if w.start_s is not None or w.status == WordStatus.SKIPPED
         ),
         pauses=tuple(_span(p, 3) for p in voice.pauses),
         fillers=tuple(_span(f, 3) for f in voice.filled_pauses),

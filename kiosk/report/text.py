@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kiosk.capture.take import AudioTrack, RecordingInfo
-from kiosk.report.timeline import what_was_said
+from kiosk.report.timeline import SaidKind, what_was_said
 from kiosk.vision.summary import BodySummary, CueSummary
 from kiosk.voice import VoiceSignals, VoiceSummary
 
@@ -151,7 +151,7 @@ def voice_table(signals: VoiceSignals, summary: VoiceSummary, *, min_pause_s: fl
             [(f.start_s, f.end_s) for f in signals.filled_pauses],
             "(um/uh)",
         )
-        if any(token.kind == "filler" for token in said):
+        if any(token.kind is SaidKind.FILLER for token in said):
             marked = {"filler": "{}", "skipped": "[{} skipped]", "unclear": "{}?"}
             rows.append(("What you said", " ".join(marked.get(t.kind, "{}").format(t.text) for t in said)))
     width = max(len(label) for label, _ in rows)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from kiosk.report.view import DocumentView, is_wide, num, objects, spans, text
@@ -223,12 +224,22 @@ class WordMark:
     underline: tuple[float, float, float] | None
 
 
+class SaidKind(StrEnum):
+    """What a word of "what you said" is: a word of the line by how it was delivered, or a filler."""
+
+    SAID = "said"
+    UNCLEAR = "unclear"
+    SKIPPED = "skipped"
+    UNCHECKED = "unchecked"
+    FILLER = "filler"
+
+
 @dataclass(frozen=True)
 class SaidToken:
-    """A word of what the trainee said, in order: a word of the line (by its status) or a filler."""
+    """A word of what the trainee said, in order: a word of the line or a filler."""
 
     text: str
-    kind: str  # a word status (said, unclear, skipped, unchecked) or "filler"
+    kind: SaidKind
 
 
 @dataclass(frozen=True)
@@ -283,7 +294,7 @@ class Chart:
     @property
     def skipped(self) -> tuple[str, ...]:
         """The line's words left out."""
-        return tuple(t.text for t in self.said if t.kind == "skipped")
+        return tuple(t.text for t in self.said if t.kind is SaidKind.SKIPPED)
 
 
 # --------------------------------------------------------------------------- layout
@@ -390,11 +401,12 @@ def timeline_chart(doc: DocumentView) -> Chart | None:
         if w.get("status") != "skipped" and num(w.get("start_s")) is not None and num(w.get("end_s")) is not None
     ]
     skipped = [w for w in words if w.get("status") == "skipped"]
-    untimed = [w for w in words if w.get("status") != "skipped" and w not in aligned]
+    # Words not checked (not in the dictionary, or a language without an aligner) show only in "what you said".
+    untimed = [w for w in words if w.get("status") not in ("skipped", "unchecked") and w not in aligned]
     pauses = list(spans(tl.get("pauses")))
     fillers = list(spans(tl.get("fillers")))
     markers = [m for m in objects(tl.get("markers")) if num(m.get("time_s")) is not None]
-    if not (bands or curves or aligned or skipped or untimed or fillers):
+    if not (bands or curves or aligned or skipped or untimed or fillers or what_was_said(words, [], "")):
         return None
     filler_text = str(doc.strings.get("filler") or "um")
     heard = aligned + [{"text": filler_text, "start_s": a, "end_s": b, "status": "filler"} for a, b in fillers]
@@ -493,9 +505,10 @@ def what_was_said(
 ) -> tuple[SaidToken, ...]:
     """The line's words in their order, each filler put before the first word said after it began.
 
-    Empty without words of a line (free speech has no transcript here).
+    Empty unless some word of the line was checked (free speech, or a
+    language without an aligner, has no transcript here).
     """
-    if not words:
+    if not any(word.get("status") in ("said", "unclear", "skipped") for word in words):
         return ()
     waiting = sorted(fillers)
     tokens: list[SaidToken] = []
@@ -503,7 +516,9 @@ def what_was_said(
         start = num(word.get("start_s"))
         while start is not None and waiting and waiting[0][0] < start:
             waiting.pop(0)
-            tokens.append(SaidToken(filler_text, "filler"))
-        tokens.append(SaidToken(text(word.get("text")), str(word.get("status") or "said")))
-    tokens += [SaidToken(filler_text, "filler") for _ in waiting]
+            tokens.append(SaidToken(filler_text, SaidKind.FILLER))
+        status = str(word.get("status") or "said")
+        kind = SaidKind(status) if status in SaidKind.__members__.values() else SaidKind.SAID
+        tokens.append(SaidToken(text(word.get("text")), kind))
+    tokens += [SaidToken(filler_text, SaidKind.FILLER) for _ in waiting]
     return tuple(tokens)

@@ -15,7 +15,7 @@ from types import TracebackType
 from kiosk.calibration import DEFAULT_PROFILE, VisionCalibration, load_vision_calibration
 from kiosk.capture.readahead import read_ahead
 from kiosk.capture.take import VideoFrame
-from kiosk.vision.isolated import BodyAnalysisFailed, IsolatedLandmarker
+from kiosk.vision.isolated import BodyAnalysisFailed, FrameNotAnalysed, IsolatedLandmarker
 from kiosk.vision.landmarks import BodyLandmarker, Detections
 from kiosk.vision.schedule import first_tick_at, scheduled_frames
 from kiosk.vision.signals import FrameSignals, frame_signals
@@ -79,15 +79,17 @@ class BodyAnalyser:
     def detect_all(self, frames: Iterable[VideoFrame]) -> Iterator[tuple[VideoFrame, Detections]]:
         """Each frame of a whole recording with its landmarks, in time order.
 
-        In a child process the next frame is sent before the landmarks of the
-        one before come back, so the landmarkers never wait for this process;
-        a frame the child died on is left out (see :attr:`frames_lost`).
+        A frame the landmarker process died on is left out (a new process
+        takes the next; see :attr:`frames_lost`).
+
+        Raises:
+            BodyAnalysisFailed: the landmarker process kept dying.
         """
-        if isinstance(self._landmarker, IsolatedLandmarker):
-            yield from self._landmarker.detect_all(frames)
-        else:
-            for frame in frames:
+        for frame in frames:
+            try:
                 yield frame, self._landmarker.detect(frame)
+            except FrameNotAnalysed:
+                continue
 
     def interpret(self, detections: Detections, frame: VideoFrame) -> FrameSignals:
         return frame_signals(detections, frame.rgb, self.calibration)
@@ -125,6 +127,8 @@ def analyse_frames(
     part.run(calibration, isolated=isolated, on_progress=on_progress)
     if problems is not None:
         problems.extend(part.problems)
+        if part.frames_lost:
+            problems.append(lost_frames_note(part.frames_lost))
     return take_timeline(part.signals, calibration)
 
 
@@ -167,18 +171,23 @@ def analyse_frames_in_halves(
 
     try:
         first.run(calibration, isolated=isolated, on_progress=report)
-    except BaseException:
-        second.stop.set()
-        raise
-    finally:
         while worker.is_alive():
             worker.join(timeout=_PROGRESS_EVERY_S)
-            if not second.stop.is_set():
-                report()
+            report()
+    except BaseException:
+        # The first half failed, or the caller's progress hook stopped the
+        # analysis (Streamlit's Stop or a rerun raises in it): end the second
+        # half at its next frame, and wait, so its source is never closed under it.
+        second.stop.set()
+        worker.join()
+        raise
     if second.error is not None:
         raise second.error
     if problems is not None:
         problems.extend(dict.fromkeys((*first.problems, *second.problems)))
+        lost = first.frames_lost + second.frames_lost
+        if lost:
+            problems.append(lost_frames_note(lost))
     # A frame nearest to the last tick of the first half and the first of the second is judged once.
     last_s = first.signals[-1].time_s if first.signals else -1.0
     signals = [*first.signals, *(f for f in second.signals if f.time_s > last_s)]
@@ -198,6 +207,7 @@ class _Part:
         self.end_tick = end_tick
         self.signals: list[FrameSignals] = []
         self.problems: list[str] = []
+        self.frames_lost = 0
         self.analysed_s = 0.0  # seconds of the take this part has analysed (read by another thread)
         self.stop = threading.Event()
         self.error: BaseException | None = None
@@ -232,8 +242,7 @@ class _Part:
             except BodyAnalysisFailed as err:
                 self.problems.append(str(err))
             else:
-                if analyser.frames_lost:
-                    self.problems.append(lost_frames_note(analyser.frames_lost))
+                self.frames_lost = analyser.frames_lost
 
 
 def take_timeline(signals: Sequence[FrameSignals], calibration: VisionCalibration) -> BodyTimeline:

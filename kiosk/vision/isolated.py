@@ -21,12 +21,10 @@ replies). Requests and replies are pickled objects with a length prefix
 
 from __future__ import annotations
 
-import fcntl
 import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from types import TracebackType
@@ -49,25 +47,6 @@ FRAME_TIMEOUT_S = 30.0
 CLOSE_TIMEOUT_S = 5.0
 #: Children started again in one take before body analysis gives up for that take.
 MAX_RESTARTS = 3
-
-
-#: Room for replies in the pipe from the child, in bytes. With a frame sent
-#: before the last one's landmarks are read (:meth:`IsolatedLandmarker.detect_all`),
-#: the child's reply must fit in the pipe while this process is still handing
-#: over the next frame; a reply with four faces, two bodies and two hands
-#: pickles to about 30 kB, under even Linux's default 64 kB.
-_REPLY_PIPE_BYTES = 1 << 20
-
-
-def _widen_pipe(fd: int) -> None:
-    """Give the reply pipe :data:`_REPLY_PIPE_BYTES` of room where the system allows (Linux)."""
-    set_size = getattr(fcntl, "F_SETPIPE_SZ", None)
-    if set_size is None:
-        return
-    try:
-        fcntl.fcntl(fd, set_size, _REPLY_PIPE_BYTES)
-    except OSError:
-        pass  # over the system's limit for this user: the default room is enough for a reply
 
 
 class FrameNotAnalysed(KioskError):
@@ -137,7 +116,6 @@ class LandmarkerProcess:
             close_fds=True,
         )
         assert self._process.stdin is not None and self._process.stdout is not None
-        _widen_pipe(self._process.stdout.fileno())
         # The connections own duplicates of the pipes' descriptors.
         self._requests = Connection(os.dup(self._process.stdin.fileno()), readable=False)
         self._replies = Connection(os.dup(self._process.stdout.fileno()), writable=False)
@@ -185,16 +163,12 @@ class LandmarkerProcess:
             connection.close()
 
     def detect(self, frame: VideoFrame) -> Detections:
-        """The landmarks of one frame, found in the child."""
-        self.send_frame(frame)
-        return self.receive_detections()
+        """The landmarks of one frame, found in the child.
 
-    def send_frame(self, frame: VideoFrame) -> None:
-        """Give the child a frame; its landmarks come from :meth:`receive_detections`, in the order sent.
-
-        A frame may be sent before the previous one's landmarks are received,
-        so the child starts on it at once (replies are small and wait in the
-        pipe meanwhile).
+        One frame at a time: a frame is sent only once the last one's landmarks
+        are back, so a child stuck on a frame is found by the reply's timeout
+        (sending a frame of a megabyte to a child that no longer reads would
+        block without one).
         """
         if not self._alive:
             raise FrameNotAnalysed("The body analyser process has stopped.")
@@ -205,9 +179,6 @@ class LandmarkerProcess:
                 raise KioskError(reply.message)
             self._ready = True
         self._send(_Detect(frame.time_s, frame.rgb))
-
-    def receive_detections(self) -> Detections:
-        """The landmarks of the oldest frame sent and not yet received."""
         reply = self._receive(FRAME_TIMEOUT_S)
         if isinstance(reply, _Failed):
             self._gone()
@@ -313,45 +284,6 @@ class IsolatedLandmarker:
             except FrameNotAnalysed:
                 self._child_died(frames_lost=1)
                 raise
-
-    def detect_all(self, frames: Iterable[VideoFrame]) -> Iterator[tuple[VideoFrame, Detections]]:
-        """Each frame with its landmarks, in time order, with the child never waiting for the next frame.
-
-        Each frame is sent before the landmarks of the one before it are
-        received, so the child works while this process hands over and
-        interprets frames (an upload then uses both cores). A frame the child
-        died on is left out (the frame after it, already sent, too), counted in
-        :attr:`frames_lost`, and a new child takes the next.
-
-        Raises:
-            LandmarkerClosed: after :meth:`close`.
-            BodyAnalysisFailed: children died more than :data:`MAX_RESTARTS` times.
-        """
-        waiting: VideoFrame | None = None  # sent, its landmarks not yet received
-        for frame in frames:
-            received: Detections | None = None
-            with self._lock:
-                child = self._usable_child()
-                try:
-                    child.send_frame(frame)
-                    if waiting is not None:
-                        received = child.receive_detections()
-                except FrameNotAnalysed:
-                    self._child_died(frames_lost=1 + (waiting is not None))
-                    waiting = None
-                    continue
-            if waiting is not None and received is not None:
-                yield waiting, received
-            waiting = frame
-        if waiting is not None:
-            with self._lock:
-                child = self._usable_child()
-                try:
-                    received = child.receive_detections()
-                except FrameNotAnalysed:
-                    self._child_died(frames_lost=1)
-                    return
-            yield waiting, received
 
     def _usable_child(self) -> LandmarkerProcess:
         """The running child (a new one if the last died); under :attr:`_lock`."""

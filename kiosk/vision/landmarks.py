@@ -235,6 +235,10 @@ class BodyLandmarker:
         self._last_hand_time_s: float | None = None
         self._last_hands: tuple[HandDetection, ...] | None = None
         self._pose_interval_s = calibration.schedule.pose_interval_s
+        # Judged frames sit up to half a source frame off their ticks: an interval
+        # counts as passed within half a tick of it, so "every 0.3 s" is every
+        # third judged frame at 24 or 25 fps too, not every fourth.
+        self._tick_slack_s = 0.5 / calibration.schedule.rate_hz
         self._last_pose_time_s: float | None = None
         self._last_poses: tuple[PoseDetection, ...] = ()
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="landmarker")
@@ -269,10 +273,10 @@ class BodyLandmarker:
             self._pose.close()
             self._hand.close()
 
-    @staticmethod
-    def _due(last_s: float | None, time_s: float, interval_s: float) -> bool:
+    def _due(self, last_s: float | None, time_s: float, interval_s: float) -> bool:
         """Whether a landmarker that last ran at ``last_s`` runs on the frame at ``time_s`` (by timestamps)."""
-        return last_s is None or time_s - last_s >= interval_s - _TIME_EPS_S
+        slack = self._tick_slack_s if interval_s > 0 else _TIME_EPS_S
+        return last_s is None or time_s - last_s >= interval_s - slack
 
     def detect(self, frame: VideoFrame) -> Detections:
         """Run the landmarkers on one frame; frames must come in time order.

@@ -21,10 +21,10 @@ not reach the end of the line with its median word above
    ``max_skipped_words`` times. A trainee who stops early gets the words
    said up to there: when the beginning that aligns reaches the end of the
    speech and leaving out the next word does not help, the search stops.
-   It stops at once when the beginning that aligns (two words or more)
-   already matches below ``min_line_score_per_frame``: another line was
-   read, and the search would cost a dozen decodes (11 s for a 6.6 s take)
-   to reach the same answer.
+   It stops at once when the beginning that aligns (``min_words_to_give_up``
+   words or more) already matches below ``min_line_score_per_frame``:
+   another line was read, and the search
+   would take a dozen decodes (11 s for a 6.6 s take) to say the same.
    (A grammar with every word optional finds the same, but its search time
    grows steeply with the line: 3.6 s for 12 words.) When pass 2 did reach
    the end, but badly, this search runs with the default beams (the wide
@@ -72,8 +72,6 @@ ALIGNER_FRAME_S = 0.01
 
 _Found = tuple[str, int, int, float]  # word, first frame, frame after, log-likelihood (natural log)
 
-#: Aligned words of a beginning needed to judge it (one word, or none, says too little).
-_MIN_WORDS_TO_GIVE_UP = 2
 #: How a filler is named in the aligner's dictionary and grammar ("++um++"): never a word of a line.
 _FILLER_MARK = "++"
 _SENSCR_SHIFT = 10
@@ -388,8 +386,10 @@ class TakeAligner:
         def hopeless(beginning: list[_Found]) -> bool:
             # The words that do align match too poorly for this to be the line (the cut
             # result() applies anyway): searching for left-out words would only cost seconds.
+            # Its last word may match poorly for having absorbed a word left out after it;
+            # a median over three words or more is not pulled below the cut by that one.
             return (
-                len(_line_words(beginning)) >= _MIN_WORDS_TO_GIVE_UP
+                len(_line_words(beginning)) >= settings.min_words_to_give_up
                 and loop_scores().median_ratio(beginning) < settings.min_line_score_per_frame
             )
 

@@ -60,6 +60,8 @@ _PLAIN_ENDINGS: tuple[tuple[str, str], ...] = (
 #: The shortest dictionary word a derivation may start from (shorter ones
 #: make false stems: "be" + "ing").
 _MIN_STEM_LETTERS = 3
+#: Marks a word not looked up yet (``None`` is a word with no derivation).
+_UNKNOWN = object()
 #: Derivations remembered (looked-up words, found or not) before starting afresh.
 _MAX_REMEMBERED = 10_000
 
@@ -88,12 +90,14 @@ def _ending_after(phones: str, ending: str) -> str:
 class EnglishLexicon(Mapping[str, tuple[str, ...]]):
     """cmudict's words and pronunciations, and the regular derivations of its words.
 
-    Iterating and ``len`` give cmudict's own words; a lookup (``in``, ``[]``,
-    ``get``) of a word cmudict lacks also finds it as a dictionary word of at
-    least three letters plus a regular ending: "-er(s)", "-ing(s)", "-ly",
-    "-ness", "-ment(s)", "-ful", "-less", "-able" (sounds fixed), "-s"/"-es"
-    and "-ed" (sounds after the stem's last phone), with the spelling changes
-    of :func:`_stems`. Only the stem's first pronunciation is used.
+    Iterating and ``len`` give cmudict's own words (so ``set(lexicon)`` has
+    no derived word); a lookup (``in``, ``[]``, ``get``) of a word cmudict
+    lacks also finds it as a dictionary word of at least three letters plus
+    a regular ending: "-er(s)", "-ing(s)", "-ly", "-ness", "-ment(s)",
+    "-ful", "-less", "-able" (sounds fixed), "-s"/"-es" and "-ed" (sounds
+    after the stem's last phone), with the spelling changes of
+    :func:`_stems`. Of several derivations the one from the longest stem
+    wins; only the stem's first pronunciation is used.
     """
 
     def __init__(self, table: Mapping[str, tuple[str, ...]]) -> None:
@@ -119,32 +123,39 @@ class EnglishLexicon(Mapping[str, tuple[str, ...]]):
         return len(self._table)
 
     def _derived(self, word: str) -> tuple[str, ...] | None:
-        if word not in self._derivations:
+        known = self._derivations.get(word, _UNKNOWN)
+        if known is _UNKNOWN:
             if len(self._derivations) > _MAX_REMEMBERED:
                 self._derivations.clear()
-            self._derivations[word] = self._derive(word)
-        return self._derivations[word]
+            known = self._derivations[word] = self._derive(word)
+        return known  # type: ignore[return-value]
 
     def _derive(self, word: str) -> tuple[str, ...] | None:
+        """The derivation from the longest stem: "coders" is "coder" + s, not "cod" + ers;
+        "doted" is "dote" + d, not "dot" + ed."""
         if not word.isalpha() or not word.isascii():
             return None
+        candidates: list[tuple[int, str]] = []
         for ending, sound in _PLAIN_ENDINGS:
             if word.endswith(ending):
-                phones = self._stem_phones(word, ending)
-                if phones is not None:
-                    return (f"{phones} {sound}",)
+                candidates += [(len(stem), f"{phones} {sound}") for stem, phones in self._stem_phones(word, ending)]
         for ending, regular in (("es", "s"), ("s", "s"), ("ed", "ed")):
             if word.endswith(ending) and not word.endswith("ss"):
-                phones = self._stem_phones(word, ending)
-                if phones is not None:
-                    return (f"{phones} {_ending_after(phones, regular)}",)
-        return None
+                candidates += [
+                    (len(stem), f"{phones} {_ending_after(phones, regular)}")
+                    for stem, phones in self._stem_phones(word, ending)
+                ]
+        if not candidates:
+            return None
+        return (max(candidates, key=lambda c: c[0])[1],)
 
-    def _stem_phones(self, word: str, ending: str) -> str | None:
-        for stem in _stems(word, ending):
-            if len(stem) >= _MIN_STEM_LETTERS and stem in self._table:
-                return self._table[stem][0]
-        return None
+    def _stem_phones(self, word: str, ending: str) -> list[tuple[str, str]]:
+        """(stem, its first pronunciation) for each dictionary stem ``word`` may be ``ending`` added to."""
+        return [
+            (stem, self._table[stem][0])
+            for stem in _stems(word, ending)
+            if len(stem) >= _MIN_STEM_LETTERS and stem in self._table
+        ]
 
 
 @cache

@@ -192,11 +192,13 @@ def test_a_long_session_keeps_the_server_s_threads_files_and_memory_flat(tmp_pat
         assert last["threads"] <= settled["threads"] + 2, report
         assert last["files"] <= settled["files"] + 4, report
         # Memory: a leak of a recording per take (tens of MB) would show; allocator noise (frames
-        # queued for the schedule come and go: +-40 MB from one take to the next) does not, so the
-        # median of the last three takes is compared with the median of takes 2-4.
+        # queued for the schedule come and go) does not, so the median of the last three takes is
+        # compared with the median of takes 2-4. Measured: 470-550 MB over 16 takes with no trend
+        # (4 Dec); once, under the whole suite's load, 574 -> 635 MB over 10. 100 MB still
+        # catches 15 MB kept per take.
         settled_kb = statistics.median(f["rss_kb"] for f in figures[1:4])
         last_kb = statistics.median(f["rss_kb"] for f in figures[-3:])
-        assert last_kb <= settled_kb + 60_000, report
+        assert last_kb <= settled_kb + 100_000, report
 
 
 def analyser_processes(pid: int) -> list[int]:

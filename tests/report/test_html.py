@@ -450,3 +450,19 @@ def test_a_report_stored_before_fillers_were_drawn_reads_and_renders_as_before(s
     html = render_html(sample)
     assert 'class="said-line"' not in html and "what_was_said" not in html
     assert re.findall(r'<s class="skipped-word">([^<]*)</s>', html) == ["today?"]
+
+
+def test_what_was_said_keeps_unchecked_words_in_place_and_needs_a_checked_word(sample):
+    from kiosk.i18n import load_strings
+
+    sample["strings"] = dict(load_strings("en")["report"])
+    words = sample["timeline"]["words"]
+    words.insert(2, {"text": "Zyxwv", "start_s": None, "end_s": None, "status": "unchecked"})
+    html = render_html(sample)
+    said = re.search(r'<p class="said-line">(.*?)</p>', html, re.S)
+    assert said is not None
+    assert re.findall(r">([^<]+)</span>", said.group(1))[1:4] == ["Good", "evening,", "Zyxwv"]
+    assert 'class="untimed-words"' not in html
+    # A line whose words were not checked at all (a language without an aligner): no transcript.
+    sample["timeline"]["words"] = [dict(w, start_s=None, end_s=None, status="unchecked") for w in words]
+    assert 'class="said-line"' not in render_html(sample)

@@ -233,25 +233,87 @@ def test_a_long_upload_analysed_in_two_halves_judges_the_frames_and_states_of_on
     assert progress == sorted(progress) and progress[-1] == pytest.approx(halves.info.duration_s, abs=0.5)
 
 
-def test_a_crash_in_the_child_during_an_upload_costs_the_frames_in_flight_not_the_take() -> None:
+def test_a_crash_in_the_child_during_an_upload_costs_one_frame_not_the_take() -> None:
     import os
     import signal
 
-    from kiosk.vision.isolated import IsolatedLandmarker
+    from kiosk.vision import BodyAnalyser
     from kiosk.vision.schedule import scheduled_frames
 
     with RecordingSource(SHARED_DATA / "video-retalking" / "face_2.mp4") as source:
         frames = list(scheduled_frames(source.frames(), CALIBRATION.schedule.rate_hz))
     got = []
-    with IsolatedLandmarker(CALIBRATION) as landmarker:
-        for frame, detections in landmarker.detect_all(frames):
+    with BodyAnalyser(CALIBRATION, isolated=True) as analyser:
+        for frame, detections in analyser.detect_all(frames):
             got.append(frame.time_s)
             assert detections.time_s == frame.time_s and detections.faces
             if len(got) == 10:
-                # The 12th frame is sent before the 11th's landmarks come back: both are in flight.
-                os.kill(landmarker.child_pid or 0, signal.SIGSEGV)
-        assert landmarker.restarts == 1
-        lost = landmarker.frames_lost
-    assert 1 <= lost <= 2
-    assert len(got) == len(frames) - lost  # a new child took every frame after them
+                os.kill(analyser._landmarker.child_pid or 0, signal.SIGSEGV)  # what native code once did
+        assert analyser.restarts == 1
+        assert analyser.frames_lost == 1
+    assert len(got) == len(frames) - 1  # a new child took every frame after the one it died on
     assert got == sorted(got)
+
+
+def faststart_copy(source, target):
+    """``source`` remuxed into an mp4 with its index at the front, as phones and browsers write them."""
+    import av
+
+    with av.open(str(source)) as inp, av.open(str(target), "w", options={"movflags": "+faststart"}) as out:
+        streams = {s.index: out.add_stream_from_template(s) for s in inp.streams if s.type in ("video", "audio")}
+        for packet in inp.demux(*[s for s in inp.streams if s.index in streams]):
+            if packet.dts is not None:
+                packet.stream = streams[packet.stream.index]
+                out.mux(packet)
+    return target
+
+
+# A phone's mp4 (index at the front) cut before the split, and an mkv cut after it.
+@pytest.mark.parametrize(("suffix", "kept_share"), [(".mp4", 0.35), (".mkv", 0.8)])
+def test_a_long_upload_cut_short_is_analysed_as_far_as_it_goes_with_a_note(
+    tmp_path, kept_share: float, suffix: str
+) -> None:
+    from kiosk.analysis import analyse_take, halfway_s
+    from kiosk.bench import _looped_copy
+    from kiosk.calibration import load_voice_calibration
+
+    looped = _looped_copy(SHARED_DATA / "video-retalking" / "face_4.mp4", tmp_path / f"long{suffix}", 20.5)
+    whole = looped if suffix == ".mkv" else faststart_copy(looped, tmp_path / "faststart.mp4")
+    cut = tmp_path / f"cut{suffix}"
+    cut.write_bytes(whole.read_bytes()[: int(whole.stat().st_size * kept_share)])
+    analysis = analyse_take(cut, vision_calibration=CALIBRATION, voice_calibration=load_voice_calibration())
+    assert halfway_s(analysis.info, CALIBRATION) is not None  # the header's length: analysed in two halves
+    assert analysis.body is not None
+    reached_s = analysis.body.timeline.frames[-1].time_s
+    assert 0.2 * analysis.info.duration_s < reached_s < 0.95 * analysis.info.duration_s
+    assert len(analysis.body.timeline.frames) == pytest.approx(reached_s * 10, abs=2)  # every tick up to there
+    assert any("incomplete" in note for note in analysis.notes), analysis.notes
+
+
+def test_a_progress_hook_that_stops_the_analysis_stops_both_halves(tmp_path) -> None:
+    # Streamlit's Stop or a rerun raises inside the app's progress hook: the second half must end
+    # too, before its recording is closed, and no thread or landmarker may be left running.
+    import threading
+
+    from kiosk.bench import _looped_copy
+    from kiosk.vision import analyse_frames_in_halves
+
+    class Stopped(Exception):
+        pass
+
+    take = _looped_copy(SHARED_DATA / "video-retalking" / "face_4.mp4", tmp_path / "long.mp4", 20.5)
+    calls: list[float] = []
+
+    def hook(analysed_s: float) -> None:
+        calls.append(analysed_s)
+        if len(calls) == 15:
+            raise Stopped
+
+    with RecordingSource(take) as first, RecordingSource(take) as second:
+        split_s = first.info.duration_s / 2
+        with pytest.raises(Stopped):
+            analyse_frames_in_halves(
+                first.frames(), second.frames(from_s=split_s - 1), split_s=split_s, on_progress=hook
+            )
+        assert not any(t.name == "second-half" and t.is_alive() for t in threading.enumerate())
+    assert len(calls) == 15

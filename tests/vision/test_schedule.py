@@ -90,7 +90,7 @@ def test_a_schedule_needs_a_positive_rate() -> None:
         FrameSchedule(0.0)
 
 
-@pytest.mark.parametrize("fps", [10.0, 24.0, 25.0, 30.0, 1350 / 61])
+@pytest.mark.parametrize("fps", [7.5, 10.0, 24.0, 25.0, 30.0, 1350 / 61])  # 7.5: a frame nearest two ticks
 @pytest.mark.parametrize("split_s", [1.0, 2.05, 2.5, 3.97])
 def test_two_parts_of_a_take_judge_exactly_the_frames_of_one_pass(fps: float, split_s: float) -> None:
     # The second part starts from a key frame up to a second before the split, as a seeking decoder does.
