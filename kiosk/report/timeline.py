@@ -234,6 +234,10 @@ class SaidKind(StrEnum):
     FILLER = "filler"
 
 
+_WORD_KINDS = frozenset(kind.value for kind in SaidKind if kind is not SaidKind.FILLER)
+_CHECKED = frozenset({SaidKind.SAID.value, SaidKind.UNCLEAR.value, SaidKind.SKIPPED.value})
+
+
 @dataclass(frozen=True)
 class SaidToken:
     """A word of what the trainee said, in order: a word of the line or a filler."""
@@ -406,9 +410,10 @@ def timeline_chart(doc: DocumentView) -> Chart | None:
     pauses = list(spans(tl.get("pauses")))
     fillers = list(spans(tl.get("fillers")))
     markers = [m for m in objects(tl.get("markers")) if num(m.get("time_s")) is not None]
-    if not (bands or curves or aligned or skipped or untimed or fillers or what_was_said(words, [], "")):
-        return None
     filler_text = str(doc.strings.get("filler") or "um")
+    said = what_was_said(words, fillers, filler_text)
+    if not (bands or curves or aligned or skipped or untimed or fillers or said):
+        return None
     heard = aligned + [{"text": filler_text, "start_s": a, "end_s": b, "status": "filler"} for a, b in fillers]
 
     duration = _duration(doc, tl)
@@ -490,7 +495,7 @@ def timeline_chart(doc: DocumentView) -> Chart | None:
         pauses=tuple(stretch(a, b, plot_top, axis_y - plot_top) for a, b in pauses),
         ticks=ticks,
         markers=tuple((x_of(num(m["time_s"]) or 0.0), text(m.get("label"))) for m in markers),
-        said=what_was_said(words, fillers, filler_text),
+        said=said,
         untimed=tuple(text(w.get("text")) for w in untimed),
         key_unknown=any(list(spans(b.get("unknown"))) for b in bands),
         key_pauses=bool(pauses) and doc.has("pauses"),
@@ -508,7 +513,7 @@ def what_was_said(
     Empty unless some word of the line was checked (free speech, or a
     language without an aligner, has no transcript here).
     """
-    if not any(word.get("status") in ("said", "unclear", "skipped") for word in words):
+    if not any(word.get("status") in _CHECKED for word in words):
         return ()
     waiting = sorted(fillers)
     tokens: list[SaidToken] = []
@@ -518,7 +523,7 @@ def what_was_said(
             waiting.pop(0)
             tokens.append(SaidToken(filler_text, SaidKind.FILLER))
         status = str(word.get("status") or "said")
-        kind = SaidKind(status) if status in SaidKind.__members__.values() else SaidKind.SAID
+        kind = SaidKind(status) if status in _WORD_KINDS else SaidKind.SAID  # lenient: a damaged document
         tokens.append(SaidToken(text(word.get("text")), kind))
     tokens += [SaidToken(filler_text, SaidKind.FILLER) for _ in waiting]
     return tuple(tokens)

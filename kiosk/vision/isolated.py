@@ -278,35 +278,22 @@ class IsolatedLandmarker:
             BodyAnalysisFailed: children died more than :data:`MAX_RESTARTS` times.
         """
         with self._lock:
-            child = self._usable_child()
+            if self._closed:
+                raise LandmarkerClosed("The body analyser was already closed; this frame was not analysed.")
+            if self._failed:
+                raise BodyAnalysisFailed(self._failure_message())
+            if self._child is None:
+                self._child = self._start()
             try:
-                return child.detect(frame)
+                return self._child.detect(frame)
             except FrameNotAnalysed:
-                self._child_died(frames_lost=1)
+                self.frames_lost += 1
+                self._child = None
+                if self.restarts >= self._max_restarts:
+                    self._failed = True
+                    raise BodyAnalysisFailed(self._failure_message()) from None
+                self.restarts += 1
                 raise
-
-    def _usable_child(self) -> LandmarkerProcess:
-        """The running child (a new one if the last died); under :attr:`_lock`."""
-        if self._closed:
-            raise LandmarkerClosed("The body analyser was already closed; this frame was not analysed.")
-        if self._failed:
-            raise BodyAnalysisFailed(self._failure_message())
-        if self._child is None:
-            self._child = self._start()
-        return self._child
-
-    def _child_died(self, *, frames_lost: int) -> None:
-        """Count the frames lost with a dead child; give up after too many restarts. Under :attr:`_lock`.
-
-        Raises:
-            BodyAnalysisFailed: this was one death too many.
-        """
-        self.frames_lost += frames_lost
-        self._child = None
-        if self.restarts >= self._max_restarts:
-            self._failed = True
-            raise BodyAnalysisFailed(self._failure_message()) from None
-        self.restarts += 1
 
     def _failure_message(self) -> str:
         return (

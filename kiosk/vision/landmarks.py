@@ -118,8 +118,8 @@ class Detections:
     frame at ``hands_time_s``: this frame, or the last one it ran on when it
     runs less often (``[vision.hands] interval_s``), at most that long ago.
     ``None`` means no hand landmarker result at all (hand cues unknown).
-    ``poses`` likewise come from the frame at ``poses_time_s`` (``None``:
-    this frame).
+    ``poses`` likewise may be those of an earlier frame, at most
+    ``[vision.schedule] pose_interval_s`` ago.
     """
 
     time_s: float
@@ -129,7 +129,6 @@ class Detections:
     poses: tuple[PoseDetection, ...]
     hands: tuple[HandDetection, ...] | None = None
     hands_time_s: float | None = None
-    poses_time_s: float | None = None
 
 
 def _faces(result: vision.FaceLandmarkerResult) -> tuple[FaceDetection, ...]:
@@ -314,5 +313,4 @@ class BodyLandmarker:
             poses=self._last_poses,
             hands=self._last_hands,
             hands_time_s=self._last_hand_time_s,
-            poses_time_s=self._last_pose_time_s,
         )

@@ -801,16 +801,22 @@ def test_the_length_limit_holds_while_decoding_too(relative: str) -> None:
                     assert frame.time_s <= 2.0
 
 
-def test_a_recording_cut_short_is_analysed_with_a_note_that_it_is_incomplete(tmp_path: Path) -> None:
-    whole = tmp_path / "whole.mkv"
-    with av.open(str(data("video-retalking/face_2.mp4"))) as source, av.open(str(whole), "w", format="matroska") as out:
-        streams = {s.index: out.add_stream_from_template(s) for s in source.streams}
-        for packet in source.demux():
+def cut_mkv_copy(source: Path, folder: Path, kept_share: float) -> tuple[Path, Path]:
+    """``source`` remuxed into ``whole.mkv``, and ``cut.mkv``: its first ``kept_share`` of bytes (a broken upload)."""
+    whole = folder / "whole.mkv"
+    with av.open(str(source)) as inp, av.open(str(whole), "w", format="matroska") as out:
+        streams = {s.index: out.add_stream_from_template(s) for s in inp.streams}
+        for packet in inp.demux():
             if packet.dts is not None:
                 packet.stream = streams[packet.stream.index]
                 out.mux(packet)
-    cut = tmp_path / "cut.mkv"
-    cut.write_bytes(whole.read_bytes()[: int(whole.stat().st_size * 0.6)])
+    cut = folder / "cut.mkv"
+    cut.write_bytes(whole.read_bytes()[: int(whole.stat().st_size * kept_share)])
+    return whole, cut
+
+
+def test_a_recording_cut_short_is_analysed_with_a_note_that_it_is_incomplete(tmp_path: Path) -> None:
+    whole, cut = cut_mkv_copy(data("video-retalking/face_2.mp4"), tmp_path, 0.6)
     with RecordingSource(cut) as rec:
         frames = list(rec.frames())
         rec.audio()
@@ -858,15 +864,7 @@ def test_frames_from_a_time_come_from_the_last_key_frame_before_it(relative: str
 
 
 def test_a_take_read_in_two_halves_is_incomplete_only_when_its_second_half_breaks_off(tmp_path: Path) -> None:
-    whole = tmp_path / "whole.mkv"
-    with av.open(str(data("video-retalking/face_2.mp4"))) as source, av.open(str(whole), "w", format="matroska") as out:
-        streams = {s.index: out.add_stream_from_template(s) for s in source.streams}
-        for packet in source.demux():
-            if packet.dts is not None:
-                packet.stream = streams[packet.stream.index]
-                out.mux(packet)
-    cut = tmp_path / "cut.mkv"
-    cut.write_bytes(whole.read_bytes()[: int(whole.stat().st_size * 0.8)])
+    whole, cut = cut_mkv_copy(data("video-retalking/face_2.mp4"), tmp_path, 0.8)
     notes = {}
     for path in (whole, cut):
         with RecordingSource(path) as first, RecordingSource(path) as second:

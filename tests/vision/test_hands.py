@@ -9,20 +9,30 @@ shows was checked by eye (SOURCES.md, and the notes at each test).
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import replace
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 import pytest
 from conftest import SHARED_DATA
+from landmark_sets import (
+    aspect_of,
+    detections_of,
+    face_of,
+    hands_of,
+    mirrored_arm,
+    moved,
+    pixel,
+    pose_of,
+    signals_of,
+    with_visibility,
+)
 
 from kiosk.calibration import VisionCalibration, load_vision_calibration
 from kiosk.capture import RecordingSource
-from kiosk.vision import BodyTimeline, FrameSignals, analyse_frames, summarise
-from kiosk.vision.landmarks import BodyLandmarker, Detections, FaceDetection, HandDetection, PoseDetection
+from kiosk.vision import BodyTimeline, analyse_frames, summarise
+from kiosk.vision.landmarks import BodyLandmarker, HandDetection, PoseDetection
 from kiosk.vision.signals import (
     LEFT_ELBOW,
     LEFT_HAND,
@@ -35,14 +45,12 @@ from kiosk.vision.signals import (
     arms_folded,
     face_box,
     face_region,
-    frame_signals,
     hand_counts,
     hand_touches_face,
     hands_in_view,
     shoulder_width,
 )
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
 #: Fixtures whose frames show no hand at all (checked by eye: close-ups, hands out of the picture).
 NO_HAND_FIXTURES = (
     "head_turned_45_m7",
@@ -60,97 +68,12 @@ def cal() -> VisionCalibration:
     return load_vision_calibration()
 
 
-# -- the real sets -------------------------------------------------------------------
-@cache
-def record(name: str) -> dict:
-    return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
-
-
-def face_of(name: str, index: int = 0) -> FaceDetection:
-    data = record(name)["faces"][index]
-    return FaceDetection(
-        landmarks=np.array(data["landmarks"], dtype=np.float32),
-        blendshapes=dict(data["blendshapes"]),
-        head_pose=np.array(data["head_pose"], dtype=np.float32),
-    )
-
-
-def pose_of(name: str, index: int = 0) -> PoseDetection:
-    data = record(name)["poses"][index]
-    return PoseDetection(
-        landmarks=np.array(data["landmarks"], dtype=np.float32),
-        visibility=np.array(data["visibility"], dtype=np.float32),
-        world=np.array(data["world"], dtype=np.float32),
-    )
-
-
-def hands_of(name: str) -> tuple[HandDetection, ...]:
-    return tuple(
-        HandDetection(
-            landmarks=np.array(h["landmarks"], dtype=np.float32),
-            handedness=h["handedness"],
-            handedness_score=float(h["handedness_score"]),
-        )
-        for h in record(name)["hands"]
-    )
-
-
-def aspect_of(name: str) -> float:
-    return record(name)["width"] / record(name)["height"]
-
-
-def detections_of(
-    name: str, *, hands: tuple[HandDetection, ...] | None = None, poses: tuple[PoseDetection, ...] | None = None
-) -> Detections:
-    rec = record(name)
-    return Detections(
-        time_s=rec["frame_time_s"],
-        width=rec["width"],
-        height=rec["height"],
-        faces=tuple(face_of(name, i) for i in range(len(rec["faces"]))),
-        poses=poses if poses is not None else tuple(pose_of(name, i) for i in range(len(rec["poses"]))),
-        hands=hands if hands is not None else hands_of(name),
-    )
-
-
-def signals_of(det: Detections, cal: VisionCalibration) -> FrameSignals:
-    return frame_signals(det, np.full((det.height // 8, det.width // 8, 3), 128, dtype=np.uint8), cal)
-
-
 # -- deriving cases --------------------------------------------------------------------
 def hand_moved(hand: HandDetection, dx: float, dy: float) -> HandDetection:
     landmarks = hand.landmarks.copy()
     landmarks[:, 0] += dx
     landmarks[:, 1] += dy
     return replace(hand, landmarks=landmarks)
-
-
-def with_visibility(pose: PoseDetection, indices: tuple[int, ...], value: float) -> PoseDetection:
-    visibility = pose.visibility.copy()
-    visibility[list(indices)] = value
-    return replace(pose, visibility=visibility)
-
-
-def moved(pose: PoseDetection, indices: tuple[int, ...], dx: float, dy: float) -> PoseDetection:
-    landmarks = pose.landmarks.copy()
-    landmarks[list(indices), 0] += dx
-    landmarks[list(indices), 1] += dy
-    return replace(pose, landmarks=landmarks)
-
-
-def mirrored_arm(pose: PoseDetection, source: tuple[int, ...], target: tuple[int, ...]) -> PoseDetection:
-    """The ``target`` arm replaced by the mirror image of the ``source`` arm across the shoulder midline."""
-    landmarks, visibility = pose.landmarks.copy(), pose.visibility.copy()
-    mid_x = (landmarks[LEFT_SHOULDER, 0] + landmarks[RIGHT_SHOULDER, 0]) / 2
-    for src, dst in zip(source, target, strict=True):
-        landmarks[dst] = landmarks[src]
-        landmarks[dst, 0] = 2 * mid_x - landmarks[src, 0]
-        visibility[dst] = visibility[src]
-    return replace(pose, landmarks=landmarks, visibility=visibility)
-
-
-def pixel(pose: PoseDetection, index: int, aspect: float) -> np.ndarray:
-    return np.array([pose.landmarks[index, 0] * aspect, pose.landmarks[index, 1]], dtype=np.float64)
 
 
 def elbow_angle_deg(pose: PoseDetection, aspect: float, shoulder: int, elbow: int, wrist: int) -> float:

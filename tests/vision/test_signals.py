@@ -15,17 +15,28 @@ rather than restating it.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import replace
-from functools import cache
-from pathlib import Path
 
 import numpy as np
 import pytest
+from landmark_sets import (
+    FIXTURES,
+    aspect_of,
+    detections_of,
+    edited,
+    face_of,
+    mirrored_arm,
+    moved,
+    pixel,
+    pose_of,
+    record,
+    signals_of,
+    with_visibility,
+)
 
 from kiosk.calibration import VisionCalibration, load_vision_calibration
-from kiosk.vision.landmarks import Detections, FaceDetection, HandDetection, PoseDetection
+from kiosk.vision.landmarks import FaceDetection, PoseDetection
 from kiosk.vision.signals import (
     LEFT_ANKLE,
     LEFT_EAR,
@@ -44,10 +55,8 @@ from kiosk.vision.signals import (
     RIGHT_KNEE,
     RIGHT_SHOULDER,
     RIGHT_WRIST,
-    FrameSignals,
     eye_rotation_deg,
     face_box,
-    frame_signals,
     head_pose,
     head_pose_to_camera,
     legs_crossed,
@@ -62,7 +71,6 @@ from kiosk.vision.signals import (
     wrists_across_body,
 )
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
 FIXTURE_NAMES = (
     "business_person",
     "seated_full_body",
@@ -88,56 +96,6 @@ def cal() -> VisionCalibration:
 
 
 # -- loading the real sets -----------------------------------------------------
-@cache
-def record(name: str) -> dict:
-    return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
-
-
-def face_of(name: str, index: int = 0) -> FaceDetection:
-    data = record(name)["faces"][index]
-    return FaceDetection(
-        landmarks=np.array(data["landmarks"], dtype=np.float32),
-        blendshapes=dict(data["blendshapes"]),
-        head_pose=np.array(data["head_pose"], dtype=np.float32),
-    )
-
-
-def pose_of(name: str, index: int = 0) -> PoseDetection:
-    data = record(name)["poses"][index]
-    return PoseDetection(
-        landmarks=np.array(data["landmarks"], dtype=np.float32),
-        visibility=np.array(data["visibility"], dtype=np.float32),
-        world=np.array(data["world"], dtype=np.float32),
-    )
-
-
-def aspect_of(name: str) -> float:
-    return record(name)["width"] / record(name)["height"]
-
-
-def detections_of(
-    name: str,
-    *,
-    faces: tuple[FaceDetection, ...] | None = None,
-    poses: tuple[PoseDetection, ...] | None = None,
-) -> Detections:
-    """The fixture's frame as the landmarker returned it, optionally with faces/poses replaced."""
-    rec = record(name)
-    return Detections(
-        time_s=rec["frame_time_s"],
-        width=rec["width"],
-        height=rec["height"],
-        faces=faces if faces is not None else tuple(face_of(name, i) for i in range(len(rec["faces"]))),
-        poses=poses if poses is not None else tuple(pose_of(name, i) for i in range(len(rec["poses"]))),
-        hands=None  # no hand landmarker record for this set (held-out stills have none)
-        if "hands" not in rec
-        else tuple(
-            HandDetection(np.array(h["landmarks"], dtype=np.float32), h["handedness"], h["handedness_score"])
-            for h in rec["hands"]
-        ),
-    )
-
-
 def grey_frame(name: str, level: int = 128) -> np.ndarray:
     """A uniform stand-in picture of the fixture's aspect (lighting is not what these tests check)."""
     rec = record(name)
@@ -145,42 +103,7 @@ def grey_frame(name: str, level: int = 128) -> np.ndarray:
     return np.full((h, w, 3), level, dtype=np.uint8)
 
 
-def signals_of(detections: Detections, cal: VisionCalibration, rgb: np.ndarray | None = None) -> FrameSignals:
-    if rgb is None:
-        rgb = np.full((detections.height // 8, detections.width // 8, 3), 128, dtype=np.uint8)
-    return frame_signals(detections, rgb, cal)
-
-
 # -- deriving cases from a real set --------------------------------------------
-def edited(pose: PoseDetection) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Writable copies of a pose's arrays."""
-    return pose.landmarks.copy(), pose.visibility.copy(), pose.world.copy()
-
-
-def with_visibility(pose: PoseDetection, indices: tuple[int, ...], value: float) -> PoseDetection:
-    visibility = pose.visibility.copy()
-    visibility[list(indices)] = value
-    return replace(pose, visibility=visibility)
-
-
-def mirrored_arm(pose: PoseDetection, source: tuple[int, ...], target: tuple[int, ...]) -> PoseDetection:
-    """Replace the ``target`` arm points by the mirror image of the ``source`` arm across the body midline.
-
-    The midline is the vertical through the shoulder midpoint, in the image and
-    in world space alike; visibilities are copied from the mirrored points.
-    """
-    landmarks, visibility, world = edited(pose)
-    mid_x = (landmarks[LEFT_SHOULDER, 0] + landmarks[RIGHT_SHOULDER, 0]) / 2
-    world_mid_x = (world[LEFT_SHOULDER, 0] + world[RIGHT_SHOULDER, 0]) / 2
-    for src, dst in zip(source, target, strict=True):
-        landmarks[dst] = landmarks[src]
-        landmarks[dst, 0] = 2 * mid_x - landmarks[src, 0]
-        world[dst] = world[src]
-        world[dst, 0] = 2 * world_mid_x - world[src, 0]
-        visibility[dst] = visibility[src]
-    return PoseDetection(landmarks=landmarks, visibility=visibility, world=world)
-
-
 def rotated_in_image(pose: PoseDetection, aspect: float, degrees: float) -> PoseDetection:
     """The whole 2-D skeleton rotated about the shoulder midpoint by ``degrees``.
 
@@ -204,13 +127,6 @@ def scaled_in_image(pose: PoseDetection, aspect: float, factor: float) -> PoseDe
     landmarks, visibility, world = edited(pose)
     centre = (landmarks[LEFT_SHOULDER, :2] + landmarks[RIGHT_SHOULDER, :2]) / 2
     landmarks[:, :2] = (landmarks[:, :2] - centre) * factor + centre
-    return PoseDetection(landmarks=landmarks, visibility=visibility, world=world)
-
-
-def moved(pose: PoseDetection, indices: tuple[int, ...], dx: float, dy: float) -> PoseDetection:
-    landmarks, visibility, world = edited(pose)
-    landmarks[list(indices), 0] += dx
-    landmarks[list(indices), 1] += dy
     return PoseDetection(landmarks=landmarks, visibility=visibility, world=world)
 
 
@@ -242,10 +158,6 @@ def translated_face(face: FaceDetection, centre: tuple[float, float], scale: flo
     c = np.array([(x0 + x1) / 2, (y0 + y1) / 2], dtype=np.float32)
     landmarks[:, :2] = (landmarks[:, :2] - c) * scale + np.array(centre, dtype=np.float32)
     return replace(face, landmarks=landmarks)
-
-
-def pixel(pose: PoseDetection, index: int, aspect: float) -> np.ndarray:
-    return np.array([pose.landmarks[index, 0] * aspect, pose.landmarks[index, 1]], dtype=np.float64)
 
 
 def ear_to_shoulder_ratio(pose: PoseDetection, aspect: float) -> float:
