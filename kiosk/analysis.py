@@ -4,15 +4,40 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kiosk.calibration import MediaLimits, ScoringProfile, VisionCalibration, VoiceCalibration
+from kiosk.calibration import (
+    BaselineError,
+    BaselineSettings,
+    MediaLimits,
+    ScoringProfile,
+    TraineeBaseline,
+    VisionCalibration,
+    VoiceCalibration,
+)
 from kiosk.capture import AudioTrack, RecordedTake, RecordingInfo, RecordingSource
 from kiosk.errors import MediaError
-from kiosk.vision import BodySummary, BodyTimeline, analyse_frames, analyse_frames_in_halves, summarise
-from kiosk.voice import ScriptLine, VoiceSignals, VoiceSummary, analyse_voice, summarise_voice
+from kiosk.vision import (
+    BodySummary,
+    BodyTimeline,
+    analyse_frames,
+    analyse_frames_in_halves,
+    body_baseline,
+    judged_against_baseline,
+    summarise,
+)
+from kiosk.voice import (
+    ScriptLine,
+    VoiceSignals,
+    VoiceSummary,
+    analyse_voice,
+    summarise_voice,
+    summary_against_baseline,
+    voice_baseline,
+)
 
 if TYPE_CHECKING:
     from kiosk.report.document import TakeReport
@@ -228,6 +253,61 @@ def require_speech(analysis: TakeAnalysis) -> None:
         )
 
 
+def measure_baseline(
+    analysis: TakeAnalysis,
+    *,
+    settings: BaselineSettings,
+    vision_calibration: VisionCalibration,
+    voice_calibration: VoiceCalibration,
+    kiosk: str,
+    taken_at: datetime,
+) -> TraineeBaseline:
+    """A trainee's baseline from an analysed baseline recording (the dot, the pose, the sentence).
+
+    Either half may be missing (no camera: a voice baseline only; no sound: a
+    body baseline only), never both.
+
+    Raises:
+        BaselineError: what was wrong with the recording and what to do (no face,
+            eyes off the dot, smiling, no speech), the first problem found.
+    """
+    body = voice = None
+    if analysis.body is not None:
+        body = body_baseline(analysis.body.timeline, settings)
+    if analysis.voice is not None and analysis.voice_summary is not None:
+        voice = voice_baseline(analysis.voice, analysis.voice_summary, settings, voice_calibration)
+    elif analysis.body is None:
+        raise BaselineError(
+            "Nothing was recorded for the calibration: check the camera and microphone, then try again."
+        )
+    if body is None and analysis.info.has_video:
+        raise BaselineError("No picture could be analysed for the calibration: check the camera, then try again.")
+    return TraineeBaseline(taken_at=taken_at, kiosk=kiosk, body=body, voice=voice)
+
+
+def against_baseline(
+    analysis: TakeAnalysis,
+    baseline: TraineeBaseline,
+    *,
+    settings: BaselineSettings,
+    vision_calibration: VisionCalibration,
+    voice_calibration: VoiceCalibration,
+) -> TakeAnalysis:
+    """The take judged as change from the trainee's own centre: the body cues and the loudness.
+
+    A part the baseline lacks (no camera at calibration) stays judged by the
+    profile's thresholds.
+    """
+    body = analysis.body
+    if body is not None and baseline.body is not None:
+        timeline = judged_against_baseline(body.timeline, baseline.body, vision_calibration, settings)
+        body = replace(body, timeline=timeline, summary=summarise(timeline, vision_calibration))
+    voice_summary = analysis.voice_summary
+    if voice_summary is not None and baseline.voice is not None:
+        voice_summary = summary_against_baseline(voice_summary, baseline.voice, settings, voice_calibration)
+    return replace(analysis, body=body, voice_summary=voice_summary)
+
+
 @dataclass(frozen=True)
 class ScoredReport:
     """A take scored for a line: the setting it was scored as, the scores, and the report document."""
@@ -247,6 +327,7 @@ def score_and_report(
     scenario: Scenario | None = None,
     setting: str | None = None,
     recorded: str | None = None,
+    baseline: TraineeBaseline | None = None,
 ) -> ScoredReport:
     """Score an analysed take for its line and build the localised report document.
 
@@ -256,16 +337,29 @@ def score_and_report(
 
     Args:
         recorded: when the take was recorded, as shown (default: the file's time).
+        baseline: the trainee's own baseline: the body cues and the loudness are
+            judged against it (:func:`against_baseline`, with the profile's
+            ``[baseline]``), and the report says when it was taken. ``None``:
+            the profile's thresholds, and the report says so.
 
     Raises:
         MediaError: a sound-only take with no speech.
         LanguageError: no strings for ``language``.
     """
-    from datetime import datetime
-
     from kiosk.report.take_report import take_report
     from kiosk.scoring import score_take, targets_for
 
+    if baseline is not None:
+        from kiosk.calibration import load_profile
+
+        profile = load_profile(profile_name)
+        analysis = against_baseline(
+            analysis,
+            baseline,
+            settings=profile.baseline,
+            vision_calibration=profile.vision,
+            voice_calibration=profile.voice,
+        )
     body = analysis.body
     notes: list[str] = []
     chosen = setting or (scenario.setting if scenario else "front_desk" if body else "phone")
@@ -300,5 +394,6 @@ def score_and_report(
         body_timeline=body.timeline if body else None,
         voice=analysis.voice,
         recorded=recorded,
+        baseline=baseline,
     )
     return ScoredReport(setting=chosen, document=document, notes=tuple(notes), scores=scores)

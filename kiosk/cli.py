@@ -16,6 +16,10 @@
     kiosk settings [--check]            the KIOSK_* environment variables: values, defaults, meanings
     kiosk eval MANIFEST... [--split held_out] [--json] [--verbose]
                                         the kiosk's figures on labelled recordings (tests/eval/FORMAT.md)
+    kiosk eval --from-store [--store URL] [--workshop NAME] [--json]
+                                        per cue, how often the trainers' verdicts said the kiosk was right
+    kiosk export-labels --out FILE.toml [--store URL] [--workshop NAME] [--split tune]
+                                        the trainers' verdicts as an eval manifest (kept recordings only)
 
 Every failure a user can cause ends with one sentence on stderr and exit
 code 2; set ``KIOSK_DEBUG=1`` to see a traceback instead.
@@ -72,7 +76,22 @@ def _analyze(args: argparse.Namespace) -> int:
         if path is not None and not path.resolve().parent.is_dir():
             raise KioskError(f"The folder for {option} {path} does not exist; create it or choose another path.")
     # A scenario, a report, a setting or a report language asks for the scored report.
-    scored = scenario is not None or args.report is not None or args.setting is not None or args.report_lang is not None
+    scored = (
+        scenario is not None
+        or args.report is not None
+        or args.setting is not None
+        or args.report_lang is not None
+        or args.baseline is not None
+    )
+    baseline = _read_baseline(args.baseline) if args.baseline is not None else None
+    if baseline is not None:
+        from kiosk.calibration import load_baseline_settings
+        from kiosk.voice import voice_calibration_for
+
+        # Pitch tracked around the trainee's own median (a deep voice is not lost below the usual floor).
+        voice_calibration = voice_calibration_for(
+            voice_calibration, baseline.voice, load_baseline_settings(args.profile)
+        )
     if scored:
         from kiosk.calibration import load_scoring_profile
         from kiosk.i18n import load_strings
@@ -106,7 +125,7 @@ def _analyze(args: argparse.Namespace) -> int:
             bar.close()
     body = analysis.body
     if scored:
-        return _report(args, analysis, scenario, scoring_profile, voice_calibration)
+        return _report(args, analysis, scenario, scoring_profile, baseline)
     if args.json is not None:
         document = body_document(
             analysis.info,
@@ -136,7 +155,67 @@ def _analyze(args: argparse.Namespace) -> int:
     return 0
 
 
-def _report(args, analysis, scenario, scoring_profile, voice_calibration) -> int:  # noqa: ANN001
+def _read_baseline(path: Path) -> Any:
+    """A baseline written by ``kiosk baseline``."""
+    import json
+
+    from kiosk.calibration import TraineeBaseline
+
+    try:
+        return TraineeBaseline.from_json(json.loads(path.read_text(encoding="utf-8")))
+    except OSError as err:
+        raise KioskError(
+            f"The baseline {path} cannot be read ({err.strerror}); give the file `kiosk baseline` wrote."
+        ) from err
+    except ValueError as err:
+        raise KioskError(f"The baseline {path} is not JSON ({err}); give the file `kiosk baseline` wrote.") from None
+
+
+def _baseline(args: argparse.Namespace) -> int:
+    """``kiosk baseline``: a trainee's own centre from a 10 s calibration recording, as JSON."""
+    import json
+    from datetime import datetime
+
+    from kiosk.analysis import analyse_take, measure_baseline
+    from kiosk.calibration import load_profile
+    from kiosk.settings import read_settings
+    from kiosk.voice import prepare_line
+
+    profile = load_profile(args.profile)
+    if not args.out.resolve().parent.is_dir():
+        raise KioskError(f"The folder for --out {args.out} does not exist; create it or choose another path.")
+    analysis = analyse_take(
+        args.recording,
+        vision_calibration=profile.vision,
+        voice_calibration=profile.voice,
+        line=prepare_line(args.line, language=args.lang) if args.line else None,
+        limits=profile.media,
+    )
+    baseline = measure_baseline(
+        analysis,
+        settings=profile.baseline,
+        vision_calibration=profile.vision,
+        voice_calibration=profile.voice,
+        kiosk=args.kiosk or read_settings().kiosk_name,
+        taken_at=datetime.now().astimezone(),
+    )
+    args.out.write_text(json.dumps(baseline.to_json(), indent=2) + "\n", encoding="utf-8")
+    body, voice = baseline.body, baseline.voice
+    if body is not None:
+        print(
+            f"Looking at the lens: {body.gaze_yaw_deg:+.1f} deg sideways, {body.gaze_pitch_deg:+.1f} deg up; "
+            f"resting smile {body.rest_smile_intensity:.2f}; head roll {body.head_roll_deg:+.1f} deg"
+        )
+    if voice is not None:
+        print(
+            f"Normal voice: {voice.speech_dbfs:.1f} dBFS"
+            + (f", pitch {voice.median_pitch_hz:.0f} Hz" if voice.median_pitch_hz else "")
+        )
+    print(f"Baseline written to {args.out}; score takes against it with `kiosk analyze TAKE --baseline {args.out}`.")
+    return 0
+
+
+def _report(args, analysis, scenario, scoring_profile, baseline) -> int:  # noqa: ANN001
     """Score the take for its line and write the report (HTML and/or JSON)."""
     from kiosk.analysis import score_and_report
     from kiosk.report.html import write_html
@@ -149,6 +228,7 @@ def _report(args, analysis, scenario, scoring_profile, voice_calibration) -> int
         language=args.report_lang or args.lang,
         scenario=scenario,
         setting=args.setting,
+        baseline=baseline,
     )
     for note in scored.notes:
         print(note)
@@ -160,6 +240,9 @@ def _report(args, analysis, scenario, scoring_profile, voice_calibration) -> int
     overall = report.overall
     score = "-" if overall.score is None else overall.score
     print(f"{analysis.info.path.name}: {report.strings['overall']} {score} ({overall.label})")
+    calibrated = report.strings.get("calibrated_on" if report.baseline else "not_calibrated", "")
+    if calibrated:
+        print("  " + calibrated.format(date=f"{report.baseline.taken_at:%Y-%m-%d}" if report.baseline else ""))
     for cue in report.cues:
         value = cue.score if cue.observed else f"- ({cue.why_not_observed})"
         print(f"  {cue.label:<26} {value}")
@@ -261,7 +344,60 @@ def _export(args: argparse.Namespace) -> int:
 def _eval(args: argparse.Namespace) -> int:
     from kiosk.evaluation.command import run_eval
 
+    if args.from_store:
+        return _eval_from_store(args)
+    if args.store is not None or args.workshop is not None:
+        raise KioskError("--store and --workshop go with --from-store (the trainers' verdicts); add it.")
     return run_eval(args)
+
+
+def _eval_from_store(args: argparse.Namespace) -> int:
+    """``kiosk eval --from-store``: the stored verdicts per cue, as a table (or JSON)."""
+    import json
+
+    from kiosk.evaluation.from_store import (
+        describe_store,
+        evaluate_store,
+        open_existing_store,
+        verdict_json,
+        verdict_table,
+    )
+
+    if args.manifests:
+        raise KioskError("Give either MANIFEST files or --from-store, not both: run them one after the other.")
+    with open_existing_store(args.store) as store:
+        evaluation = evaluate_store(store, args.workshop)
+        source = describe_store(store)
+    if args.json:
+        print(json.dumps(verdict_json(evaluation, source=source), indent=2, ensure_ascii=False))
+    else:
+        print(verdict_table(evaluation, source=source))
+    return 0
+
+
+def _export_labels(args: argparse.Namespace) -> int:
+    """``kiosk export-labels``: the stored verdicts as an eval manifest (tests/eval/FORMAT.md)."""
+    from kiosk.evaluation.from_store import manifest_of, open_existing_store
+    from kiosk.evaluation.manifest import Split
+    from kiosk.store import write_private
+
+    if args.out.suffix.lower() != ".toml":
+        raise KioskError(f"An eval manifest is a .toml file, not {args.out.name}; give --out NAME.toml.")
+    if not args.out.resolve().parent.is_dir():
+        raise KioskError(f"The folder for --out {args.out} does not exist; create it or choose another path.")
+    with open_existing_store(args.store) as store:
+        exported = manifest_of(store, args.workshop, split=Split(args.split))
+    write_private(args.out, exported.text)
+    print(
+        f"Written: {args.out}: {exported.takes} take(s), {exported.labels} label(s); "
+        f"{exported.comments} verdict(s) written as comments only (see the file)."
+    )
+    if exported.without_recording:
+        print(
+            f"Left out: {exported.without_recording} take(s) with verdicts whose recording was not kept "
+            "(kiosk eval needs the recording); their verdicts still count in kiosk eval --from-store."
+        )
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -292,7 +428,21 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--json", type=Path, help="write the per-frame timeline and summary here")
     analyze.add_argument("--profile", default="default", help="calibration profile name or .toml path")
     analyze.add_argument("--quiet", action="store_true", help="no progress bar")
+    analyze.add_argument(
+        "--baseline", type=Path, help="the trainee's baseline (from `kiosk baseline`): score against their own centre"
+    )
     analyze.set_defaults(run=_analyze)
+
+    baseline = commands.add_parser(
+        "baseline", help="a trainee's own centre from a 10 s calibration recording (the dot, the pose, a sentence)"
+    )
+    baseline.add_argument("recording", type=Path, help="the calibration recording (video with sound)")
+    baseline.add_argument("--out", type=Path, required=True, help="write the baseline here (JSON)")
+    baseline.add_argument("--line", help="the sentence said (optional)")
+    baseline.add_argument("--lang", default="en", help="language of the sentence (default en)")
+    baseline.add_argument("--kiosk", help="the kiosk's name (default: KIOSK_NAME, else this machine's name)")
+    baseline.add_argument("--profile", default="default", help="calibration profile name or .toml path")
+    baseline.set_defaults(run=_baseline)
 
     scenarios = commands.add_parser("scenarios", help="list the scripted lines to practise")
     scenarios.add_argument("--lang", default="en", help="language of the lines: en, zh, lt or da (default en)")
@@ -346,7 +496,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluation = commands.add_parser("eval", help="the kiosk's figures on labelled recordings (tests/eval/*.toml)")
     add_eval_arguments(evaluation)
+    evaluation.add_argument(
+        "--from-store", action="store_true", help="count the trainers' verdicts in the kiosk's database instead"
+    )
+    evaluation.add_argument("--store", metavar="URL", help="with --from-store: the database (default: the kiosk's)")
+    evaluation.add_argument("--workshop", metavar="NAME", help="with --from-store: only this workshop's takes")
     evaluation.set_defaults(run=_eval)
+
+    labels = commands.add_parser("export-labels", help="write the trainers' verdicts as an eval manifest (.toml)")
+    labels.add_argument("--out", type=Path, required=True, metavar="FILE.toml", help="the manifest to write")
+    labels.add_argument("--store", metavar="URL", help="the database (default: the kiosk's)")
+    labels.add_argument("--workshop", metavar="NAME", help="only this workshop's takes")
+    labels.add_argument(
+        "--split",
+        choices=("tune", "held_out"),
+        default="held_out",
+        help="the takes' split (default held_out: a validation set, never tuned on)",
+    )
+    labels.set_defaults(run=_export_labels)
 
     export = commands.add_parser("export", help="export the takes (.csv) or everything (.json)")
     export.add_argument("path", type=Path, help="the file to write: .csv or .json")

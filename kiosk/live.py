@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-from kiosk.calibration import AutoStopSettings, VisionCalibration
+from kiosk.calibration import AutoStopSettings, BaselineSettings, BodyBaseline, VisionCalibration
 from kiosk.capture import AudioTrack, Camera, Microphone, RecordedTake, TakeRecorder, VideoFrame
 from kiosk.errors import KioskError
 from kiosk.scoring.live_cues import LiveCoach, LiveCue
@@ -43,6 +43,7 @@ from kiosk.vision import (
     BodyTimeline,
     FrameNotAnalysed,
     FrameSignals,
+    judged_frame,
     lost_frames_note,
 )
 from kiosk.vision.analyser import take_timeline
@@ -131,6 +132,9 @@ class LiveTake:
             native code that crashes costs a frame, not the server.
         unwatched_stop_s: stop by itself when neither :meth:`preview` nor
             :meth:`keep_alive` was called for this long (``None``: never).
+        body_baseline: the trainee's own centre: the live cues judge each frame
+            against it (with ``baseline_settings``, the profile's ``[baseline]``),
+            as the report will.
 
     Use as a context manager, or call :meth:`start` and then :meth:`stop`.
 
@@ -151,7 +155,14 @@ class LiveTake:
         expect_audio: bool | None = None,
         isolated: bool = False,
         unwatched_stop_s: float | None = None,
+        body_baseline: BodyBaseline | None = None,
+        baseline_settings: BaselineSettings | None = None,
     ) -> None:
+        if body_baseline is not None and baseline_settings is None:
+            raise ValueError("A body baseline needs the profile's [baseline] settings to judge against it.")
+        self._baseline = (
+            None if body_baseline is None or baseline_settings is None else (body_baseline, baseline_settings)
+        )
         self._lock = threading.Lock()
         self._new_frame = threading.Condition(self._lock)
         self._lifetime = threading.Lock()
@@ -402,6 +413,9 @@ class LiveTake:
                 analysing, self._analysis_failed = False, True
                 continue
             signals = analyser.interpret(detections, frame)
+            if self._baseline is not None:
+                baseline, settings = self._baseline
+                signals = judged_frame(signals, baseline, self._vision_calibration, settings)
             steady = self._steady.update(signals)  # the coach and overlay see steady cues too
             with self._lock:
                 voice = self._voice

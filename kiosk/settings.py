@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,6 +84,17 @@ def _switch(value: str) -> bool:
     if value.strip().lower() in ("0", "false", "no", "off"):
         return False
     raise SettingsError(f"{value!r} is not 1 or 0")
+
+
+#: When a trainee calibrates: before their first take at this kiosk, or only when they press Calibrate.
+CALIBRATION_CHOICES = ("first", "offered")
+
+
+def _calibration(value: str) -> str:
+    choice = value.strip().lower()
+    if choice not in CALIBRATION_CHOICES:
+        raise SettingsError(f"{value!r} is neither of {', '.join(CALIBRATION_CHOICES)}")
+    return choice
 
 
 def _device(value: str) -> str:
@@ -168,8 +180,23 @@ VARIABLES: tuple[Variable, ...] = (
         "KIOSK_PROFILE",
         "profile",
         DEFAULT_PROFILE_NAME,
-        "The calibration profile picked by default: a name in kiosk/calibration or a path to a .toml file.",
+        "The calibration profile picked by default: a name in the calibration/ folder or a path to a .toml file.",
         _text,
+    ),
+    Variable(
+        "KIOSK_NAME",
+        "kiosk_name",
+        "this machine's name",
+        "This kiosk's name: a trainee's baseline (their 10 s calibration) belongs to one kiosk and its camera.",
+        _text,
+    ),
+    Variable(
+        "KIOSK_CALIBRATION",
+        "calibration",
+        "first",
+        "first: a trainee's first take at this kiosk begins with their 10 s calibration; offered: only when they "
+        "press Calibrate (a drop-in session).",
+        _calibration,
     ),
     Variable(
         "KIOSK_CAMERA",
@@ -238,6 +265,8 @@ class Settings:
     data_dir: Path | None = None
     db_url: str | None = None
     profile: str = DEFAULT_PROFILE_NAME
+    kiosk_name: str = field(default_factory=platform.node)
+    calibration: str = "first"
     camera: str | None = None
     microphone: str | None = None
     countdown_s: int = 3

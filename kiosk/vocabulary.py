@@ -46,6 +46,15 @@ class Setting(StrEnum):
         return self is not Setting.PHONE
 
 
+class CameraPlacement(StrEnum):
+    """Where a kiosk's camera sits against the screen the trainee reads, as the trainee sees it."""
+
+    ABOVE = "above"
+    BELOW = "below"
+    LEFT = "left"  # on the trainee's left of the screen
+    RIGHT = "right"
+
+
 class Sense(StrEnum):
     """How the kiosk perceives a cue: seen on camera, or heard."""
 
@@ -164,7 +173,15 @@ class LiveCueName(StrEnum):
     SMILE = "smile"
 
 
+class Verdict(StrEnum):
+    """A trainer's verdict on how the kiosk judged one cue of a take (stored in ``verdicts``)."""
+
+    RIGHT = "right"
+    WRONG = "wrong"
+
+
 __all__ = [
+    "CameraPlacement",
     "Cue",
     "Direction",
     "Language",
@@ -175,5 +192,6 @@ __all__ = [
     "ScoreLabel",
     "Sense",
     "Setting",
+    "Verdict",
     "WordStatus",
 ]

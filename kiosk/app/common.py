@@ -22,11 +22,13 @@ import streamlit as st
 from kiosk.analysis import TakeAnalysis, analyse_live_take, require_a_face, score_and_report
 from kiosk.app.takeflow import ProgressHook
 from kiosk.calibration import (
-    PROFILE_DIR,
     SETTINGS,
+    TraineeBaseline,
+    load_baseline_settings,
     load_scoring_profile,
     load_vision_calibration,
     load_voice_calibration,
+    profile_names,
 )
 from kiosk.errors import KioskError
 from kiosk.i18n import load_strings
@@ -36,7 +38,7 @@ from kiosk.scenarios import LANGUAGES, Scenario, load_scenarios
 from kiosk.settings import read_settings
 from kiosk.store import Store, default_url, take_record
 from kiosk.vocabulary import Language
-from kiosk.voice import prepare_line
+from kiosk.voice import prepare_line, voice_calibration_for
 
 #: Height of the embedded report, in pixels (it scrolls inside).
 REPORT_HEIGHT_PX = 1400
@@ -56,7 +58,7 @@ class Choices:
 
 def profiles() -> list[str]:
     """Calibration profiles shipped with the kiosk, and any named by ``KIOSK_PROFILE``."""
-    names = sorted(p.stem for p in PROFILE_DIR.glob("*.toml"))
+    names = profile_names()
     extra = read_settings().profile
     if extra not in names:
         names.append(extra)
@@ -174,8 +176,12 @@ def scored_report(
     recorded_at: datetime | None = None,
     trainee: str | None = None,
     media_path: Path | None = None,
+    baseline: TraineeBaseline | None = None,
 ) -> dict:
     """Score an analysed take for its line and save it; a dict kept in ``st.session_state``.
+
+    With the trainee's ``baseline`` the body cues and the loudness are judged
+    against their own centre (:func:`kiosk.analysis.score_and_report`).
 
     The take is saved to the kiosk's database (under the trainee's name, or
     anonymously, in the trainer's current workshop), and the notes give a
@@ -198,6 +204,7 @@ def scored_report(
         language=choices.language,
         scenario=scenario,
         recorded=None if recorded_at is None else f"{recorded_at:%Y-%m-%d %H:%M}",
+        baseline=baseline,
     )
     text = choices.strings["app"]
     notes = list(analysis.notes) + list(scored.notes)
@@ -250,6 +257,7 @@ def score_live_take(
     trainee: str | None,
     on_progress: ProgressHook,
     name: str = "live take",
+    baseline: TraineeBaseline | None = None,
 ) -> dict:
     """Analyse a take recorded live (the voice; the body was analysed while recording), score and save it.
 
@@ -260,11 +268,17 @@ def score_live_take(
         KioskError: nothing recorded, no speech on a phone take, no face and no voice.
     """
     on_progress(0.4, "analysing_voice")
+    voice_calibration = load_voice_calibration(choices.profile)
+    if baseline is not None:
+        # Pitch tracked around the trainee's own median (a deep voice is not lost below the usual floor).
+        voice_calibration = voice_calibration_for(
+            voice_calibration, baseline.voice, load_baseline_settings(choices.profile)
+        )
     analysis = analyse_live_take(
         result.recorded,
         result.timeline,
         vision_calibration=load_vision_calibration(choices.profile),
-        voice_calibration=load_voice_calibration(choices.profile),
+        voice_calibration=voice_calibration,
         line=prepare_line(scenario.text_in(choices.language), language=choices.language),
         name=name,
         notes=result.notes,
@@ -277,6 +291,7 @@ def score_live_take(
         recorded_at=result.recorded.started_at,
         trainee=trainee,
         media_path=result.recorded.media_path,
+        baseline=baseline,
     )
     if result.recorded.media_path is not None:
         # The file's name only: the server's folders are no business of the page.

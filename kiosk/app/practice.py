@@ -16,10 +16,13 @@ from datetime import datetime
 
 import streamlit as st
 
+from kiosk.app import calibrate
 from kiosk.app.common import Choices, countdown_s, meter_share, pick_line, score_live_take, teleprompter
 from kiosk.app.screens import again_or_next, countdown_screen, outcome_screen, scoring_screen
 from kiosk.app.takeflow import Phase, ProgressHook, Scorer, TakeFlow, TakeOutcome
 from kiosk.calibration import (
+    TraineeBaseline,
+    load_baseline_settings,
     load_live_calibration,
     load_scoring_profile,
     load_vision_calibration,
@@ -117,7 +120,9 @@ def _level_check(box, microphone: str, choices: Choices) -> None:
     box.progress(meter_share(level), text=text["level"].format(level=heard))
 
 
-def _make_take(devices: dict, scenario, choices: Choices, keep: bool) -> LiveTake:
+def _make_take(
+    devices: dict, scenario, choices: Choices, keep: bool, baseline: TraineeBaseline | None = None
+) -> LiveTake:
     """Open the devices and prepare the take (its analyser in a child process of its own).
 
     Raises:
@@ -167,6 +172,9 @@ def _make_take(devices: dict, scenario, choices: Choices, keep: bool) -> LiveTak
         keep_media_at=media,
         isolated=True,
         unwatched_stop_s=live.auto_stop.unwatched_s,
+        # The live cues judge the trainee against their own centre, as the report will.
+        body_baseline=baseline.body if baseline is not None else None,
+        baseline_settings=load_baseline_settings(choices.profile),
     )
 
 
@@ -180,10 +188,11 @@ def _form() -> dict:
 
 
 def leave() -> None:
-    """The trainee left the page: a take not yet scored is dropped and its devices freed."""
+    """The trainee left the page: a take not yet scored (or a calibration) is dropped and its devices freed."""
     flow = st.session_state.get("practice-flow")
     if flow is not None:
         flow.cancel()
+    calibrate.leave()
 
 
 def page(choices: Choices) -> None:
@@ -194,7 +203,16 @@ def page(choices: Choices) -> None:
     # once instead of leaving the last screen's widgets greyed out below.
     with st.empty().container():
         phase = flow.phase
-        if phase is Phase.SETUP:
+        if phase is Phase.SETUP and calibrate.calibrating():
+            trainee = _form().get("trainee") or None
+            calibrate.calibration_screen(
+                calibrate.calibration_flow(),
+                choices,
+                trainee=trainee,
+                # Calibrated before the first take: the take follows at once.
+                on_done=lambda _: _form().update(autostart=_form().pop("take_after_calibration", False)),
+            )
+        elif phase is Phase.SETUP:
             _setup(flow, devices, choices)
         elif phase is Phase.COUNTDOWN:
             countdown_screen(flow, choices, cancel_key="cancel")
@@ -214,12 +232,33 @@ def _setup(flow: TakeFlow, devices: dict, choices: Choices) -> None:
     ).strip()
     scenario = pick_line(choices, key="practice-line")
     form["keep"] = st.checkbox(text["keep"], value=form.get("keep", False), key="keep-recording")
-    for message in flow.pop_messages():
+    trainee = form["trainee"] or None
+    baseline, stored, problem = calibrate.current_baseline(trainee)
+    calibration = calibrate.calibration_flow()
+    for message in [*flow.pop_messages(), *calibration.pop_messages()]:
         st.warning(message)
+    if problem:
+        st.warning(problem)
+    status, again = st.columns([4, 1])
+    status.caption(calibrate.status_line(baseline, stored, text))
+    recalibrate = again.button(
+        text["recalibrate"] if baseline is not None else text["calibrate"], key="recalibrate"
+    ) or st.session_state.pop("calibration-restart", False)
     # "Try the line again" comes straight back here and starts at once.
-    if form.pop("autostart", False) or st.button(text["start"], type="primary", key="start"):
+    start = form.pop("autostart", False) or st.button(text["start"], type="primary", key="start")
+    if recalibrate or (start and baseline is None and calibrate.first(trainee)):
+        # Before a trainee's first take at this kiosk: their 10-second calibration, then the take.
+        form["take_after_calibration"] = bool(start)
+        problem = calibrate.start(
+            calibration, lambda: _make_take(devices, scenario, choices, False), scenario_id=scenario.id
+        )
+        if problem:
+            st.error(problem)
+            return
+        st.rerun()
+    if start:
         problem = flow.open(
-            lambda: _make_take(devices, scenario, choices, form["keep"]),
+            lambda: _make_take(devices, scenario, choices, form["keep"], baseline),
             scenario_id=scenario.id,
             countdown_s=countdown_s(),
         )
@@ -232,12 +271,16 @@ def _setup(flow: TakeFlow, devices: dict, choices: Choices) -> None:
 
 
 def _scorer(flow: TakeFlow, choices: Choices) -> Scorer:
-    """Scores the flow's take for its line, under the trainee's name (on the flow's thread)."""
+    """Scores the flow's take for its line, under the trainee's name and against their baseline if they have
+    one (on the flow's thread)."""
     scenario = find_scenario(flow.scenario_id)
     trainee = _form().get("trainee") or None
+    baseline = calibrate.current_baseline(trainee)[0]
 
     def score(result: LiveResult, on_progress: ProgressHook) -> TakeOutcome:
-        report = score_live_take(result, scenario=scenario, choices=choices, trainee=trainee, on_progress=on_progress)
+        report = score_live_take(
+            result, scenario=scenario, choices=choices, trainee=trainee, on_progress=on_progress, baseline=baseline
+        )
         return TakeOutcome(report=report)
 
     return score

@@ -29,13 +29,15 @@ def countdown_screen(
     cancel_key: str,
     attach: Callable[[LiveTake], None] | None = None,
     detach: Callable[[], None] | None = None,
+    prompt: str | None = None,
 ) -> None:
-    """The line on the teleprompter and 3-2-1; Cancel drops the take. ``attach`` connects a pushed source."""
+    """The line on the teleprompter (or ``prompt``) and 3-2-1; Cancel drops the take. ``attach`` connects a
+    pushed source."""
     text = choices.strings["app"]
     if st.button(text["cancel"], key=cancel_key):
         flow.cancel(text["cancelled"], detach=detach)
         st.rerun()
-    teleprompter(find_scenario(flow.scenario_id).text_in(choices.language))
+    teleprompter(prompt if prompt is not None else find_scenario(flow.scenario_id).text_in(choices.language))
     _countdown_number(flow, attach)
 
 

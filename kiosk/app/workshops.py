@@ -12,7 +12,11 @@ On the dashboard the trainer creates a workshop and its roster (it becomes
 the current one: new takes belong to it), follows the group's takes as they
 come in, each trainee's progress per cue, the group's weakest cues and first
 take against latest, exports CSV and JSON, deletes a trainee with all their
-data, and sets how long recordings and takes are kept. A trainee sees only
+data, and sets how long recordings and takes are kept. Under the group's
+takes the trainer checks a take: marks each scored cue the kiosk got right or
+wrong (for the whole take or a time range, with a note), and sees per cue how
+often the kiosk agreed with the trainers, in this workshop and overall; a
+verdict never changes the trainee's scores. A trainee sees only
 their own takes, opened with the short code the kiosk gave them (and their
 name, if they like); a name alone opens nothing.
 
@@ -38,15 +42,21 @@ from kiosk.settings import read_settings
 from kiosk.store import (
     NAME_MAX_CHARS,
     Attempt,
+    CueAgreement,
     Store,
     StoreBusyError,
     StoreDamagedError,
     StoreError,
     StoreNameError,
+    TakeNotFoundError,
     TakeRecord,
     TraineeRecord,
+    VerdictError,
     default_url,
 )
+from kiosk.store.store import VERDICT_END_SLACK_S, VERDICT_NOTE_MAX_CHARS
+from kiosk.timespan import TimeSpan
+from kiosk.vocabulary import Verdict
 
 #: How often the dashboard's table of takes refreshes, in seconds.
 LIVE_TABLE_REFRESH_S = 5
@@ -249,6 +259,7 @@ def _workshop_tab(store: Store, choices: Choices) -> None:
         _store_problem(problem, text)
     workshops = {w.id: w for w in store.workshops()}
     if not workshops:
+        _verdict_section(store, None, choices)
         return
     current = store.current_workshop_id()
     ids = [None, *workshops]
@@ -269,6 +280,7 @@ def _workshop_tab(store: Store, choices: Choices) -> None:
         st.caption(f"{text['workshop_roster_label']}:")
         st.text(", ".join(t.name for t in workshops[chosen].roster) or "-")
         _live_takes(store, chosen, choices)
+    _verdict_section(store, chosen, choices)
 
 
 @st.fragment(run_every=LIVE_TABLE_REFRESH_S)
@@ -284,6 +296,183 @@ def _live_takes(store: Store, workshop_id: int, choices: Choices) -> None:
     st.subheader(choices.strings["app"]["workshop_takes"].format(count=len(takes)))
     if takes:
         st.dataframe(_takes_table(takes, choices), hide_index=True, key="workshop-takes")
+
+
+# Session keys of the verdict form: the take checked, the form's fields, and the message of the last verdict kept.
+_VERDICT_TAKE = "verdict-take"
+_VERDICT_FIELDS = ("verdict-from", "verdict-to", "verdict-note")
+_VERDICT_DONE = "verdict-done"
+
+
+def _take_label(take: TakeRecord, text: dict) -> str:
+    """A take in the picker (plain text: options are never Markdown)."""
+    overall = "–" if take.overall_score is None else round(take.overall_score)
+    who = take.trainee or text["anonymous"]
+    return f"{take.recorded_at:%Y-%m-%d %H:%M} · {who} · {take.scenario_id} · {overall}"
+
+
+def _verdict_section(store: Store, workshop_id: int | None, choices: Choices) -> None:
+    """Check a take (of the chosen workshop, or every take): its cues, the verdict form, its verdicts,
+    then the agreement per cue. Read from the database on every run: a new take or verdict shows at once."""
+    text = choices.strings["app"]
+    st.subheader(text["verdict_heading"])
+    st.caption(text["verdict_intro"])
+    takes = [t for t in reversed(store.takes(workshop_id=workshop_id)) if any(c.score is not None for c in t.cues)]
+    picked = st.session_state.get(_VERDICT_TAKE)
+    if picked is not None and picked not in {t.uid for t in takes}:
+        st.session_state.pop(_VERDICT_TAKE, None)
+        if store.take(picked) is None:
+            st.warning(text["verdict_take_gone"])
+    done = st.session_state.pop(_VERDICT_DONE, None)
+    if done is not None:
+        st.success(done)
+    if not takes:
+        st.caption(text["verdict_no_takes"])
+    else:
+        by_uid = {t.uid: t for t in takes}
+        uid = st.selectbox(
+            text["verdict_take"], list(by_uid), format_func=lambda u: _take_label(by_uid[u], text), key=_VERDICT_TAKE
+        )
+        _verdict_form(store, by_uid[uid], choices)
+    _agreement_tables(store, workshop_id, choices)
+
+
+def _verdict_form(store: Store, take: TakeRecord, choices: Choices) -> None:
+    text = choices.strings["app"]
+    measured = {c.get("cue"): c.get("measured") for c in take.report.get("cues", []) if isinstance(c, dict)}
+    scored = [c for c in take.cues if c.score is not None]
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    text["col_cue"]: _cue_label(choices, c.cue),
+                    text["col_score"]: round(c.score),
+                    text["col_measured"]: measured.get(c.cue) or "",
+                }
+                for c in scored
+                if c.score is not None
+            ]
+        ),
+        hide_index=True,
+        key="verdict-cues",
+    )
+    # The form is the take's own: a click meant for a take deleted meanwhile never lands on another one.
+    with st.form(f"verdict-form-{take.uid}"):
+        cue = st.selectbox(
+            text["col_cue"], [c.cue for c in scored], format_func=lambda c: _cue_label(choices, c), key="verdict-cue"
+        )
+        said = st.radio(
+            text["verdict_value"],
+            [Verdict.RIGHT.value, Verdict.WRONG.value],
+            format_func=lambda v: text[f"verdict_{v}"],
+            horizontal=True,
+            key="verdict-value",
+        )
+        left, right = st.columns(2)
+        start = left.number_input(
+            text["verdict_from"], min_value=0.0, value=None, step=0.1, format="%.1f", key="verdict-from"
+        )
+        end = right.number_input(
+            text["verdict_to"], min_value=0.0, value=None, step=0.1, format="%.1f", key="verdict-to"
+        )
+        note = st.text_input(text["verdict_note"], max_chars=VERDICT_NOTE_MAX_CHARS, key="verdict-note")
+        submitted = st.form_submit_button(text["verdict_save"])
+    if submitted:
+        _keep_verdict(store, take, cue, said, start, end, note, choices)
+    verdicts = store.verdicts(take_uid=take.uid)
+    if not verdicts:
+        st.caption(text["verdict_none_yet"])
+        return
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    text["col_cue"]: _cue_label(choices, v.cue),
+                    text["col_verdict"]: text[f"verdict_{v.verdict.value}"],
+                    text["col_range"]: text["verdict_whole_take"]
+                    if v.span is None
+                    else f"{v.span.start_s:.1f}–{v.span.end_s:.1f} s",
+                    text["col_note"]: v.note or "",
+                    text["col_when"]: f"{v.created_at:%Y-%m-%d %H:%M} UTC",
+                }
+                for v in verdicts
+            ]
+        ),
+        hide_index=True,
+        key="verdict-list",
+    )
+
+
+def _keep_verdict(
+    store: Store,
+    take: TakeRecord,
+    cue: str,
+    said: str,
+    start: float | None,
+    end: float | None,
+    note: str,
+    choices: Choices,
+) -> None:
+    """Check the form's times, keep the verdict, and start the page again with an empty form (or say why not)."""
+    text = choices.strings["app"]
+    if (start is None) != (end is None):
+        st.error(text["verdict_span_half"])
+        return
+    span = None if start is None or end is None else TimeSpan(float(start), float(end))
+    if span is not None and span.end_s <= span.start_s:
+        st.error(text["verdict_span_order"].format(start=f"{span.start_s:.1f}", end=f"{span.end_s:.1f}"))
+        return
+    if span is not None and span.end_s > take.duration_s + VERDICT_END_SLACK_S:
+        st.error(text["verdict_span_long"].format(duration=f"{take.duration_s:.1f}"))
+        return
+    try:
+        kept = store.add_verdict(take.uid, cue, said, span=span, note=note)
+    except TakeNotFoundError:
+        st.session_state.pop(_VERDICT_TAKE, None)
+        st.warning(text["verdict_take_gone"])
+        return
+    except VerdictError as err:
+        st.error(text["verdict_refused"].format(reason=plain(str(err))))
+        return
+    except StoreBusyError:
+        st.warning(text["store_busy"])
+        return
+    for key in _VERDICT_FIELDS:
+        st.session_state.pop(key, None)
+    st.session_state[_VERDICT_DONE] = text["verdict_saved"].format(
+        cue=_cue_label(choices, kept.cue), verdict=text[f"verdict_{kept.verdict.value}"]
+    )
+    st.rerun()
+
+
+def _agreement_frame(rows: list[CueAgreement], choices: Choices) -> pd.DataFrame:
+    text = choices.strings["app"]
+    return pd.DataFrame(
+        [
+            {
+                text["col_cue"]: _cue_label(choices, a.cue),
+                text["col_verdicts"]: a.n,
+                text["col_agreement"]: None if a.agreement_share is None else round(100 * a.agreement_share),
+            }
+            for a in rows
+        ]
+    )
+
+
+def _agreement_tables(store: Store, workshop_id: int | None, choices: Choices) -> None:
+    """Per cue, how often the trainers said the kiosk was right: in this workshop (if one is chosen) and overall."""
+    text = choices.strings["app"]
+    st.subheader(text["agreement_heading"])
+    scopes: list[tuple[str, int | None, str]] = [(text["agreement_overall"], None, "agreement-overall")]
+    if workshop_id is not None:
+        scopes.insert(0, (text["agreement_workshop"], workshop_id, "agreement-workshop"))
+    for columns, (title, scope, key) in zip(st.columns(len(scopes)), scopes, strict=True):
+        rows = store.verdict_agreement(workshop_id=scope)
+        columns.caption(title)
+        if rows:
+            columns.dataframe(_agreement_frame(rows, choices), hide_index=True, key=key)
+        else:
+            columns.caption(text["agreement_none"])
 
 
 def _progress_tab(store: Store, choices: Choices) -> None:

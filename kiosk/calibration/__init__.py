@@ -1,6 +1,9 @@
 """Calibration profiles: every threshold and weight, as data.
 
-A profile is a TOML file in this folder (``default.toml``) or any path.
+A profile is a TOML file in the repository's top-level ``calibration/``
+folder (``default.toml`` and the site profiles, installed as the data package
+``kiosk.profiles``) or at any path; ``extends = "default"`` starts it from
+another profile, so a site profile holds only what differs at the site.
 :func:`load_profile` reads it once per process into a :class:`Profile`, whose
 sections are typed, documented dataclasses: :class:`VisionCalibration`
 (``[vision.*]``), :class:`VoiceCalibration` (``[voice.*]``),
@@ -16,6 +19,14 @@ file, table and key. To add a threshold: declare its field in the section's
 module and add it, with where the number comes from, to ``default.toml``.
 """
 
+from kiosk.calibration.baseline import (
+    BASELINE_VERSION,
+    BaselineError,
+    BaselineSettings,
+    BodyBaseline,
+    TraineeBaseline,
+    VoiceBaseline,
+)
 from kiosk.calibration.framing import FramingCalibration
 from kiosk.calibration.live import AutoStopSettings, LiveCalibration, LiveCueTiming, LiveVoiceSettings
 from kiosk.calibration.media import MediaLimits
@@ -24,6 +35,7 @@ from kiosk.calibration.profile import (
     PROFILE_DIR,
     Profile,
     ProfileInfo,
+    load_baseline_settings,
     load_framing_calibration,
     load_live_calibration,
     load_media_limits,
@@ -31,6 +43,7 @@ from kiosk.calibration.profile import (
     load_scoring_profile,
     load_vision_calibration,
     load_voice_calibration,
+    profile_names,
     profile_path,
     read_profile,
 )
@@ -47,6 +60,7 @@ from kiosk.calibration.vision import (
     EpisodeThresholds,
     EyeContactThresholds,
     FramingThresholds,
+    GazeWindow,
     PostureThresholds,
     SmileThresholds,
     VisionCalibration,
@@ -61,6 +75,13 @@ from kiosk.calibration.voice import (
 )
 
 __all__ = [
+    "BASELINE_VERSION",
+    "BaselineError",
+    "BaselineSettings",
+    "BodyBaseline",
+    "TraineeBaseline",
+    "VoiceBaseline",
+    "load_baseline_settings",
     "BODY_CUES_SCORED",
     "CUES_BY_SETTING",
     "DEFAULT_PROFILE",
@@ -76,6 +97,7 @@ __all__ = [
     "FillerThresholds",
     "FramingCalibration",
     "FramingThresholds",
+    "GazeWindow",
     "LiveCalibration",
     "LiveCueTiming",
     "LiveVoiceSettings",
@@ -97,6 +119,7 @@ __all__ = [
     "load_scoring_profile",
     "load_vision_calibration",
     "load_voice_calibration",
+    "profile_names",
     "profile_path",
     "read_profile",
 ]

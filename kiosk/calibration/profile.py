@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import importlib.util
 import threading
 import tomllib
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from kiosk.calibration.baseline import BaselineSettings
 from kiosk.calibration.framing import FramingCalibration
 from kiosk.calibration.live import LiveCalibration
 from kiosk.calibration.media import MediaLimits
@@ -17,8 +20,21 @@ from kiosk.calibration.vision import VisionCalibration
 from kiosk.calibration.voice import VoiceCalibration
 from kiosk.errors import CalibrationError
 
-PROFILE_DIR = Path(__file__).resolve().parent
+
+def _profile_dir() -> Path:
+    # The repository's top-level calibration/ folder, installed as the data
+    # package kiosk.profiles (setup.py); found without importing it.
+    spec = importlib.util.find_spec("kiosk.profiles")
+    if spec is None or not spec.submodule_search_locations:
+        raise CalibrationError("The kiosk's site profiles are missing (kiosk.profiles); reinstall the kiosk.")
+    return Path(next(iter(spec.submodule_search_locations))).resolve()
+
+
+#: Where the site profiles are: ``calibration/`` at the top of the repository.
+PROFILE_DIR = _profile_dir()
 DEFAULT_PROFILE = "default"
+#: A profile may start from another and change only some keys: ``extends = "default"``.
+EXTENDS_KEY = "extends"
 
 
 @profile_table
@@ -39,6 +55,7 @@ class Profile:
     live: LiveCalibration = table(doc="Live cues, the live voice meter and stopping: [live]")
     framing: FramingCalibration = table(doc="The video-call framing checks: [framing]")
     media: MediaLimits = table(doc="The recordings the kiosk analyses: [media]")
+    baseline: BaselineSettings = table(doc="A trainee's own baseline: how it is taken and used: [baseline]")
     profile: ProfileInfo = table(doc="Its name and description: [profile]", default_factory=ProfileInfo)
 
 
@@ -50,20 +67,75 @@ def profile_path(name_or_path: str | Path) -> Path:
     return PROFILE_DIR / f"{name_or_path}.toml"
 
 
-def read_profile(name_or_path: str | Path = DEFAULT_PROFILE) -> dict[str, Any]:
-    """Parse a profile file into a plain dict (unchecked: :func:`load_profile` checks it).
+def profile_names() -> list[str]:
+    """The site profiles shipped in ``calibration/``, by name (``default`` first)."""
+    names = sorted(p.stem for p in PROFILE_DIR.glob("*.toml"))
+    return sorted(names, key=lambda name: name != DEFAULT_PROFILE)
 
-    Raises:
-        CalibrationError: missing file or invalid TOML, naming the file.
-    """
-    path = profile_path(name_or_path)
-    if not path.is_file():
-        known = ", ".join(sorted(p.stem for p in PROFILE_DIR.glob("*.toml")))
-        raise CalibrationError(f"Calibration profile {name_or_path!r} not found at {path}; known profiles: {known}.")
+
+def _parse(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise CalibrationError(f"Calibration profile {path} is not valid TOML ({err}); fix the file.") from err
+    except OSError as err:
+        raise CalibrationError(f"Calibration profile {path} cannot be read ({err.strerror}); check the file.") from err
+
+
+def _merged(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with ``changes`` laid over it, table by table (a key in ``changes`` wins)."""
+    merged = dict(base)
+    for key, value in changes.items():
+        below = merged.get(key)
+        merged[key] = _merged(below, value) if isinstance(below, dict) and isinstance(value, dict) else value
+    return merged
+
+
+def read_profile(name_or_path: str | Path = DEFAULT_PROFILE) -> dict[str, Any]:
+    """Parse a profile file into a plain dict (unchecked: :func:`load_profile` checks it).
+
+    A profile that says ``extends = "default"`` (a name, or a path relative to
+    its own folder) is that profile with this file's keys laid over it, so a
+    site profile holds only what differs at the site.
+
+    Raises:
+        CalibrationError: missing file, invalid TOML, or an ``extends`` that is
+            not a profile or goes round in a circle, naming the file.
+    """
+    return _read(profile_path(name_or_path), name_or_path, ())
+
+
+def _base_path(path: Path, base: str) -> Path:
+    """What ``extends = base`` in ``path`` means: a file beside it, else a shipped profile by name."""
+    if base.endswith(".toml") or "/" in base:
+        return path.parent / base  # an absolute path stays absolute
+    beside = path.parent / f"{base}.toml"
+    return beside if beside.is_file() else PROFILE_DIR / f"{base}.toml"
+
+
+def _read(path: Path, asked: str | Path, chain: tuple[Path, ...]) -> dict[str, Any]:
+    if not path.is_file():
+        known = ", ".join(profile_names())
+        within = f" (extended by {chain[-1]})" if chain else ""
+        raise CalibrationError(
+            f"Calibration profile {str(asked)!r}{within} not found at {path}; known profiles: {known}."
+        )
+    data = _parse(path)
+    base = data.pop(EXTENDS_KEY, None)
+    if base is None:
+        return data
+    if not isinstance(base, str) or not base.strip():
+        raise CalibrationError(
+            f'Calibration profile {path}: {EXTENDS_KEY} must name a profile (extends = "default"), got {base!r}.'
+        )
+    base_path = _base_path(path, base)
+    resolved = path.resolve()
+    if base_path.resolve() in (*chain, resolved):
+        raise CalibrationError(
+            f"Calibration profile {path}: extends {base!r}, which leads back to itself; extend a profile "
+            "that does not extend this one."
+        )
+    return _merged(_read(base_path, base, (*chain, resolved)), data)
 
 
 # Streamlit serves each session from its own thread: without the lock two pages
@@ -117,6 +189,11 @@ def load_live_calibration(name_or_path: str | Path = DEFAULT_PROFILE) -> LiveCal
 def load_framing_calibration(name_or_path: str | Path = DEFAULT_PROFILE) -> FramingCalibration:
     """The framing checks' numbers of a profile: ``[framing]``, ``[vision.framing]`` and the lens target."""
     return load_profile(name_or_path).framing
+
+
+def load_baseline_settings(name_or_path: str | Path = DEFAULT_PROFILE) -> BaselineSettings:
+    """The ``[baseline]`` table of a profile (see :func:`load_profile`)."""
+    return load_profile(name_or_path).baseline
 
 
 def load_media_limits(name_or_path: str | Path = DEFAULT_PROFILE) -> MediaLimits:

@@ -14,6 +14,7 @@ check, so the two cannot drift apart::
 - :func:`number`: a number, its unit and its allowed :class:`Range`;
 - :func:`band`: two numbers ``[low, high]``;
 - :func:`text`: a string;
+- :func:`choice`: one word of a closed vocabulary (an enum);
 - :func:`table`: a nested TOML table, read into the field's own dataclass
   (``inline``: its keys sit in the enclosing table itself);
 - :func:`tables_by`: one table per member of a closed vocabulary (settings, cues);
@@ -139,6 +140,17 @@ class Text(Spec):
 
 
 @dataclass(frozen=True)
+class Choice(Spec):
+    """One word of a closed vocabulary (a :class:`~enum.StrEnum`)."""
+
+    vocabulary: type[StrEnum]
+
+    @property
+    def must(self) -> str:
+        return "one of " + ", ".join(repr(member.value) for member in self.vocabulary)
+
+
+@dataclass(frozen=True)
 class Table(Spec):
     inline: bool = False  # its keys sit in the enclosing table, not a [sub-table]
 
@@ -184,6 +196,11 @@ def text(*, doc: str, default: str) -> Any:
     return field(default=default, metadata={SPEC: Text(doc)})
 
 
+def choice(*, doc: str, vocabulary: type[StrEnum]) -> Any:
+    """One word of ``vocabulary`` (read into its member)."""
+    return field(metadata={SPEC: Choice(doc, vocabulary)})
+
+
 def table(*, doc: str, inline: bool = False, default_factory: Callable[[], Any] | None = None) -> Any:
     """A nested table read into the field's own dataclass (from its annotation).
 
@@ -217,7 +234,7 @@ def derived(*, doc: str, unit: str, source: str, needs: tuple[str, ...], compute
 _T = TypeVar("_T")
 
 
-@dataclass_transform(frozen_default=True, field_specifiers=(number, band, text, table, tables_by, derived))
+@dataclass_transform(frozen_default=True, field_specifiers=(number, band, text, choice, table, tables_by, derived))
 def profile_table(cls: type[_T]) -> type[_T]:
     """A frozen dataclass whose docstring gains an ``Attributes`` section made from its fields.
 
@@ -245,6 +262,8 @@ def describe(spec: Spec) -> str:
         return f"{doc} ({spec.unit}; {spec.must})."
     if isinstance(spec, Derived):
         return f"{doc} ({spec.unit}; from {spec.source}, not read from the table)."
+    if isinstance(spec, Choice):
+        return f"{doc} ({spec.must})."
     if isinstance(spec, Table) and spec.inline:
         return f"{doc} (its keys sit in this table itself)."
     return f"{doc}."
@@ -398,7 +417,7 @@ class _Reader:
                 return self.table(hint, sub, _child(where, key))
             return self.tables(spec, sub, _child(where, key))
         if key not in raw:
-            must = spec.must if isinstance(spec, Number | Band | Text) else "set"
+            must = spec.must if isinstance(spec, Number | Band | Text | Choice) else "set"
             self.note(where, f"{key} must be {must}, got None ([{where}] has no {key}; add it, {EXAMPLE}).")
             return _BAD
         got = raw[key]
@@ -409,6 +428,11 @@ class _Reader:
         if isinstance(spec, Text):
             if isinstance(got, str):
                 return got
+            self.note(where, f"{key} must be {spec.must}, got {got!r}.")
+            return _BAD
+        if isinstance(spec, Choice):
+            if isinstance(got, str) and got in {member.value for member in spec.vocabulary}:
+                return spec.vocabulary(got)
             self.note(where, f"{key} must be {spec.must}, got {got!r}.")
             return _BAD
         raise TypeError(f"unknown field kind {spec!r}")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
 
 from kiosk.calibration.schema import (
     BETWEEN_0_AND_1,
@@ -11,10 +14,12 @@ from kiosk.calibration.schema import (
     POSITIVE,
     SHARE,
     Range,
+    choice,
     number,
     profile_table,
     table,
 )
+from kiosk.vocabulary import CameraPlacement
 
 #: A blendshape coefficient (MediaPipe's face blendshapes, ARKit-style).
 BLENDSHAPE = "blendshape score 0-1"
@@ -94,6 +99,31 @@ class EyeContactThresholds:
     eyes_closed_blink: float = number(
         doc="Eyes this closed (eyeBlink*) cannot be making eye contact", unit=BLENDSHAPE, check=SHARE
     )
+    teleprompter_margin_deg: float = number(
+        doc=(
+            "Gaze this far past the teleprompter's far edge ([vision.camera]) still counts as reading it, next to "
+            "the lens: the eyes' angle is measured this roughly"
+        ),
+        unit="degrees",
+        check=DEGREES,
+    )
+
+
+@dataclass(frozen=True)
+class GazeWindow:
+    """How far gaze may stray from the ray to the lens, each way, and still count as looking at it (degrees)."""
+
+    towards_image_left_deg: float
+    towards_image_right_deg: float
+    above_deg: float
+    below_deg: float
+
+    def holds(self, yaw_deg: float, pitch_deg: float) -> bool:
+        """Whether gaze ``yaw_deg`` (+ towards the image's right) and ``pitch_deg`` (+ up) off the ray is inside."""
+        return (
+            -self.towards_image_left_deg <= yaw_deg <= self.towards_image_right_deg
+            and -self.below_deg <= pitch_deg <= self.above_deg
+        )
 
 
 @profile_table
@@ -118,6 +148,28 @@ class CameraGeometry:
         unit="share 0-1",
         check=SHARE,
     )
+    placement: CameraPlacement = choice(
+        doc="Where the camera sits against the screen the trainee reads (as the trainee sees it)",
+        vocabulary=CameraPlacement,
+    )
+    distance_m: float = number(
+        doc="How far the trainee's eyes are from the lens at this kiosk",
+        unit="metres",
+        check=Range(0, 5, low_open=True, noun="metres"),
+    )
+    teleprompter_far_edge_cm: float = number(
+        doc=(
+            "How far from the lens the teleprompter's text reaches, towards the screen (the kiosk page puts it "
+            "at the screen's edge nearest the lens)"
+        ),
+        unit="centimetres",
+        check=Range(0, 200, noun="centimetres"),
+    )
+
+    @property
+    def teleprompter_reach_deg(self) -> float:
+        """The angle between the lens and the teleprompter's far edge, seen from the trainee's eyes."""
+        return math.degrees(math.atan2(self.teleprompter_far_edge_cm / 100.0, self.distance_m))
 
 
 @profile_table
@@ -389,3 +441,32 @@ class VisionCalibration:
     episodes: EpisodeThresholds = table(doc="Episodes and shares: [vision.episodes]")
     schedule: ScheduleSettings = table(doc="Which frames are judged, live and offline: [vision.schedule]")
     hysteresis: HysteresisSettings = table(doc="Steady cue states: [vision.hysteresis]")
+
+    @cached_property
+    def gaze_window(self) -> GazeWindow:
+        """Eye contact's limits at this kiosk: the profile's, turned to where the screen is, and wide enough
+        that reading the teleprompter beside the lens is never looking away.
+
+        ``[vision.eye_contact]`` gives them for a camera above the screen (below
+        the lens is towards the screen); a camera below or beside the screen turns
+        that side towards it. The trainee's left is the picture's right.
+        """
+        ec = self.eye_contact
+        towards_screen = max(
+            ec.max_gaze_below_camera_deg, self.camera.teleprompter_reach_deg + ec.teleprompter_margin_deg
+        )
+        sideways, away = ec.max_gaze_yaw_deg, ec.max_gaze_above_camera_deg
+        placement = self.camera.placement
+        if placement is CameraPlacement.ABOVE:
+            return GazeWindow(sideways, sideways, away, towards_screen)
+        if placement is CameraPlacement.BELOW:
+            return GazeWindow(sideways, sideways, towards_screen, away)
+        # Beside the screen: up and down stay as over a screen's top edge; the screen's side widens.
+        screen_on_image_left = placement is CameraPlacement.LEFT  # the screen on the trainee's right
+        towards_side = max(sideways, towards_screen)
+        return GazeWindow(
+            towards_side if screen_on_image_left else sideways,
+            sideways if screen_on_image_left else towards_side,
+            away,
+            ec.max_gaze_below_camera_deg,
+        )

@@ -13,7 +13,7 @@ from kiosk.errors import EXIT_BAD_INPUT, KioskError
 
 def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``kiosk eval``."""
-    parser.add_argument("manifests", type=Path, nargs="+", metavar="MANIFEST", help="manifest .toml files")
+    parser.add_argument("manifests", type=Path, nargs="*", metavar="MANIFEST", help="manifest .toml files")
     parser.add_argument("--split", choices=("tune", "held_out"), help="analyse and report only this split's takes")
     parser.add_argument(
         "--take",
@@ -41,6 +41,8 @@ def run_eval(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(message, file=sys.stderr)
 
+    if not args.manifests:
+        raise KioskError("Give at least one MANIFEST .toml file to evaluate (see tests/eval/FORMAT.md).")
     split = Split(args.split) if args.split else None
     evaluation = evaluate(args.manifests, profile=args.profile, split=split, takes=args.take, progress=progress)
     document = json.dumps(json_document(evaluation), indent=2, ensure_ascii=False)

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from kiosk.calibration import BaselineError, TraineeBaseline
 from kiosk.errors import KioskError
 from kiosk.timespan import TimeSpan
 from kiosk.vocabulary import Cue, Language, Setting, WordStatus
@@ -316,6 +317,8 @@ class TakeReport:
         tips: up to three things to try, most worth it first.
         strengths: up to three things that went well.
         timeline: the take moment by moment.
+        baseline: the trainee's own baseline the take was judged against
+            (``None``: the profile's thresholds, not calibrated to the person).
     """
 
     language: Language
@@ -329,6 +332,7 @@ class TakeReport:
     tips: tuple[Tip, ...]
     strengths: tuple[Strength, ...]
     timeline: Timeline
+    baseline: TraineeBaseline | None = None
 
     def cue(self, cue: Cue | str) -> CueRow:
         """The row of ``cue``.
@@ -357,6 +361,7 @@ class TakeReport:
             "tips": [t.to_json() for t in self.tips],
             "strengths": [s.to_json() for s in self.strengths],
             "timeline": self.timeline.to_json(),
+            "baseline": None if self.baseline is None else self.baseline.to_json(),
         }
 
     @classmethod
@@ -387,10 +392,12 @@ class TakeReport:
                 tips=tuple(Tip.from_json(t) for t in data["tips"]),
                 strengths=tuple(Strength.from_json(s) for s in data["strengths"]),
                 timeline=Timeline.from_json(data["timeline"]),
+                # Reports stored before baselines have none: they were judged by the profile alone.
+                baseline=None if data.get("baseline") is None else TraineeBaseline.from_json(data["baseline"]),
             )
         except KeyError as err:
             raise ReportDocumentError(f"The take report has no {err.args[0]!r}.") from None
-        except (TypeError, ValueError, AttributeError) as err:
+        except (TypeError, ValueError, AttributeError, BaselineError) as err:
             raise ReportDocumentError(f"The take report is malformed: {err}") from None
 
 

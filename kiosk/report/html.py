@@ -31,7 +31,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from kiosk.report.document import TakeReport
 from kiosk.report.timeline import MAX_CURVE_POINTS, Chart, coord, downsample, timeline_chart
-from kiosk.report.view import DocumentView, num, objects, text
+from kiosk.report.view import DocumentView, calibration_line, num, objects, text
 
 __all__ = ["render_html", "write_html", "MAX_CURVE_POINTS", "downsample"]
 
@@ -152,6 +152,9 @@ def _header(doc: DocumentView) -> _Header:
         bits.append(_RecordingBit(doc.seconds(duration)))
     if rec.get("recorded"):
         bits.append(_RecordingBit(text(rec["recorded"])))
+    calibration = calibration_line(doc)
+    if calibration:
+        bits.append(_RecordingBit(calibration))
     return _Header(tuple(chips), tuple(bits))
 
 

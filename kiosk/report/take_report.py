@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from kiosk.calibration import TraineeBaseline
 from kiosk.i18n import load_strings
 from kiosk.report.document import (
     SCHEMA_ID,
@@ -245,6 +246,7 @@ def take_report(
     body_timeline: BodyTimeline | None = None,
     voice: VoiceSignals | None = None,
     recorded: str | None = None,
+    baseline: TraineeBaseline | None = None,
 ) -> TakeReport:
     """The report document for a scored take, in ``language``.
 
@@ -284,6 +286,7 @@ def take_report(
         tips=tips,
         strengths=tuple(Strength(cue=Cue(cue.cue), text=_strength_text(cue, strings)) for cue in scores.strengths),
         timeline=_timeline(duration_s, tips, body_timeline, voice, strings),
+        baseline=baseline,
     )
 
 

@@ -88,3 +88,14 @@ class DocumentView:
         unit = str(self.strings.get("seconds") or "s")
         gap = "" if unit and is_wide(unit[0]) else "\u00a0"
         return f"{self.number(x, digits)}{gap}{unit}"
+
+
+def calibration_line(doc: DocumentView) -> str:
+    """'Calibrated to you on DATE' or 'Not calibrated to you...'; empty for a report stored before baselines."""
+    if not doc.has("calibrated_on"):
+        return ""
+    baseline = doc.part("baseline")
+    taken_at = str(baseline.get("taken_at", ""))
+    if not taken_at:
+        return doc.s("not_calibrated")
+    return doc.s("calibrated_on").format(date=taken_at[:10])

@@ -46,6 +46,9 @@ class Trainee(Base):
         back_populates="trainee", cascade="all, delete-orphan", passive_deletes=True
     )
     workshops: Mapped[list[Workshop]] = relationship(secondary=workshop_members, back_populates="trainees")
+    baselines: Mapped[list[BaselineRow]] = relationship(
+        back_populates="trainee", cascade="all, delete-orphan", passive_deletes=True
+    )
 
 
 class Workshop(Base):
@@ -86,6 +89,9 @@ class Take(Base):
     cues: Mapped[list[CueResult]] = relationship(
         back_populates="take", cascade="all, delete-orphan", passive_deletes=True, order_by="CueResult.position"
     )
+    verdicts: Mapped[list[VerdictRow]] = relationship(
+        back_populates="take", cascade="all, delete-orphan", passive_deletes=True, order_by="VerdictRow.id"
+    )
 
 
 class CueResult(Base):
@@ -102,6 +108,49 @@ class CueResult(Base):
     value: Mapped[float | None] = mapped_column(Float)
 
     take: Mapped[Take] = relationship(back_populates="cues")
+
+
+class VerdictRow(Base):
+    """A trainer's verdict on one cue of a take: the kiosk was right or wrong, in a time range or the whole take.
+
+    ``cue`` is a :class:`kiosk.vocabulary.Cue` value, ``verdict`` a
+    :class:`kiosk.vocabulary.Verdict` value; ``start_s``/``end_s`` are seconds
+    from the start of the take (both ``None``: the whole take); ``created_at``
+    is when the trainer entered it (UTC). The take's scores are never changed.
+    """
+
+    __tablename__ = "verdicts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    take_id: Mapped[int] = mapped_column(ForeignKey("takes.id", ondelete="CASCADE"), index=True)
+    cue: Mapped[str] = mapped_column(String(40))
+    verdict: Mapped[str] = mapped_column(String(8))
+    start_s: Mapped[float | None] = mapped_column(Float)
+    end_s: Mapped[float | None] = mapped_column(Float)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    take: Mapped[Take] = relationship(back_populates="verdicts")
+
+
+class BaselineRow(Base):
+    """A trainee's baseline at one kiosk (their 10 s calibration); recalibrating replaces it.
+
+    ``document`` is the baseline's versioned JSON
+    (:meth:`kiosk.calibration.TraineeBaseline.to_json`); ``taken_at`` when it was
+    recorded (UTC).
+    """
+
+    __tablename__ = "baselines"
+    __table_args__ = (UniqueConstraint("trainee_id", "kiosk", name="uq_baselines_trainee_kiosk"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("trainees.id", ondelete="CASCADE"))
+    kiosk: Mapped[str] = mapped_column(String(120))
+    taken_at: Mapped[datetime] = mapped_column(DateTime)
+    document: Mapped[str] = mapped_column(Text)
+
+    trainee: Mapped[Trainee] = relationship(back_populates="baselines")
 
 
 class Setting(Base):

@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar
@@ -48,9 +48,12 @@ from kiosk.errors import KioskError
 from kiosk.settings import read_settings
 from kiosk.store.access import TRAINEE_CODE, TRAINER_PIN, Attempt, Throttle, Tries, normal_pin, pin_problem, utc_now
 from kiosk.store.names import DUPLICATE_KEY_SEPARATOR, NameProblem, checked_name, duplicate_key, name_key, normal_code
-from kiosk.store.schema import CueResult, Setting, Take, Trainee, Workshop
+from kiosk.store.schema import BaselineRow, CueResult, Setting, Take, Trainee, VerdictRow, Workshop
+from kiosk.timespan import TimeSpan
+from kiosk.vocabulary import Cue, Verdict
 
 if TYPE_CHECKING:
+    from kiosk.calibration import TraineeBaseline
     from kiosk.scoring import TakeScores
 
 
@@ -75,6 +78,10 @@ CODE_LENGTH = 6
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 #: Spreadsheet programs run a cell starting with one of these as a formula (OWASP, CSV injection).
 CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: Longest note a trainer may add to a verdict, in characters.
+VERDICT_NOTE_MAX_CHARS = 500
+#: How far a verdict's end may pass the take's stored length, in seconds (a time typed to a tenth of a second).
+VERDICT_END_SLACK_S = 0.1
 
 
 class StoreError(KioskError):
@@ -107,6 +114,14 @@ class StoreDamagedError(StoreError):
 
 class StoreNameError(StoreError):
     """A trainee's or workshop's name that cannot be kept (empty, too long, control characters)."""
+
+
+class TakeNotFoundError(StoreError):
+    """A take asked for by its uid is not in the database (deleted meanwhile, or never saved)."""
+
+
+class VerdictError(StoreError):
+    """A verdict that cannot be kept: a time range that makes no sense, a cue the take has no score for."""
 
 
 @dataclass(frozen=True)
@@ -176,6 +191,55 @@ class WorkshopRecord:
     name: str
     created_at: datetime
     roster: tuple[TraineeRecord, ...]
+
+
+@dataclass(frozen=True)
+class VerdictRecord:
+    """A trainer's verdict on one cue of a take, as read back.
+
+    Attributes:
+        id: the verdict's row id.
+        take_uid: the take it judges (:attr:`TakeRecord.uid`).
+        cue: the cue judged.
+        verdict: whether the kiosk judged it right.
+        span: the part of the take judged (seconds from its start); ``None``: the whole take.
+        note: the trainer's words ("arms were not crossed"), ``None`` if none.
+        created_at: when the trainer entered it (UTC).
+        workshop_id: the take's workshop, if any.
+        score: the take's stored score of the cue (0-100) when the verdict was read.
+    """
+
+    id: int
+    take_uid: str
+    cue: Cue
+    verdict: Verdict
+    span: TimeSpan | None
+    note: str | None
+    created_at: datetime
+    workshop_id: int | None = None
+    score: float | None = None
+
+
+@dataclass(frozen=True)
+class CueAgreement:
+    """How often the trainers agreed with the kiosk on one cue.
+
+    Attributes:
+        n: verdicts on the cue; ``right`` of them said the kiosk was right.
+        takes: takes with at least one verdict on the cue.
+        timed: verdicts with a time range.
+    """
+
+    cue: Cue
+    n: int
+    right: int
+    takes: int
+    timed: int
+
+    @property
+    def agreement_share(self) -> float | None:
+        """Share 0-1 of the verdicts that said the kiosk was right (``None`` with none)."""
+        return self.right / self.n if self.n else None
 
 
 @dataclass(frozen=True)
@@ -597,6 +661,84 @@ class Store:
         with self._read() as session:
             return [_take_record(t) for t in session.scalars(query)]
 
+    def take(self, uid: str) -> TakeRecord | None:
+        """One take by its uid (``None``: not here, e.g. deleted meanwhile)."""
+        with self._read() as session:
+            found = session.scalars(select(Take).where(Take.uid == uid)).first()
+            return _take_record(found) if found else None
+
+    # -- the trainer's verdicts ---------------------------------------------------------
+    def add_verdict(
+        self,
+        take_uid: str,
+        cue: str,
+        verdict: str,
+        *,
+        span: TimeSpan | None = None,
+        note: str | None = None,
+        now: datetime | None = None,
+    ) -> VerdictRecord:
+        """Keep a trainer's verdict on one scored cue of a take; the take's scores stay as they are.
+
+        Args:
+            take_uid: the take (:attr:`TakeRecord.uid`).
+            cue: a :class:`~kiosk.vocabulary.Cue` the take has a score for.
+            verdict: ``right`` or ``wrong`` (:class:`~kiosk.vocabulary.Verdict`).
+            span: the part of the take judged, seconds from its start (``None``: the whole take).
+            note: the trainer's words, at most :data:`VERDICT_NOTE_MAX_CHARS`.
+            now: when it was entered (UTC); default now.
+
+        Raises:
+            TakeNotFoundError: no take with that uid (deleted meanwhile).
+            VerdictError: an unknown cue or verdict, a cue the take has no score for,
+                a time range outside the take or ending before it starts, a note too long.
+        """
+        judged = _verdict_cue(cue)
+        said = _verdict_value(verdict)
+        words = _verdict_note(note)
+        created = (now or utc_now()).astimezone(UTC).replace(tzinfo=None)
+
+        def write() -> VerdictRecord:
+            with self._transaction() as session:
+                take = session.scalars(select(Take).where(Take.uid == take_uid)).first()
+                if take is None:
+                    raise TakeNotFoundError(
+                        "This take is no longer in the database (it was deleted meanwhile); nothing was kept."
+                    )
+                scored = {c.cue: c.score for c in take.cues}
+                if scored.get(judged.value) is None:
+                    raise VerdictError(f"This take has no score for the cue {judged.value}: there is nothing to judge.")
+                if span is not None:
+                    _check_verdict_span(span, take.duration_s)
+                row = VerdictRow(
+                    take_id=take.id,
+                    cue=judged.value,
+                    verdict=said.value,
+                    start_s=None if span is None else float(span.start_s),
+                    end_s=None if span is None else float(span.end_s),
+                    note=words,
+                    created_at=created,
+                )
+                session.add(row)
+                session.flush()
+                return _verdict_record(row, take)
+
+        return self._retrying(write)
+
+    def verdicts(self, *, take_uid: str | None = None, workshop_id: int | None = None) -> list[VerdictRecord]:
+        """Verdicts, in the order they were entered, of one take and/or one workshop's takes (all when neither)."""
+        query = select(VerdictRow, Take).join(Take, VerdictRow.take_id == Take.id).order_by(VerdictRow.id)
+        if take_uid is not None:
+            query = query.where(Take.uid == take_uid)
+        if workshop_id is not None:
+            query = query.where(Take.workshop_id == workshop_id)
+        with self._read() as session:
+            return [_verdict_record(row, take) for row, take in session.execute(query)]
+
+    def verdict_agreement(self, *, workshop_id: int | None = None) -> list[CueAgreement]:
+        """Per cue judged (in report order), how often the trainers said the kiosk was right."""
+        return verdict_agreement(self.verdicts(workshop_id=workshop_id))
+
     # -- workshops ---------------------------------------------------------------------
     def create_workshop(self, name: str, roster: Sequence[str] = ()) -> WorkshopRecord:
         """A new workshop with the named trainees on its roster (added if new).
@@ -623,6 +765,54 @@ class Store:
         with self._read() as session:
             query = select(Workshop).order_by(Workshop.created_at.desc(), Workshop.id.desc())
             return [_workshop_record(w) for w in session.scalars(query)]
+
+    # -- baselines -------------------------------------------------------------------------
+    def save_baseline(self, name: str, baseline: TraineeBaseline) -> None:
+        """Keep a trainee's baseline for its kiosk (the trainee is added if new); it replaces the one before.
+
+        Raises:
+            StoreNameError: an empty, too long or unprintable name.
+        """
+        tidy = checked(name)
+        document = json.dumps(baseline.to_json(), ensure_ascii=False)
+        taken_at = baseline.taken_at.astimezone(UTC).replace(tzinfo=None)
+
+        def write() -> None:
+            with self._transaction() as session:
+                trainee = self._trainee_named(session, tidy)
+                row = session.scalars(
+                    select(BaselineRow).where(BaselineRow.trainee_id == trainee.id, BaselineRow.kiosk == baseline.kiosk)
+                ).first()
+                if row is None:
+                    session.add(
+                        BaselineRow(trainee_id=trainee.id, kiosk=baseline.kiosk, taken_at=taken_at, document=document)
+                    )
+                else:
+                    row.taken_at, row.document = taken_at, document
+
+        self._retrying(write)
+
+    def baseline(self, name: str, *, kiosk: str) -> TraineeBaseline | None:
+        """The trainee's baseline at ``kiosk``; ``None`` for an unknown trainee or one never calibrated there.
+
+        Raises:
+            StoreError: a stored baseline this kiosk cannot read (a newer kiosk wrote it); recalibrating replaces it.
+        """
+        from kiosk.calibration import BaselineError, TraineeBaseline
+
+        with self._read() as session:
+            row = session.scalars(
+                select(BaselineRow)
+                .join(Trainee, BaselineRow.trainee_id == Trainee.id)
+                .where(Trainee.name_key == name_key(name.strip()), BaselineRow.kiosk == kiosk)
+            ).first()
+            document = None if row is None else row.document
+        if document is None:
+            return None
+        try:
+            return TraineeBaseline.from_json(json.loads(document))
+        except (BaselineError, ValueError) as err:
+            raise StoreError(f"The stored calibration of {name} cannot be read ({err}); press Recalibrate.") from err
 
     # -- deleting and retention ----------------------------------------------------------
     def delete_trainee(self, trainee_id: int) -> int:
@@ -820,6 +1010,7 @@ class Store:
                 for w in self.workshops()
             ],
             "takes": [_take_json(t) for t in self.takes()],
+            "verdicts": [_verdict_json(v) for v in self.verdicts()],
         }
 
     def import_json(self, document: dict) -> int:
@@ -864,15 +1055,20 @@ class Store:
                 workshop.trainees = [by_code[c] for c in row["roster"]]
                 workshops[row["id"]] = workshop
             session.flush()
-            added = 0
+            added: dict[str, Take] = {}
             for row in document["takes"]:
                 if session.scalars(select(Take.id).where(Take.uid == row["uid"])).first() is not None:
                     continue
                 workshop = workshops.get(row["workshop_id"]) if row["workshop_id"] is not None else None
                 take = _take_from_json(row, workshop_id=workshop.id if workshop else None)
-                session.add(_take_row(take, by_code.get(row["trainee_code"]) if row["trainee_code"] else None))
-                added += 1
-            return added
+                added[row["uid"]] = _take_row(take, by_code.get(row["trainee_code"]) if row["trainee_code"] else None)
+                session.add(added[row["uid"]])
+            session.flush()
+            # Verdicts come with their takes: those of a take already here were imported with it.
+            for row in document.get("verdicts", []):
+                if row["take_uid"] in added:
+                    session.add(_verdict_row_from_json(row, added[row["take_uid"]].id))
+            return len(added)
 
     def export_csv(self) -> str:
         """One row per take: who, when, the line, the overall score and each cue's score.
@@ -1144,6 +1340,101 @@ def _take_json(t: TakeRecord) -> dict:
         "report": t.report,
         "media_path": t.media_path,
     }
+
+
+def _verdict_cue(cue: str) -> Cue:
+    try:
+        return Cue(cue)
+    except ValueError as err:
+        raise VerdictError(f"{cue!r} is not a cue the kiosk scores (one of: {', '.join(Cue)}).") from err
+
+
+def _verdict_value(verdict: str) -> Verdict:
+    try:
+        return Verdict(verdict)
+    except ValueError as err:
+        raise VerdictError(f"A verdict is {' or '.join(Verdict)}, not {verdict!r}.") from err
+
+
+def _verdict_note(note: str | None) -> str | None:
+    if note is None or not note.strip():
+        return None
+    words = note.strip()
+    if len(words) > VERDICT_NOTE_MAX_CHARS:
+        raise VerdictError(f"A verdict's note is at most {VERDICT_NOTE_MAX_CHARS} characters; shorten it.")
+    if any(ord(c) < 32 and c not in "\n\t" for c in words):
+        raise VerdictError("A verdict's note may not contain control characters; type it again.")
+    return words
+
+
+def _check_verdict_span(span: TimeSpan, duration_s: float) -> None:
+    """Refuse a time range that ends before it starts, starts before the take or ends after it."""
+    if not (span.start_s >= 0):
+        raise VerdictError("A verdict's time range starts at 0 s or later (seconds from the start of the take).")
+    if not (span.end_s > span.start_s):
+        raise VerdictError(
+            f"A verdict's time range must end after it starts (it was {span.start_s:g} s to {span.end_s:g} s)."
+        )
+    if span.end_s > duration_s + VERDICT_END_SLACK_S:
+        raise VerdictError(f"The take is {duration_s:.1f} s long: the time range must end by then.")
+
+
+def _verdict_record(row: VerdictRow, take: Take) -> VerdictRecord:
+    span = None if row.start_s is None or row.end_s is None else TimeSpan(row.start_s, row.end_s)
+    return VerdictRecord(
+        id=row.id,
+        take_uid=take.uid,
+        cue=Cue(row.cue),
+        verdict=Verdict(row.verdict),
+        span=span,
+        note=row.note,
+        created_at=row.created_at.replace(tzinfo=UTC),
+        workshop_id=take.workshop_id,
+        score=next((c.score for c in take.cues if c.cue == row.cue), None),
+    )
+
+
+def verdict_agreement(verdicts: Sequence[VerdictRecord]) -> list[CueAgreement]:
+    """Per cue judged (in report order), how many verdicts, how many said right, on how many takes."""
+    found = []
+    for cue in Cue:
+        mine = [v for v in verdicts if v.cue is cue]
+        if mine:
+            found.append(
+                CueAgreement(
+                    cue=cue,
+                    n=len(mine),
+                    right=sum(1 for v in mine if v.verdict is Verdict.RIGHT),
+                    takes=len({v.take_uid for v in mine}),
+                    timed=sum(1 for v in mine if v.span is not None),
+                )
+            )
+    return found
+
+
+def _verdict_json(v: VerdictRecord) -> dict:
+    return {
+        "take_uid": v.take_uid,
+        "cue": v.cue.value,
+        "verdict": v.verdict.value,
+        "start_s": None if v.span is None else v.span.start_s,
+        "end_s": None if v.span is None else v.span.end_s,
+        "note": v.note,
+        "created_at": v.created_at.isoformat(),
+    }
+
+
+def _verdict_row_from_json(row: dict, take_id: int) -> VerdictRow:
+    created = datetime.fromisoformat(row["created_at"])
+    return VerdictRow(
+        take_id=take_id,
+        cue=_verdict_cue(row["cue"]).value,
+        verdict=_verdict_value(row["verdict"]).value,
+        start_s=row["start_s"],
+        end_s=row["end_s"],
+        note=row["note"],
+        created_at=created.astimezone(UTC).replace(tzinfo=None) if created.tzinfo else created,
+    )
 
 
 def dumps_export(document: dict) -> str:

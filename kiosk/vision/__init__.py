@@ -6,11 +6,13 @@ ties them together for a take.
 """
 
 from kiosk.vision.analyser import BodyAnalyser, analyse_frames, analyse_frames_in_halves, lost_frames_note
+from kiosk.vision.baseline import BASELINED_CUES, body_baseline, judged_against_baseline, judged_frame
 from kiosk.vision.isolated import BodyAnalysisFailed, FrameNotAnalysed
 from kiosk.vision.signals import FrameSignals
 from kiosk.vision.summary import BODY_CUES, BodySummary, BodyTimeline, CueSummary, summarise
 
 __all__ = [
+    "BASELINED_CUES",
     "BODY_CUES",
     "BodyAnalyser",
     "BodyAnalysisFailed",
@@ -21,6 +23,9 @@ __all__ = [
     "FrameSignals",
     "analyse_frames",
     "analyse_frames_in_halves",
+    "body_baseline",
+    "judged_against_baseline",
+    "judged_frame",
     "lost_frames_note",
     "summarise",
 ]

@@ -78,10 +78,12 @@ class FrameSignals:
     gaze_pitch_deg: float | None
     camera_yaw_deg: float | None  # the ray from the eyes to the lens, against the camera's axis
     camera_pitch_deg: float | None
+    eye_blink: float | None  # eyeBlink* mean, 0-1: how closed the lids are
     eyes_closed: bool | None
     eye_contact: bool | None
     # smile
     smile_intensity: float | None
+    smile_distress: bool | None  # the lips pulled by crying, not a smile (see smile_judgement)
     smile_reaches_eyes: bool | None
     smiling: bool | None
     # posture
@@ -121,9 +123,11 @@ class FrameSignals:
             gaze_pitch_deg=None,
             camera_yaw_deg=None,
             camera_pitch_deg=None,
+            eye_blink=None,
             eyes_closed=None,
             eye_contact=None,
             smile_intensity=None,
+            smile_distress=None,
             smile_reaches_eyes=None,
             smiling=None,
             shoulder_tilt_deg=None,
@@ -278,12 +282,8 @@ def camera_direction(
 
 
 def looking_at_camera(gaze_off_yaw_deg: float, gaze_off_pitch_deg: float, calibration: VisionCalibration) -> bool:
-    """Gaze (head + eyes) off the ray to the lens within the profile's limits: sideways, above and below apart."""
-    ec = calibration.eye_contact
-    return (
-        abs(gaze_off_yaw_deg) <= ec.max_gaze_yaw_deg
-        and -ec.max_gaze_below_camera_deg <= gaze_off_pitch_deg <= ec.max_gaze_above_camera_deg
-    )
+    """Gaze (head + eyes) off the ray to the lens within the kiosk's window (:attr:`VisionCalibration.gaze_window`)."""
+    return calibration.gaze_window.holds(gaze_off_yaw_deg, gaze_off_pitch_deg)
 
 
 def eye_aperture_ratio(face: FaceDetection, aspect: float) -> float | None:
@@ -324,8 +324,8 @@ def eye_rotation_deg(shapes: dict[str, float], calibration: VisionCalibration) -
 
 def smile_judgement(
     shapes: dict[str, float], calibration: VisionCalibration, eye_aperture: float | None = None
-) -> tuple[float, bool, bool]:
-    """(intensity 0-1, reaches the eyes, smiling) from the blendshapes.
+) -> tuple[float, bool, bool, bool]:
+    """(intensity 0-1, reaches the eyes, smiling, crying's signature) from the blendshapes.
 
     A smile is the lip-corner pull (``mouthSmile*``) unless the face shows the
     signature of crying: eyes screwed shut or the grief brow, without the
@@ -348,7 +348,7 @@ def smile_judgement(
         screwed_shut or shapes.get("browInnerUp", 0.0) >= c.distress_min_inner_brow_raise
     )
     smiling = intensity >= c.min_smile_intensity and not distress
-    return intensity, smiling and squint >= c.min_eye_squint_for_duchenne, smiling
+    return intensity, smiling and squint >= c.min_eye_squint_for_duchenne, smiling, distress
 
 
 def region_luma(rgb: np.ndarray, box: tuple[float, float, float, float]) -> tuple[float, float]:
@@ -401,7 +401,8 @@ def shoulder_tilt_deg(pose: PoseDetection, aspect: float, calibration: VisionCal
 
 
 def torso_lean_deg(pose: PoseDetection, calibration: VisionCalibration) -> float | None:
-    """Sideways lean of the hips-to-shoulders line from vertical, in the picture plane, degrees.
+    """Sideways lean of the hips-to-shoulders line from vertical, in the picture plane, degrees (+ towards the
+    pose model's +x; signed so that a trainee's own lean can be taken out, see :mod:`kiosk.vision.baseline`).
 
     Only the picture plane: the pose model's depth (z) is too rough from one
     frontal camera (an upright person in a photo measures 24 deg with it).
@@ -413,7 +414,7 @@ def torso_lean_deg(pose: PoseDetection, calibration: VisionCalibration) -> float
     sideways, up = float(spine[0]), float(-spine[1])  # world y points down
     if sideways == 0.0 and up == 0.0:
         return None
-    return abs(math.degrees(math.atan2(sideways, up)))
+    return math.degrees(math.atan2(sideways, up))
 
 
 def shoulder_width(pose: PoseDetection, aspect: float) -> float:
@@ -628,8 +629,11 @@ def frame_signals(detections: Detections, rgb: np.ndarray, calibration: VisionCa
         eye_yaw, eye_pitch = eye_rotation_deg(face.blendshapes, calibration)
         gaze_yaw, gaze_pitch = head.yaw_deg + eye_yaw, head.pitch_deg + eye_pitch
         ec = calibration.eye_contact
-        closed = _pair(face.blendshapes, "eyeBlink") >= ec.eyes_closed_blink
-        intensity, duchenne, smiling = smile_judgement(face.blendshapes, calibration, eye_aperture_ratio(face, aspect))
+        blink = _pair(face.blendshapes, "eyeBlink")
+        closed = blink >= ec.eyes_closed_blink
+        intensity, duchenne, smiling, distress = smile_judgement(
+            face.blendshapes, calibration, eye_aperture_ratio(face, aspect)
+        )
         signals = replace(
             signals,
             face_box=box,
@@ -650,9 +654,11 @@ def frame_signals(detections: Detections, rgb: np.ndarray, calibration: VisionCa
             gaze_pitch_deg=gaze_pitch,
             camera_yaw_deg=camera_yaw,
             camera_pitch_deg=camera_pitch,
+            eye_blink=blink,
             eyes_closed=closed,
             eye_contact=not closed and looking_at_camera(gaze_yaw, gaze_pitch, calibration),
             smile_intensity=intensity,
+            smile_distress=distress,
             smile_reaches_eyes=duchenne,
             smiling=smiling,
             head_tilted=abs(head.roll_deg) > calibration.posture.max_head_tilt_deg,
@@ -694,6 +700,6 @@ def frame_signals(detections: Detections, rgb: np.ndarray, calibration: VisionCa
             upright=abs(tilt) <= p.max_shoulder_tilt_deg
             and not dropped
             and not tilted
-            and (lean is None or lean <= p.max_torso_lean_deg),
+            and (lean is None or abs(lean) <= p.max_torso_lean_deg),
         )
     return signals

@@ -15,6 +15,7 @@ it has held (``hold_s`` late), and a short run is never shown at all.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import fields, replace
 from typing import Any
 
@@ -83,12 +84,15 @@ def _steady_values(times_s: list[float], values: list[bool | None], hold_s: floa
     return out
 
 
-def steady_timeline(timeline: BodyTimeline, settings: HysteresisSettings) -> BodyTimeline:
+def steady_timeline(
+    timeline: BodyTimeline, settings: HysteresisSettings, *, only: Collection[str] | None = None
+) -> BodyTimeline:
     """The timeline with every yes/no cue made steady (pure: the input is unchanged).
 
     A run of the other state that holds for the cue's hold time flips the
     state from the run's first frame; shorter runs take the state before
-    them. The first known value of a take is its first state.
+    them. The first known value of a take is its first state. ``only``: just
+    these cues (the others are left as they are).
     """
     frames = timeline.frames
     if not frames:
@@ -97,6 +101,7 @@ def steady_timeline(timeline: BodyTimeline, settings: HysteresisSettings) -> Bod
     columns = {
         cue: _steady_values(times, [getattr(f, cue) for f in frames], hold_s)
         for cue, hold_s in hold_times_s(settings).items()
+        if only is None or cue in only
     }
     steady: list[FrameSignals] = []
     for i, frame in enumerate(frames):

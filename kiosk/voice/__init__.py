@@ -8,6 +8,7 @@ interpret; ``analyser`` ties them together for a take.
 
 from kiosk.errors import ScriptError
 from kiosk.voice.analyser import VOICE_STAGES, analyse_voice, summarise_voice
+from kiosk.voice.baseline import summary_against_baseline, voice_baseline, voice_calibration_for
 from kiosk.voice.script import ScriptLine, prepare_line
 from kiosk.voice.signals import Pause, SpokenWord, VoiceSignals, VoiceSummary
 
@@ -22,4 +23,7 @@ __all__ = [
     "analyse_voice",
     "prepare_line",
     "summarise_voice",
+    "summary_against_baseline",
+    "voice_baseline",
+    "voice_calibration_for",
 ]

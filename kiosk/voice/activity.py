@@ -17,6 +17,20 @@ from kiosk.timespan import TimeSpan
 from kiosk.voice.acoustics import VoiceFrames
 
 
+def noise_floor_dbfs(
+    loudness: np.ndarray, voiced: np.ndarray, thresholds: VoiceActivityThresholds, *, step_s: float
+) -> float | None:
+    """The room's noise floor (dBFS): a low quantile of the unvoiced frames' loudness.
+
+    ``None`` when the unvoiced frames add up to less than ``min_noise_floor_s``:
+    the few at the edges of a take that is voice from end to end are not a room.
+    """
+    unvoiced = loudness[~voiced]
+    if len(unvoiced) == 0 or len(unvoiced) * step_s < thresholds.min_noise_floor_s:
+        return None
+    return float(np.quantile(unvoiced, thresholds.noise_floor_quantile))
+
+
 def speech_threshold_dbfs(
     loudness: np.ndarray, voiced: np.ndarray, thresholds: VoiceActivityThresholds, *, step_s: float
 ) -> float:
@@ -30,9 +44,8 @@ def speech_threshold_dbfs(
         return float("inf")
     peak = float(np.quantile(loudness, thresholds.peak_quantile))
     threshold = max(peak - thresholds.silence_below_peak_db, thresholds.min_speech_dbfs)
-    unvoiced = loudness[~voiced]
-    if len(unvoiced) * step_s >= thresholds.min_noise_floor_s:
-        floor = float(np.quantile(unvoiced, thresholds.noise_floor_quantile))
+    floor = noise_floor_dbfs(loudness, voiced, thresholds, step_s=step_s)
+    if floor is not None:
         threshold = max(threshold, floor + thresholds.min_snr_db)
     return threshold
 
@@ -52,10 +65,9 @@ def edge_threshold_dbfs(
     digital silence around it) the speech threshold is the edge too.
     """
     threshold = speech_threshold_dbfs(loudness, voiced, thresholds, step_s=step_s)
-    unvoiced = loudness[~voiced]
-    if len(loudness) == 0 or len(unvoiced) * step_s < thresholds.min_noise_floor_s:
+    floor = noise_floor_dbfs(loudness, voiced, thresholds, step_s=step_s)
+    if floor is None:
         return threshold
-    floor = float(np.quantile(unvoiced, thresholds.noise_floor_quantile))
     peak = float(np.quantile(loudness, thresholds.peak_quantile))
     edge = max(floor + thresholds.min_edge_snr_db, peak - thresholds.silence_below_peak_db, thresholds.min_speech_dbfs)
     return min(edge, threshold)

@@ -14,7 +14,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from kiosk.calibration import VoiceCalibration
+from kiosk.calibration import ToneThresholds, VoiceCalibration
 from kiosk.capture import AUDIO_SAMPLE_RATE_HZ, AudioTrack
 from kiosk.errors import MediaError
 from kiosk.timespan import TimeSpan
@@ -259,6 +259,15 @@ def merge_spans(*groups: tuple[TimeSpan, ...]) -> tuple[TimeSpan, ...]:
     return tuple(merged)
 
 
+def loudness_note(level_dbfs: float | None, tone: ToneThresholds) -> str | None:
+    """What to say about a median speech level outside the profile's extremes (``None``: nothing)."""
+    if level_dbfs is not None and level_dbfs < tone.too_quiet_dbfs:
+        return f"The voice is quiet ({level_dbfs:.0f} dBFS): speak up or move closer to the microphone."
+    if level_dbfs is not None and level_dbfs > tone.too_loud_dbfs:
+        return f"The voice is very loud ({level_dbfs:.0f} dBFS): turn the microphone gain down."
+    return None
+
+
 def summarise_voice(signals: VoiceSignals, calibration: VoiceCalibration) -> VoiceSummary:
     """The take's voice in a trainer's numbers; see :class:`VoiceSummary`."""
     frames: VoiceFrames = signals.frames
@@ -312,10 +321,9 @@ def summarise_voice(signals: VoiceSignals, calibration: VoiceCalibration) -> Voi
                 f"The sound was clipped (distorted) for {clipped:.0%} of the line: "
                 "turn the microphone gain down or move back from it."
             )
-        if loud_median is not None and loud_median < tone.too_quiet_dbfs:
-            notes.append(f"The voice is quiet ({loud_median:.0f} dBFS): speak up or move closer to the microphone.")
-        if loud_median is not None and loud_median > tone.too_loud_dbfs:
-            notes.append(f"The voice is very loud ({loud_median:.0f} dBFS): turn the microphone gain down.")
+        loudness = loudness_note(loud_median, tone)
+        if loudness:
+            notes.append(loudness)
     if speech and not enough_voice:
         notes.append(
             f"Only {voiced_speech_s:.1f} s of voiced speech: too little to judge pitch variety; say the whole line."

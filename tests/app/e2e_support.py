@@ -79,6 +79,9 @@ def start_server(folder: Path, extra_env: dict[str, str] | None = None) -> Kiosk
         KIOSK_CAMERA=f"file:{KIOSK_CAMERA_CLIP}",
         KIOSK_MICROPHONE=f"file:{KIOSK_MICROPHONE_CLIP}",
         KIOSK_DATA_DIR=str(folder / "data"),
+        # Takes straight away; the calibration's own test asks for "first".
+        KIOSK_CALIBRATION="offered",
+        KIOSK_NAME="e2e kiosk",
         STREAMLIT_BROWSER_GATHER_USAGE_STATS="false",
         # A crash of the server prints every thread's Python stack to the log.
         PYTHONFAULTHANDLER="1",
@@ -197,3 +200,20 @@ def switch_to(app, page: str):
 def page_titles(app) -> dict[str, str]:
     """The pages ``st.navigation`` registered on the last run: address -> title (the default page at "")."""
     return {info["url_pathname"]: info["page_name"] for info in app._registered_pages.values()}
+
+
+@pytest.fixture(name="browser_page")
+def browser_page_fixture():
+    """A page of headless Chromium (1400x1000); no script error may happen on it."""
+    sync_playwright = _playwright()
+    ARTEFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            yield page
+            assert not errors, errors
+        finally:
+            browser.close()

@@ -16,12 +16,13 @@ import statistics
 from pathlib import Path
 
 import pytest
-from e2e_support import (
+from e2e_support import (  # noqa: F401 - browser_page: a fixture
     ARTEFACTS,
     CHROMIUM,
     PAGE_TIMEOUT_MS,
     KioskServer,
     _playwright,
+    browser_page_fixture,
     failure_screenshot,
     open_mode,
     page_button,
@@ -59,22 +60,6 @@ def assert_alive(server: KioskServer) -> None:
     if not server.alive:
         tail = server.log.read_text(errors="replace")[-4000:]
         pytest.fail(f"the kiosk server died (exit {server.process.returncode}):\n{tail}")
-
-
-@pytest.fixture
-def browser_page():
-    sync_playwright = _playwright()
-    ARTEFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"])
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            errors: list[str] = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            yield page
-            assert not errors, errors
-        finally:
-            browser.close()
 
 
 def practise(page, server: KioskServer) -> None:

@@ -34,6 +34,8 @@ def kiosk_env(monkeypatch, tmp_path):
     monkeypatch.setenv("KIOSK_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("KIOSK_CAMERA", f"file:{SPEAKER}")
     monkeypatch.setenv("KIOSK_MICROPHONE", f"file:{SPEAKER}")
+    # Takes straight away: the calibration before a first take has its own tests (test_calibration_page.py).
+    monkeypatch.setenv("KIOSK_CALIBRATION", "offered")
     return monkeypatch
 
 

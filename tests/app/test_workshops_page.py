@@ -26,6 +26,7 @@ def kiosk_data_fixture(monkeypatch, tmp_path) -> str:
     monkeypatch.setenv("KIOSK_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("KIOSK_DB_URL", raising=False)
     monkeypatch.setenv("KIOSK_COUNTDOWN_S", "0")
+    monkeypatch.setenv("KIOSK_CALIBRATION", "offered")
     return f"sqlite:///{tmp_path / 'kiosk.db'}"
 
 

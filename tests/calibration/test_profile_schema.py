@@ -32,6 +32,7 @@ from kiosk.calibration import (
 )
 from kiosk.calibration.schema import (
     Band,
+    Choice,
     Derived,
     Key,
     Number,
@@ -173,6 +174,8 @@ def wrong_values(spec: Spec) -> list[tuple[str, str]]:
     """TOML literals ``spec`` refuses, each with the words its message must hold."""
     if isinstance(spec, Text):
         return [("3", f"must be {spec.must}, got 3")]
+    if isinstance(spec, Choice):
+        return [("3", f"must be {spec.must}, got 3"), ('"sideways"', f"must be {spec.must}, got 'sideways'")]
     if isinstance(spec, Band):
         return [
             ("[1.0]", f"must be {spec.must}, got [1.0]"),

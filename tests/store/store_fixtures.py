@@ -10,9 +10,12 @@ and stopped when the session ends.
 from __future__ import annotations
 
 import atexit
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from postgres_server import PostgresServer
+from sqlalchemy.engine import Connection
 
 _server: PostgresServer | None = None
 
@@ -36,3 +39,30 @@ def url_fixture(request, tmp_path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'kiosk.db'}"
     return request.getfixturevalue("postgres").new_database()
+
+
+@contextmanager
+def database_at(url: str, revision: str) -> Iterator[Connection]:
+    """A connection to the database at ``url`` brought up to migration ``revision`` (and no further), in one
+    transaction: what a test writes in the block is data of that older schema."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine
+
+    from kiosk.store.store import MIGRATIONS
+
+    engine = create_engine(url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+            yield connection
+    finally:
+        engine.dispose()
+
+
+def json_value(connection: Connection) -> str:
+    """How a JSON column takes a bound text value: as is in SQLite; PostgreSQL wants a cast."""
+    return ":report" if connection.dialect.name == "sqlite" else "CAST(:report AS JSON)"

@@ -21,8 +21,13 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from store_fixtures import postgres_fixture, url_fixture  # noqa: F401 - fixtures: each test on both databases
+from sqlalchemy import text
+from store_fixtures import (  # noqa: F401 - fixtures: each test on both databases
+    database_at,
+    json_value,
+    postgres_fixture,
+    url_fixture,
+)
 from store_workers import record
 
 from kiosk.store import CueRecord, Store, StoreError, upgrade_schema
@@ -95,19 +100,8 @@ def test_a_process_killed_while_saving_a_take_leaves_the_database_consistent(url
 
 
 def test_a_database_of_the_first_schema_upgrades_without_losing_its_takes(url) -> None:
-    from alembic import command
-    from alembic.config import Config
-
-    from kiosk.store.store import MIGRATIONS
-
-    engine = create_engine(url)
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0001")
-        # The JSON column takes text as is in SQLite; PostgreSQL wants a cast.
-        report_value = ":report" if connection.dialect.name == "sqlite" else "CAST(:report AS JSON)"
+    with database_at(url, "0001") as connection:
+        report_value = json_value(connection)
         connection.execute(
             text("INSERT INTO trainees (name, code, created_at) VALUES ('Ana', 'ANA234', '2026-01-05 10:00:00')")
         )
@@ -126,7 +120,6 @@ def test_a_database_of_the_first_schema_upgrades_without_losing_its_takes(url) -
                 "VALUES ((SELECT id FROM takes WHERE uid = 'old-take'), 0, 'pace', 80, 140)"
             )
         )
-    engine.dispose()
     with Store(url) as store:  # opening upgrades to the current schema
         (old,) = store.takes()
         assert (old.uid, old.trainee, old.trainee_code, old.overall_score) == ("old-take", "Ana", "ANA234", 64.0)
@@ -136,7 +129,20 @@ def test_a_database_of_the_first_schema_upgrades_without_losing_its_takes(url) -
         store.save_take(replace(record("new-take", "Ana", 3), workshop_id=workshop.id))
         assert [t.workshop_id for t in store.takes()] == [None, workshop.id]
         with store.engine.connect() as connection:
-            assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0003"
+            assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == _head()
+
+
+def _head() -> str:
+    """The newest migration's revision (what opening a store upgrades to)."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from kiosk.store.store import MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    (head,) = ScriptDirectory.from_config(config).get_heads()
+    return head
 
 
 def test_the_upgraded_schema_matches_the_current_tables(url) -> None:

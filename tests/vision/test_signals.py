@@ -274,7 +274,7 @@ def test_crying_eyes_look_down(cal: VisionCalibration) -> None:
     ],
 )
 def test_smile_judgement_on_real_faces(name: str, smiling: bool, cal: VisionCalibration) -> None:
-    intensity, _, judged = smile_judgement(face_of(name).blendshapes, cal)
+    intensity, _, judged, _ = smile_judgement(face_of(name).blendshapes, cal)
     assert judged is smiling
     shapes = face_of(name).blendshapes
     assert intensity == pytest.approx((shapes["mouthSmileLeft"] + shapes["mouthSmileRight"]) / 2)
@@ -282,7 +282,7 @@ def test_smile_judgement_on_real_faces(name: str, smiling: bool, cal: VisionCali
 
 def test_crying_pulls_the_lip_corners_but_is_not_a_smile(cal: VisionCalibration) -> None:
     shapes = face_of("crying_wolfganglanger_1s").blendshapes
-    intensity, duchenne, smiling = smile_judgement(shapes, cal)
+    intensity, duchenne, smiling, _ = smile_judgement(shapes, cal)
     # A bare lip-corner threshold would call this a smile...
     assert intensity >= cal.smile.min_smile_intensity
     assert intensity > 0.85
@@ -303,7 +303,7 @@ def test_crying_face_with_a_laughs_raised_upper_lip_is_a_smile(cal: VisionCalibr
 
 def test_laughing_smile_has_its_upper_lip_raised(cal: VisionCalibration) -> None:
     shapes = face_of("laughing_wolfganglanger_11s").blendshapes
-    intensity, _, smiling = smile_judgement(shapes, cal)
+    intensity, _, smiling, _ = smile_judgement(shapes, cal)
     assert intensity > 0.75 and smiling is True
     assert (shapes["mouthUpperUpLeft"] + shapes["mouthUpperUpRight"]) / 2 >= cal.smile.laugh_min_upper_lip_raise
 
@@ -311,7 +311,7 @@ def test_laughing_smile_has_its_upper_lip_raised(cal: VisionCalibration) -> None
 def test_a_slight_smile_without_squint_does_not_reach_the_eyes(cal: VisionCalibration) -> None:
     # Real: the business person's polite smile - lip corners pulled, eyes barely narrowed.
     shapes = face_of("business_person").blendshapes
-    intensity, duchenne, smiling = smile_judgement(shapes, cal)
+    intensity, duchenne, smiling, _ = smile_judgement(shapes, cal)
     squint = max(
         (shapes["eyeSquintLeft"] + shapes["eyeSquintRight"]) / 2,
         (shapes["cheekSquintLeft"] + shapes["cheekSquintRight"]) / 2,
@@ -322,9 +322,9 @@ def test_a_slight_smile_without_squint_does_not_reach_the_eyes(cal: VisionCalibr
 
 
 def test_big_smile_reaches_the_eyes_and_angry_face_has_no_smile(cal: VisionCalibration) -> None:
-    intensity, duchenne, smiling = smile_judgement(face_of("big_smile_0_f15").blendshapes, cal)
+    intensity, duchenne, smiling, _ = smile_judgement(face_of("big_smile_0_f15").blendshapes, cal)
     assert intensity > 0.75 and smiling and duchenne
-    intensity, duchenne, smiling = smile_judgement(face_of("angry_15_f13").blendshapes, cal)
+    intensity, duchenne, smiling, _ = smile_judgement(face_of("angry_15_f13").blendshapes, cal)
     assert intensity < 0.05 and not smiling and not duchenne
 
 
@@ -561,7 +561,7 @@ def test_shoulders_raised_unknown_without_ears(cal: VisionCalibration) -> None:
 
 def test_seated_torso_lean_is_within_the_limit(cal: VisionCalibration) -> None:
     lean = torso_lean_deg(pose_of("seated_full_body"), cal)
-    assert lean is not None and 0.0 <= lean <= cal.posture.max_torso_lean_deg
+    assert lean is not None and abs(lean) <= cal.posture.max_torso_lean_deg
 
 
 def _spine_aligned_then_turned(pose: PoseDetection, degrees: float, *, sideways: bool = True) -> PoseDetection:
@@ -592,13 +592,13 @@ def test_torso_lean_is_the_spine_angle_from_vertical(margin: float, cal: VisionC
     angle = cal.posture.max_torso_lean_deg + margin
     lean = torso_lean_deg(_spine_aligned_then_turned(pose, angle), cal)
     assert lean == pytest.approx(angle, abs=1e-3)
-    assert (lean > cal.posture.max_torso_lean_deg) is (margin > 0)
+    assert (abs(lean) > cal.posture.max_torso_lean_deg) is (margin > 0)
 
 
 def test_torso_lean_ignores_depth_which_one_camera_measures_poorly(cal: VisionCalibration) -> None:
     # Real: the upright business person's spine has a large, spurious depth component (the
     # sideways part alone is a few degrees); derived: the seated woman pitched towards the camera.
-    assert torso_lean_deg(pose_of("business_person"), cal) < 6.0
+    assert abs(torso_lean_deg(pose_of("business_person"), cal)) < 6.0
     pitched = _spine_aligned_then_turned(pose_of("seated_full_body"), 30.0, sideways=False)
     assert torso_lean_deg(pitched, cal) == pytest.approx(0.0, abs=0.05)
 
