@@ -38,7 +38,7 @@ from kiosk.capture import FileCamera, FileMicrophone, RecordingSource
 from kiosk.live import LiveTake
 from kiosk.vision import BodyTimeline, judged_against_baseline, summarise
 from kiosk.vocabulary import Cue
-from kiosk.voice import voice_calibration_for
+from kiosk.voice import analyse_voice, summarise_voice, voice_calibration_for
 
 pytestmark = pytest.mark.slow
 
@@ -115,10 +115,8 @@ def transformed(source: Path, target: Path, kiosk: Kiosk, *, until_s: float = ma
     return target
 
 
-def analysed(path: Path, baseline: TraineeBaseline | None = None) -> TakeAnalysis:
-    """The take analysed as the kiosk does: against a baseline, pitch is tracked around the trainee's own median."""
-    voice = voice_calibration_for(PROFILE.voice, baseline.voice if baseline else None, PROFILE.baseline)
-    return analyse_take(path, vision_calibration=PROFILE.vision, voice_calibration=voice)
+def analysed(path: Path) -> TakeAnalysis:
+    return analyse_take(path, vision_calibration=PROFILE.vision, voice_calibration=PROFILE.voice)
 
 
 def with_offsets(analysis: TakeAnalysis, smile: float, gaze_pitch_deg: float) -> TakeAnalysis:
@@ -198,32 +196,48 @@ KIOSKS = {
 }
 
 
+def first_seconds(analysis: TakeAnalysis, until_s: float) -> TakeAnalysis:
+    """The take's first ``until_s`` as its own recording: the judged frames before then, the sound up to then."""
+    assert analysis.body is not None and analysis.audio is not None
+    timeline = BodyTimeline(tuple(f for f in analysis.body.timeline.frames if f.time_s < until_s))
+    body = replace(analysis.body, timeline=timeline, summary=summarise(timeline, PROFILE.vision))
+    audio = analysis.audio
+    cut = replace(audio, samples=audio.samples[: int((until_s - audio.start_s) * audio.sample_rate_hz)])
+    voice = analyse_voice(cut, None, PROFILE.voice)
+    return replace(analysis, body=body, audio=cut, voice=voice, voice_summary=summarise_voice(voice, PROFILE.voice))
+
+
+def heard_for(analysis: TakeAnalysis, baseline: TraineeBaseline) -> TakeAnalysis:
+    """The take's sound analysed as the kiosk does against ``baseline``: pitch tracked around the trainee's own
+    median (the body is judged against the baseline when it is scored)."""
+    assert analysis.audio is not None
+    calibration = voice_calibration_for(PROFILE.voice, baseline.voice, PROFILE.baseline)
+    voice = analyse_voice(analysis.audio, None, calibration)
+    return replace(analysis, voice=voice, voice_summary=summarise_voice(voice, calibration))
+
+
 @pytest.fixture(scope="module")
 def figures(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], dict[str, dict[Cue, float | None]]]:
-    """Per recording and kiosk: the cues of the untransformed take and of the transformed one, with and without."""
+    """Per recording and kiosk: the cues of the untransformed take and of the transformed one, with and without.
+
+    The baseline is the first 3 s of the same recording (as it was recorded at that kiosk), measured as the
+    kiosk's calibration measures its 10 s.
+    """
     folder = tmp_path_factory.mktemp("kiosks")
     out = {}
     for name, source in RECORDINGS.items():
         plain = analysed(source)
-        plain_baseline = baseline_of(
-            analysed(transformed(source, folder / f"{name}-first.mkv", Kiosk(), until_s=BASELINE_S))
-        )
+        plain_baseline = baseline_of(first_seconds(plain, BASELINE_S))
         for label, (kiosk, offsets) in KIOSKS.items():
-            stem = f"{name}-{kiosk.roll_deg:+.0f}"
-            path = transformed(source, folder / f"{stem}.mkv", kiosk)
-            first = analysed(transformed(source, folder / f"{stem}-first.mkv", kiosk, until_s=BASELINE_S))
-            take = analysed(path)
+            take = analysed(transformed(source, folder / f"{name}-{kiosk.roll_deg:+.0f}.mkv", kiosk))
             if offsets:
-                take, first = with_offsets(take, *offsets), with_offsets(first, *offsets)
-            baseline = baseline_of(first)
-            take_with = analysed(path, baseline)
-            if offsets:
-                take_with = with_offsets(take_with, *offsets)
+                take = with_offsets(take, *offsets)
+            baseline = baseline_of(first_seconds(take, BASELINE_S))
             out[(name, label)] = {
                 "untransformed": points(plain, None),
-                "untransformed with its baseline": points(analysed(source, plain_baseline), plain_baseline),
+                "untransformed with its baseline": points(heard_for(plain, plain_baseline), plain_baseline),
                 "transformed": points(take, None),
-                "transformed with its baseline": points(take_with, baseline),
+                "transformed with its baseline": points(heard_for(take, baseline), baseline),
             }
     return out
 
