@@ -29,6 +29,7 @@ from kiosk.vision import (
     judged_against_baseline,
     summarise,
 )
+from kiosk.vocabulary import CalibrationProblem
 from kiosk.voice import (
     ScriptLine,
     VoiceSignals,
@@ -273,16 +274,21 @@ def measure_baseline(
     """
     body = voice = None
     if analysis.body is not None:
-        body = body_baseline(analysis.body.timeline, settings)
+        body = body_baseline(analysis.body.timeline, settings, vision_calibration)
     if analysis.voice is not None and analysis.voice_summary is not None:
         voice = voice_baseline(analysis.voice, analysis.voice_summary, settings, voice_calibration)
     elif analysis.body is None:
         raise BaselineError(
-            "Nothing was recorded for the calibration: check the camera and microphone, then try again."
+            "Nothing was recorded for the calibration: check the camera and the microphone, then try again.",
+            CalibrationProblem.NOTHING_RECORDED,
         )
     if body is None and analysis.info.has_video:
-        raise BaselineError("No picture could be analysed for the calibration: check the camera, then try again.")
-    return TraineeBaseline(taken_at=taken_at, kiosk=kiosk, body=body, voice=voice)
+        raise BaselineError(
+            "No picture could be analysed for the calibration: check the camera and the microphone, then try again.",
+            CalibrationProblem.NOTHING_RECORDED,
+        )
+    # To the second, as its JSON keeps it: the baseline read back is the same baseline.
+    return TraineeBaseline(taken_at=taken_at.replace(microsecond=0), kiosk=kiosk, body=body, voice=voice)
 
 
 def against_baseline(

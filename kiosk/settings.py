@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.errors import KioskError
+from kiosk.vocabulary import CalibrationWhen
 
 #: The calibration profile used when none is picked.
 DEFAULT_PROFILE_NAME = "default"
@@ -86,15 +87,21 @@ def _switch(value: str) -> bool:
     raise SettingsError(f"{value!r} is not 1 or 0")
 
 
-#: When a trainee calibrates: before their first take at this kiosk, or only when they press Calibrate.
-CALIBRATION_CHOICES = ("first", "offered")
+def _calibration(value: str) -> CalibrationWhen:
+    try:
+        return CalibrationWhen(value.strip().lower())
+    except ValueError:
+        raise SettingsError(f"{value!r} is neither of {', '.join(CalibrationWhen)}") from None
 
 
-def _calibration(value: str) -> str:
-    choice = value.strip().lower()
-    if choice not in CALIBRATION_CHOICES:
-        raise SettingsError(f"{value!r} is neither of {', '.join(CALIBRATION_CHOICES)}")
-    return choice
+#: A kiosk's name is stored with every baseline taken there (a column of 120 characters).
+KIOSK_NAME_MAX_CHARS = 120
+
+
+def _kiosk_name(value: str) -> str:
+    if len(value) > KIOSK_NAME_MAX_CHARS:
+        raise SettingsError(f"{value[:20]!r}... is {len(value)} characters long; give at most {KIOSK_NAME_MAX_CHARS}")
+    return value
 
 
 def _device(value: str) -> str:
@@ -187,8 +194,9 @@ VARIABLES: tuple[Variable, ...] = (
         "KIOSK_NAME",
         "kiosk_name",
         "this machine's name",
-        "This kiosk's name: a trainee's baseline (their 10 s calibration) belongs to one kiosk and its camera.",
-        _text,
+        "This kiosk's name: a trainee's baseline (their 10 s calibration) belongs to one kiosk and its camera. "
+        "Set it: a machine renamed would otherwise lose every trainee's calibration.",
+        _kiosk_name,
     ),
     Variable(
         "KIOSK_CALIBRATION",
@@ -265,8 +273,8 @@ class Settings:
     data_dir: Path | None = None
     db_url: str | None = None
     profile: str = DEFAULT_PROFILE_NAME
-    kiosk_name: str = field(default_factory=platform.node)
-    calibration: str = "first"
+    kiosk_name: str = field(default_factory=lambda: platform.node()[:KIOSK_NAME_MAX_CHARS])
+    calibration: CalibrationWhen = CalibrationWhen.FIRST
     camera: str | None = None
     microphone: str | None = None
     countdown_s: int = 3

@@ -55,6 +55,24 @@ class CameraPlacement(StrEnum):
     RIGHT = "right"
 
 
+class CalibrationProblem(StrEnum):
+    """Why a trainee's calibration (their baseline) could not be used; each has its words in the strings."""
+
+    NO_FACE = "no_face"
+    EYES_NOT_SEEN = "eyes_not_seen"
+    EYES_OFF_DOT = "eyes_off_dot"
+    SMILING = "smiling"
+    NO_SPEECH = "no_speech"
+    NOTHING_RECORDED = "nothing_recorded"
+
+
+class CalibrationWhen(StrEnum):
+    """When a trainee calibrates at the kiosk (``KIOSK_CALIBRATION``)."""
+
+    FIRST = "first"  # before their first take at this kiosk
+    OFFERED = "offered"  # only when they press Calibrate
+
+
 class Sense(StrEnum):
     """How the kiosk perceives a cue: seen on camera, or heard."""
 
@@ -181,6 +199,8 @@ class Verdict(StrEnum):
 
 
 __all__ = [
+    "CalibrationProblem",
+    "CalibrationWhen",
     "CameraPlacement",
     "Cue",
     "Direction",

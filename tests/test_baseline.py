@@ -149,10 +149,17 @@ TYPICAL = BodyBaseline(
 )
 
 CUES = (Cue.EYE_CONTACT, Cue.SMILING, Cue.UPRIGHT, Cue.LOUDNESS, Cue.PITCH_VARIETY)
+SHARES = (Cue.EYE_CONTACT, Cue.SMILING, Cue.UPRIGHT)
+#: How close a cue must come back, in the unit of :func:`figures_of`: 10 points of a share (the issue's
+#: figure). Loudness in dB: near the band's edge one dB is ten points of score, and the voice's own level
+#: moves by a dB or two when more of its low stretches count as voiced (the pitch range follows the
+#: trainee), so 3 dB, a small but clear difference in level. Pitch spread in semitones: 0.5 st.
+CLOSE = {Cue.EYE_CONTACT: 10.0, Cue.SMILING: 10.0, Cue.UPRIGHT: 10.0, Cue.LOUDNESS: 3.0, Cue.PITCH_VARIETY: 0.5}
+UNITS = {Cue.EYE_CONTACT: "%", Cue.SMILING: "%", Cue.UPRIGHT: "%", Cue.LOUDNESS: "dBFS", Cue.PITCH_VARIETY: "st"}
 
 
-def points(analysis: TakeAnalysis, baseline: TraineeBaseline | None) -> dict[Cue, float | None]:
-    """Each cue's figure in points: a share of the take x 100 for the body, the score for the voice."""
+def figures_of(analysis: TakeAnalysis, baseline: TraineeBaseline | None) -> dict[Cue, float | None]:
+    """Each cue's measured figure as scored: a share of the take in % for the body, dBFS and semitones."""
     scored = score_and_report(
         analysis,
         scoring_profile=PROFILE.scoring,
@@ -166,10 +173,8 @@ def points(analysis: TakeAnalysis, baseline: TraineeBaseline | None) -> dict[Cue
         row = next(c for c in scored.cues if c.cue == cue)
         if not row.observed or row.value is None:
             out[cue] = None
-        elif cue.sense == "seen":
-            out[cue] = 100.0 * row.value
         else:
-            out[cue] = row.score
+            out[cue] = 100.0 * row.value if cue in SHARES else row.value
     return out
 
 
@@ -234,10 +239,10 @@ def figures(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], d
                 take = with_offsets(take, *offsets)
             baseline = baseline_of(first_seconds(take, BASELINE_S))
             out[(name, label)] = {
-                "untransformed": points(plain, None),
-                "untransformed with its baseline": points(heard_for(plain, plain_baseline), plain_baseline),
-                "transformed": points(take, None),
-                "transformed with its baseline": points(heard_for(take, baseline), baseline),
+                "untransformed": figures_of(plain, None),
+                "untransformed with its baseline": figures_of(heard_for(plain, plain_baseline), plain_baseline),
+                "transformed": figures_of(take, None),
+                "transformed with its baseline": figures_of(heard_for(take, baseline), baseline),
             }
     return out
 
@@ -245,13 +250,13 @@ def figures(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], d
 def _show(figures: dict[tuple[str, str], dict[str, dict[Cue, float | None]]]) -> None:
     for (name, label), rows in figures.items():
         print(f"\n{name}: {label}")
-        print(" " * 34 + "".join(f"{cue.value:>15}" for cue in CUES))
+        print(" " * 34 + "".join(f"{f'{cue.value} ({UNITS[cue]})':>22}" for cue in CUES))
         for row, values in rows.items():
-            cells = "".join(f"{'-' if v is None else f'{v:.0f}':>15}" for v in values.values())
+            cells = "".join(f"{'-' if v is None else f'{v:.1f}':>22}" for v in values.values())
             print(f"{row:<34}{cells}")
 
 
-def test_with_a_baseline_every_cue_comes_back_within_10_points(figures) -> None:  # noqa: ANN001
+def test_with_a_baseline_every_cue_comes_back_close_to_the_untransformed_take(figures) -> None:  # noqa: ANN001
     _show(figures)
     for (name, label), rows in figures.items():
         for cue in CUES:
@@ -259,21 +264,21 @@ def test_with_a_baseline_every_cue_comes_back_within_10_points(figures) -> None:
             got = rows["transformed with its baseline"][cue]
             assert (reference is None) == (got is None), (name, label, cue)
             if reference is not None and got is not None:
-                assert abs(got - reference) <= 10.0, (name, label, cue, got, reference)
+                assert abs(got - reference) <= CLOSE[cue], (name, label, cue, got, reference)
+        # The body's shares also come back to the untransformed take judged by the profile alone.
+        for cue in SHARES:
+            got, plain = rows["transformed with its baseline"][cue], rows["untransformed"][cue]
+            assert got is not None and plain is not None and abs(got - plain) <= CLOSE[cue], (name, label, cue)
 
 
-def test_without_a_baseline_the_kiosk_and_the_person_move_the_cues(figures) -> None:  # noqa: ANN001
-    # Each transformed take, judged by the profile alone, moves at least one cue by more than 10 points:
-    # the camera's tilt (upright), the smiley mouth (smiling) or the microphone's gain (loudness).
+def test_without_a_baseline_the_tilted_camera_and_the_turned_down_microphone_move_the_cues(figures) -> None:  # noqa: ANN001
+    # Judged by the profile alone, every transformed take loses its upright posture to the camera's tilt and
+    # its level to the microphone's gain.
     for (name, label), rows in figures.items():
-        moved = {
-            cue
-            for cue in CUES
-            if rows["untransformed"][cue] is not None
-            and rows["transformed"][cue] is not None
-            and abs(rows["transformed"][cue] - rows["untransformed"][cue]) > 10.0
-        }
-        assert moved, (name, label, rows)
+        before, after = rows["untransformed"], rows["transformed"]
+        for cue in (Cue.UPRIGHT, Cue.LOUDNESS):
+            assert before[cue] is not None and after[cue] is not None
+            assert abs(after[cue] - before[cue]) > CLOSE[cue], (name, label, cue, before[cue], after[cue])
 
 
 def test_the_typical_centre_judges_exactly_as_the_profile_does() -> None:

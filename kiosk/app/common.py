@@ -37,7 +37,7 @@ from kiosk.report.html import render_html
 from kiosk.scenarios import LANGUAGES, Scenario, load_scenarios
 from kiosk.settings import read_settings
 from kiosk.store import Store, default_url, take_record
-from kiosk.vocabulary import Language
+from kiosk.vocabulary import CameraPlacement, Language
 from kiosk.voice import prepare_line, voice_calibration_for
 
 #: Height of the embedded report, in pixels (it scrolls inside).
@@ -328,13 +328,42 @@ def countdown_s() -> int:
     return read_settings().countdown_s
 
 
-def teleprompter(text: str) -> None:
-    """The line in large type, light on dark, to read from while looking at the camera."""
-    st.markdown(
-        f"<div style='font-size:2.2rem;line-height:1.35;padding:0.6em 0.8em;background:#111;color:#fff;"
-        f"border-radius:8px'>{html_escape(text)}</div>",
-        unsafe_allow_html=True,
+#: Fixed at the window's edge nearest the lens, above Streamlit's own header.
+_AT_LENS = {
+    CameraPlacement.ABOVE: "top:0.4rem;left:50%;transform:translateX(-50%)",
+    CameraPlacement.BELOW: "bottom:0.4rem;left:50%;transform:translateX(-50%)",
+    CameraPlacement.LEFT: "left:0.4rem;top:50%;transform:translateY(-50%)",
+    CameraPlacement.RIGHT: "right:0.4rem;top:50%;transform:translateY(-50%)",
+}
+
+
+def at_lens_style(placement: CameraPlacement) -> str:
+    """CSS that pins an element to the window's edge nearest the lens (the profile's camera placement)."""
+    return f"position:fixed;z-index:1000010;max-width:min(70vw,60rem);{_AT_LENS[placement]}"
+
+
+def teleprompter(text: str, *, at_lens: CameraPlacement | None = None) -> None:
+    """The line in large type, light on dark, to read from while looking at the camera.
+
+    ``at_lens``: pinned to the window's edge nearest the lens, so reading it
+    is as near to looking at the lens as the screen allows
+    (``[vision.camera] teleprompter_far_edge_cm``); above or below, on a band
+    across the window that hides the page behind it.
+    """
+    box = (
+        "font-size:2.2rem;line-height:1.35;padding:0.6em 0.8em;background:#111;color:#fff;border-radius:8px;"
+        "max-width:min(70vw,60rem)"
     )
+    line = f"<div class='teleprompter' style='{box}'>{html_escape(text)}</div>"
+    if at_lens in (CameraPlacement.ABOVE, CameraPlacement.BELOW):
+        edge = "top" if at_lens is CameraPlacement.ABOVE else "bottom"
+        line = (
+            f"<div style='position:fixed;{edge}:0;left:0;right:0;z-index:1000010;background:#fff;"
+            f"padding:0.4rem 0 1.8rem;display:flex;justify-content:center'>{line}</div>"
+        )
+    elif at_lens is not None:
+        line = f"<div style='{at_lens_style(at_lens)}'>{line}</div>"
+    st.markdown(line, unsafe_allow_html=True)
 
 
 def meter_share(level_dbfs: float | None) -> float:

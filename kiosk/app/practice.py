@@ -37,6 +37,7 @@ from kiosk.report.overlay import draw_overlay
 from kiosk.scenarios import find_scenario
 from kiosk.scoring.live_cues import LiveCoach
 from kiosk.store import NAME_MAX_CHARS
+from kiosk.vocabulary import Setting
 from kiosk.voice.live import LiveVoiceMeter
 
 
@@ -215,7 +216,12 @@ def page(choices: Choices) -> None:
         elif phase is Phase.SETUP:
             _setup(flow, devices, choices)
         elif phase is Phase.COUNTDOWN:
-            countdown_screen(flow, choices, cancel_key="cancel")
+            countdown_screen(
+                flow,
+                choices,
+                cancel_key="cancel",
+                at_lens=load_vision_calibration(choices.profile).camera.placement,
+            )
         elif phase is Phase.RECORDING:
             _recording(flow, devices, choices)
         elif phase is Phase.ANALYSING:
@@ -233,14 +239,14 @@ def _setup(flow: TakeFlow, devices: dict, choices: Choices) -> None:
     scenario = pick_line(choices, key="practice-line")
     form["keep"] = st.checkbox(text["keep"], value=form.get("keep", False), key="keep-recording")
     trainee = form["trainee"] or None
-    baseline, stored, problem = calibrate.current_baseline(trainee)
-    calibration = calibrate.calibration_flow()
-    for message in [*flow.pop_messages(), *calibration.pop_messages()]:
+    on_camera = Setting(scenario.setting).on_camera
+    calibration = calibrate.current(trainee, choices.profile)
+    baseline = calibrate.usable(calibration, on_camera=on_camera)
+    calibrating = calibrate.calibration_flow()
+    for message in [*flow.pop_messages(), *calibrating.pop_messages(), *calibrate.pop_notes()]:
         st.warning(message)
-    if problem:
-        st.warning(problem)
     status, again = st.columns([4, 1])
-    status.caption(calibrate.status_line(baseline, stored, text))
+    status.caption(calibrate.status_line(calibration, trainee, on_camera=on_camera, text=text))
     recalibrate = again.button(
         text["recalibrate"] if baseline is not None else text["calibrate"], key="recalibrate"
     ) or st.session_state.pop("calibration-restart", False)
@@ -250,7 +256,7 @@ def _setup(flow: TakeFlow, devices: dict, choices: Choices) -> None:
         # Before a trainee's first take at this kiosk: their 10-second calibration, then the take.
         form["take_after_calibration"] = bool(start)
         problem = calibrate.start(
-            calibration, lambda: _make_take(devices, scenario, choices, False), scenario_id=scenario.id
+            calibrating, lambda: _make_take(devices, scenario, choices, False), scenario_id=scenario.id
         )
         if problem:
             st.error(problem)
@@ -275,7 +281,8 @@ def _scorer(flow: TakeFlow, choices: Choices) -> Scorer:
     one (on the flow's thread)."""
     scenario = find_scenario(flow.scenario_id)
     trainee = _form().get("trainee") or None
-    baseline = calibrate.current_baseline(trainee)[0]
+    on_camera = Setting(scenario.setting).on_camera
+    baseline = calibrate.usable(calibrate.current(trainee, choices.profile), on_camera=on_camera)
 
     def score(result: LiveResult, on_progress: ProgressHook) -> TakeOutcome:
         report = score_live_take(
@@ -292,7 +299,8 @@ def _recording(flow: TakeFlow, devices: dict, choices: Choices) -> None:
     if st.button(text["stop"], type="primary", key="stop"):
         flow.finish(_scorer(flow, choices))
         st.rerun()
-    teleprompter(scenario.text_in(choices.language))
+    # Pinned next to the lens: reading the line is as near to looking at the customer as the screen allows.
+    teleprompter(scenario.text_in(choices.language), at_lens=load_vision_calibration(choices.profile).camera.placement)
     _recording_live(flow, devices["mirror"], choices)
 
 

@@ -17,6 +17,7 @@ from kiosk.app.common import Choices, next_line, show_report, teleprompter
 from kiosk.app.takeflow import Phase, TakeFlow
 from kiosk.live import LiveTake
 from kiosk.scenarios import find_scenario
+from kiosk.vocabulary import CameraPlacement
 
 #: How often the countdown's number and the scoring's progress are redrawn, in seconds.
 REDRAW_S = 0.2
@@ -30,14 +31,18 @@ def countdown_screen(
     attach: Callable[[LiveTake], None] | None = None,
     detach: Callable[[], None] | None = None,
     prompt: str | None = None,
+    cancelled: str | None = None,
+    at_lens: CameraPlacement | None = None,
 ) -> None:
-    """The line on the teleprompter (or ``prompt``) and 3-2-1; Cancel drops the take. ``attach`` connects a
+    """The line on the teleprompter (or ``prompt``; at the window's edge nearest the lens if ``at_lens``) and
+    3-2-1; Cancel drops the take and says ``cancelled`` (default: the take's words). ``attach`` connects a
     pushed source."""
     text = choices.strings["app"]
     if st.button(text["cancel"], key=cancel_key):
-        flow.cancel(text["cancelled"], detach=detach)
+        flow.cancel(cancelled or text["cancelled"], detach=detach)
         st.rerun()
-    teleprompter(prompt if prompt is not None else find_scenario(flow.scenario_id).text_in(choices.language))
+    line = prompt if prompt is not None else find_scenario(flow.scenario_id).text_in(choices.language)
+    teleprompter(line, at_lens=at_lens)
     _countdown_number(flow, attach)
 
 

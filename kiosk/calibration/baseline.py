@@ -11,12 +11,14 @@ be scored again.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from kiosk.calibration.schema import DEGREES, POSITIVE, SHARE, Range, number, profile_table
+from kiosk.calibration.schema import DEGREES, NOT_NEGATIVE, POSITIVE, SHARE, Range, number, profile_table
 from kiosk.errors import KioskError
+from kiosk.vocabulary import CalibrationProblem
 
 #: The version of a baseline's JSON; a reader refuses a newer one it cannot know.
 BASELINE_VERSION = 1
@@ -31,6 +33,16 @@ class BaselineSettings:
     duration_s: float = number(doc="How long the baseline records", unit="seconds", check=POSITIVE)
     look_at_dot_s: float = number(
         doc="The first seconds, while the trainee looks at the dot beside the lens", unit="seconds", check=POSITIVE
+    )
+    dot_settle_s: float = number(
+        doc="The first part of the dot's time is left out: the eyes are still travelling to it",
+        unit="seconds",
+        check=NOT_NEGATIVE,
+    )
+    min_dot_share: float = number(
+        doc="The face and open eyes must be seen in at least this share of the dot's judged frames",
+        unit="share of the frames",
+        check=SHARE,
     )
     min_face_share: float = number(
         doc="The face must be seen in at least this share of the judged frames, else the baseline is refused",
@@ -47,11 +59,19 @@ class BaselineSettings:
     )
     max_gaze_offset_deg: float = number(
         doc=(
-            "The gaze at the dot may be at most this far from the ray to the lens, either way; further, the eyes "
-            "were not on the dot (or the camera's placement in the profile is wrong)"
+            "The gaze at the dot may read at most this far from the ray to the lens, either way (after the dot's "
+            "own angle); further, the eyes were on something else"
         ),
         unit="degrees",
         check=DEGREES,
+    )
+    session_keep_s: float = number(
+        doc=(
+            "A baseline kept for the session only (a trainee without a name) is forgotten after this long: a "
+            "kiosk's page stays open all day, and the next trainee is someone else"
+        ),
+        unit="seconds",
+        check=POSITIVE,
     )
     min_speech_s: float = number(
         doc="At least this much speech must be heard, else the baseline is refused", unit="seconds", check=POSITIVE
@@ -69,8 +89,21 @@ class BaselineSettings:
         unit="blendshape score 0-1",
         check=SHARE,
     )
+    max_smile_cut_intensity: float = number(
+        doc=(
+            "However a trainee's mouth rests, mouthSmile* from this up is a smile (their threshold moves up to "
+            "here, no further)"
+        ),
+        unit="blendshape score 0-1",
+        check=SHARE,
+    )
     typical_rest_eye_blink: float = number(
         doc="eyeBlink* of open eyes at rest; a trainee's 'eyes closed' threshold moves by their own rest minus this",
+        unit="blendshape score 0-1",
+        check=SHARE,
+    )
+    max_eyes_closed_cut: float = number(
+        doc="However a trainee's lids rest, eyeBlink* from this up is closed eyes (their threshold moves up to here)",
         unit="blendshape score 0-1",
         check=SHARE,
     )
@@ -90,18 +123,52 @@ class BaselineSettings:
     lowest_pitch_floor_hz: float = number(
         doc="However low a trainee's voice, pitch is not tracked below this", unit="Hz", check=POSITIVE
     )
-    normal_voice_dbfs: float = number(
+    typical_room_floor_dbfs: float = number(
         doc=(
-            "The level a normal speaking voice is taken to have: a baselined take's loudness is its level against "
-            "the trainee's baseline voice, plus this"
+            "The noise floor of a typical room through a typical microphone gain: a baselined take's loudness is "
+            "its level with the gain taken out, by how far the baseline's room floor sits from this"
         ),
         unit="dBFS",
         check=DBFS,
     )
+    max_gain_correction_db: float = number(
+        doc="The gain taken out is at most this, either way (a floor far off is a noise gate or a noisy room)",
+        unit="dB",
+        check=NOT_NEGATIVE,
+    )
+
+    def checks(self) -> Iterator[str]:
+        if not self.dot_settle_s < self.look_at_dot_s < self.duration_s:
+            yield (
+                f"needs dot_settle_s < look_at_dot_s < duration_s, got {self.dot_settle_s}, {self.look_at_dot_s} "
+                f"and {self.duration_s}."
+            )
+        if not self.typical_rest_smile_intensity < self.max_rest_smile_intensity < self.max_smile_cut_intensity:
+            yield (
+                "needs typical_rest_smile_intensity < max_rest_smile_intensity < max_smile_cut_intensity, got "
+                f"{self.typical_rest_smile_intensity}, {self.max_rest_smile_intensity} and "
+                f"{self.max_smile_cut_intensity}."
+            )
+        if not self.typical_rest_eye_blink < self.max_eyes_closed_cut:
+            yield (
+                f"typical_rest_eye_blink ({self.typical_rest_eye_blink}) must be below max_eyes_closed_cut "
+                f"({self.max_eyes_closed_cut})."
+            )
 
 
 class BaselineError(KioskError):
-    """A baseline recording that cannot be used; the message says what to do."""
+    """A baseline recording that cannot be used; the message says what to do.
+
+    ``problem`` names why (the app words it in the trainee's language with
+    ``values``); ``None`` for a stored baseline that cannot be read.
+    """
+
+    def __init__(
+        self, message: str, problem: CalibrationProblem | None = None, values: Mapping[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.problem = problem
+        self.values = dict(values or {})
 
 
 @dataclass(frozen=True)

@@ -166,6 +166,27 @@ class CameraGeometry:
         check=Range(0, 200, noun="centimetres"),
     )
 
+    dot_from_lens_cm: float = number(
+        doc="How far from the lens the calibration's dot is drawn, towards the screen (its centre)",
+        unit="centimetres",
+        check=Range(0, 200, noun="centimetres"),
+    )
+
+    def towards_screen_deg(self, angle_deg: float) -> tuple[float, float]:
+        """(yaw, pitch) of a gaze ``angle_deg`` off the lens towards the screen (yaw + towards the picture's
+        right, pitch + up; the trainee's left is the picture's right)."""
+        return {
+            CameraPlacement.ABOVE: (0.0, -angle_deg),
+            CameraPlacement.BELOW: (0.0, angle_deg),
+            CameraPlacement.LEFT: (-angle_deg, 0.0),  # the screen on the trainee's right: the picture's left
+            CameraPlacement.RIGHT: (angle_deg, 0.0),
+        }[self.placement]
+
+    @property
+    def dot_deg(self) -> float:
+        """The angle between the lens and the calibration's dot, seen from the trainee's eyes."""
+        return math.degrees(math.atan2(self.dot_from_lens_cm / 100.0, self.distance_m))
+
     @property
     def teleprompter_reach_deg(self) -> float:
         """The angle between the lens and the teleprompter's far edge, seen from the trainee's eyes."""

@@ -378,6 +378,12 @@ def manifest_of(
             f'media = {{ path = {_toml(str(media))}, sha256 = "{_media_sha256(media)}" }}',
             f"note = {_toml(f'line {take.scenario_id}, recorded {take.recorded_at:%Y-%m-%d %H:%M}')}",
         ]
+        baseline = take.report.get("baseline") if isinstance(take.report, Mapping) else None
+        if isinstance(baseline, Mapping):
+            # The labels are what the trainer saw, true whatever the kiosk judged by; kiosk eval re-runs the take
+            # by the profile alone, so its figures for this take are the profile's, not the calibrated ones.
+            taken = str(baseline.get("taken_at", ""))[:10]
+            out.append(f"# scored against the trainee's baseline of {taken}; kiosk eval judges it by the profile alone")
         written: dict[SeenCue, list[TimeSpan]] = {}
         for verdict in by_take[uid]:
             label = label_of(verdict, take)

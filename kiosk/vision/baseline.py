@@ -19,6 +19,7 @@ from kiosk.calibration import BaselineError, BaselineSettings, BodyBaseline, Vis
 from kiosk.vision.signals import FrameSignals
 from kiosk.vision.steady import steady_timeline
 from kiosk.vision.summary import BodyTimeline
+from kiosk.vocabulary import CalibrationProblem
 
 #: The cues a baseline judges again (and that are made steady again after).
 BASELINED_CUES = (
@@ -31,22 +32,23 @@ BASELINED_CUES = (
     "upright",
 )
 
-#: However a trainee's rest sits, a threshold on a 0-1 blendshape stays below 1, so a smile or closed eyes
-#: can still be seen.
-_HIGHEST_BLENDSHAPE_CUT = 0.95
-
 
 def _median(values: list[float]) -> float | None:
     return float(np.median(values)) if values else None
 
 
-def body_baseline(timeline: BodyTimeline, settings: BaselineSettings) -> BodyBaseline:
+def body_baseline(timeline: BodyTimeline, settings: BaselineSettings, calibration: VisionCalibration) -> BodyBaseline:
     """The trainee's own centre from a baseline recording's (steady) body timeline.
+
+    The gaze, resting mouth, lids and head pitch come from the dot's seconds
+    (after ``dot_settle_s``), the gaze taken back by the dot's own angle off
+    the lens; the head's roll, the shoulders and the lean from the whole
+    recording (the trainee's stance).
 
     Raises:
         BaselineError: the face was seen too little, the eyes were not on the dot
-            (too far from the lens, or wandering), or the mouth was smiling; each
-            message says what to do.
+            (unseen, wandering, or reading too far off the lens), or the mouth
+            was smiling; each message says what to do.
     """
     frames = timeline.frames
     seen = [f for f in frames if f.face_found and f.gaze_yaw_deg is not None]
@@ -54,29 +56,38 @@ def body_baseline(timeline: BodyTimeline, settings: BaselineSettings) -> BodyBas
         share = len(seen) / len(frames) if frames else 0.0
         raise BaselineError(
             f"Your face was seen in only {share:.0%} of the calibration: face the camera, lit from the front and "
-            "fully in frame, then calibrate again."
+            "fully in frame, then calibrate again.",
+            CalibrationProblem.NO_FACE,
+            {"share": f"{share:.0%}"},
         )
-    at_dot = [f for f in seen if f.time_s < settings.look_at_dot_s and not f.eyes_closed]
-    if len(at_dot) < 3:
+    dot_frames = [f for f in frames if settings.dot_settle_s <= f.time_s < settings.look_at_dot_s]
+    at_dot = [f for f in dot_frames if f.face_found and f.gaze_yaw_deg is not None and not f.eyes_closed]
+    if not at_dot or len(at_dot) < settings.min_dot_share * len(dot_frames):
         raise BaselineError(
-            "Your eyes were not seen while the dot was shown: look at the dot beside the camera for the first "
-            f"{settings.look_at_dot_s:g} seconds, eyes open, then calibrate again."
+            "Your eyes were not seen while the dot was shown: look at the dot beside the camera, eyes open, until "
+            "it goes, then calibrate again.",
+            CalibrationProblem.EYES_NOT_SEEN,
         )
     yaw = np.array([f.gaze_yaw_deg for f in at_dot], dtype=np.float64)
     pitch = np.array([f.gaze_pitch_deg for f in at_dot], dtype=np.float64)
-    centre_yaw, centre_pitch = float(np.median(yaw)), float(np.median(pitch))
-    spread = float(np.median(np.hypot(yaw - centre_yaw, pitch - centre_pitch)))
+    dot_yaw, dot_pitch = float(np.median(yaw)), float(np.median(pitch))
+    spread = float(np.median(np.hypot(yaw - dot_yaw, pitch - dot_pitch)))
+    # Where the gaze at the lens itself would be: the dot sits a little towards the screen.
+    off_yaw, off_pitch = calibration.camera.towards_screen_deg(calibration.camera.dot_deg)
+    centre_yaw, centre_pitch = dot_yaw - off_yaw, dot_pitch - off_pitch
     if spread > settings.max_gaze_spread_deg or max(abs(centre_yaw), abs(centre_pitch)) > settings.max_gaze_offset_deg:
         raise BaselineError(
             "Your eyes were not on the dot: keep looking at the dot beside the camera, without moving your eyes, "
-            "until it disappears, then calibrate again."
+            "until it goes, then calibrate again.",
+            CalibrationProblem.EYES_OFF_DOT,
         )
-    rest_smile = _median([f.smile_intensity for f in seen if f.smile_intensity is not None])
-    rest_blink = _median([f.eye_blink for f in seen if f.eye_blink is not None])
+    rest_smile = _median([f.smile_intensity for f in at_dot if f.smile_intensity is not None])
+    rest_blink = _median([f.eye_blink for f in at_dot if f.eye_blink is not None])
     if rest_smile is not None and rest_smile > settings.max_rest_smile_intensity:
         raise BaselineError(
             "You were smiling through the calibration: keep a neutral, relaxed face while you look at the dot "
-            "and say the sentence, then calibrate again."
+            "and say the sentence, then calibrate again.",
+            CalibrationProblem.SMILING,
         )
     return BodyBaseline(
         gaze_yaw_deg=centre_yaw,
@@ -84,7 +95,7 @@ def body_baseline(timeline: BodyTimeline, settings: BaselineSettings) -> BodyBas
         rest_smile_intensity=rest_smile if rest_smile is not None else settings.typical_rest_smile_intensity,
         rest_eye_blink=rest_blink if rest_blink is not None else settings.typical_rest_eye_blink,
         head_roll_deg=_median([f.head_roll_deg for f in seen if f.head_roll_deg is not None]) or 0.0,
-        head_pitch_deg=_median([f.head_pitch_deg for f in seen if f.head_pitch_deg is not None]) or 0.0,
+        head_pitch_deg=_median([f.head_pitch_deg for f in at_dot if f.head_pitch_deg is not None]) or 0.0,
         shoulder_tilt_deg=_median([f.shoulder_tilt_deg for f in frames if f.shoulder_tilt_deg is not None]),
         torso_lean_deg=_median([f.torso_lean_deg for f in frames if f.torso_lean_deg is not None]),
     )
@@ -104,7 +115,7 @@ def judged_frame(
         closed_cut = calibration.eye_contact.eyes_closed_blink + (
             baseline.rest_eye_blink - settings.typical_rest_eye_blink
         )
-        closed = frame.eye_blink >= min(closed_cut, _HIGHEST_BLENDSHAPE_CUT)
+        closed = frame.eye_blink >= min(closed_cut, settings.max_eyes_closed_cut)
         window = calibration.gaze_window
         looking = window.holds(
             frame.gaze_yaw_deg - baseline.gaze_yaw_deg, frame.gaze_pitch_deg - baseline.gaze_pitch_deg
@@ -114,9 +125,10 @@ def judged_frame(
         smile_cut = calibration.smile.min_smile_intensity + (
             baseline.rest_smile_intensity - settings.typical_rest_smile_intensity
         )
-        smiling = frame.smile_intensity >= min(smile_cut, _HIGHEST_BLENDSHAPE_CUT) and not frame.smile_distress
-        # Whether it reaches the eyes was judged with the smile: a smile the baseline removes takes it along.
-        changes.update(smiling=smiling, smile_reaches_eyes=bool(smiling and frame.smile_reaches_eyes))
+        smiling = frame.smile_intensity >= min(smile_cut, settings.max_smile_cut_intensity) and not frame.smile_distress
+        squint = frame.eye_squint
+        reaches = smiling and squint is not None and squint >= calibration.smile.min_eye_squint_for_duchenne
+        changes.update(smiling=smiling, smile_reaches_eyes=reaches)
     posture = calibration.posture
     if frame.head_roll_deg is not None and frame.head_pitch_deg is not None:
         changes.update(

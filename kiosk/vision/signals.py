@@ -83,6 +83,7 @@ class FrameSignals:
     eye_contact: bool | None
     # smile
     smile_intensity: float | None
+    eye_squint: float | None  # cheekSquint/eyeSquint, 0-1: a smile reaching the eyes (AU6)
     smile_distress: bool | None  # the lips pulled by crying, not a smile (see smile_judgement)
     smile_reaches_eyes: bool | None
     smiling: bool | None
@@ -127,6 +128,7 @@ class FrameSignals:
             eyes_closed=None,
             eye_contact=None,
             smile_intensity=None,
+            eye_squint=None,
             smile_distress=None,
             smile_reaches_eyes=None,
             smiling=None,
@@ -322,6 +324,11 @@ def eye_rotation_deg(shapes: dict[str, float], calibration: VisionCalibration) -
     return towards_image_right * c.eye_yaw_deg_per_unit, upwards * c.eye_pitch_deg_per_unit
 
 
+def eye_squint(shapes: dict[str, float]) -> float:
+    """How far the cheeks and lids squint (cheekSquint or eyeSquint, 0-1): a smile reaching the eyes."""
+    return max(_pair(shapes, "cheekSquint"), _pair(shapes, "eyeSquint"))
+
+
 def smile_judgement(
     shapes: dict[str, float], calibration: VisionCalibration, eye_aperture: float | None = None
 ) -> tuple[float, bool, bool, bool]:
@@ -337,7 +344,7 @@ def smile_judgement(
     """
     c = calibration.smile
     intensity = _pair(shapes, "mouthSmile")
-    squint = max(_pair(shapes, "cheekSquint"), _pair(shapes, "eyeSquint"))
+    squint = eye_squint(shapes)
     upper_lip_raise = _pair(shapes, "mouthUpperUp")
     screwed_shut = (
         eye_aperture <= c.distress_max_eye_aperture_ratio
@@ -658,6 +665,7 @@ def frame_signals(detections: Detections, rgb: np.ndarray, calibration: VisionCa
             eyes_closed=closed,
             eye_contact=not closed and looking_at_camera(gaze_yaw, gaze_pitch, calibration),
             smile_intensity=intensity,
+            eye_squint=eye_squint(face.blendshapes),
             smile_distress=distress,
             smile_reaches_eyes=duchenne,
             smiling=smiling,

@@ -1,9 +1,9 @@
 """The trainee's normal voice at this kiosk, from their baseline recording, and loudness judged against it.
 
-The same voice arrives louder or softer with the microphone's gain and the
-trainee's distance from it. A baseline sentence said in a normal voice gives
-that level; a take's loudness is then read against it, placed at the
-profile's ``[baseline] normal_voice_dbfs``. Pitch spread and phrase ends are
+The same voice arrives louder or softer with the microphone's gain. The
+room's noise floor in the baseline moves with that gain, so a take's loudness
+is read with the gain taken out (:func:`summary_against_baseline`): against
+the room, never against the trainee's own habit. Pitch spread and phrase ends are
 in semitones about the trainee's own median already; what a baseline changes
 for them is the range pitch is tracked in, around the trainee's own median
 (:func:`voice_calibration_for`), so a deep voice is not lost below Praat's
@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from kiosk.calibration import BaselineError, BaselineSettings, VoiceBaseline, VoiceCalibration
+from kiosk.vocabulary import CalibrationProblem
 from kiosk.voice.activity import noise_floor_dbfs
 from kiosk.voice.analyser import loudness_note
 from kiosk.voice.signals import VoiceSignals, VoiceSummary
@@ -32,7 +33,9 @@ def voice_baseline(
         raise BaselineError(
             f"We heard {summary.speaking_s:.1f} s of speech, and need at least {settings.min_speech_s:g} s: say your "
             "name and the sentence on the screen in your normal voice (check that the microphone is on), then "
-            "calibrate again."
+            "calibrate again.",
+            CalibrationProblem.NO_SPEECH,
+            {"seconds": f"{summary.speaking_s:.1f}", "needed": f"{settings.min_speech_s:g}"},
         )
     frames = signals.frames
     floor = noise_floor_dbfs(frames.loudness_dbfs, frames.voiced, calibration.activity, step_s=frames.step_s)
@@ -68,17 +71,20 @@ def voice_calibration_for(
 def summary_against_baseline(
     summary: VoiceSummary, baseline: VoiceBaseline, settings: BaselineSettings, calibration: VoiceCalibration
 ) -> VoiceSummary:
-    """The take's voice summary with its loudness read against the trainee's baseline voice.
+    """The take's voice summary with its loudness read with this kiosk's microphone gain taken out.
 
-    ``loudness_median_dbfs`` becomes the take's level minus the baseline's,
-    plus ``[baseline] normal_voice_dbfs``: a take as loud as the baseline
-    sentence reads as a normal voice, whatever the microphone's gain. The
-    spread, pitch and everything else are unchanged.
+    The baseline's room floor shows the gain: ``loudness_median_dbfs`` becomes
+    the take's level minus (the baseline's floor minus ``[baseline]
+    typical_room_floor_dbfs``), the correction at most ``max_gain_correction_db``
+    either way. The trainee's own habit is not taken out: a quiet voice stays
+    quiet against the room. Without a floor in the baseline nothing changes.
     """
-    level = summary.loudness_median_dbfs
-    if level is None:
+    level, floor = summary.loudness_median_dbfs, baseline.noise_floor_dbfs
+    if level is None or floor is None:
         return summary
-    relative = level - baseline.speech_dbfs + settings.normal_voice_dbfs
+    limit = settings.max_gain_correction_db
+    gain_db = min(max(floor - settings.typical_room_floor_dbfs, -limit), limit)
+    relative = level - gain_db
     tone = calibration.tone
     before, after = loudness_note(level, tone), loudness_note(relative, tone)
     notes = tuple(note for note in summary.notes if note != before) + ((after,) if after else ())
