@@ -229,7 +229,7 @@ def _dot_html(choices: Choices, words: str) -> str:
     # [vision.camera] dot_from_lens_cm says how far that is, and the baseline takes it back.
     placement = load_profile(choices.profile).vision.camera.placement
     return (
-        f"<div class='calibration-dot-box' style='{at_lens_style(placement)};text-align:center'>"
+        f"<div class='calibration-dot-box' style='{at_lens_style(placement)};text-align:center;pointer-events:none'>"
         "<div class='calibration-dot' style='width:2.2rem;height:2.2rem;border-radius:50%;background:#d62828;"
         "margin:0.3rem auto;box-shadow:0 0 0 0.6rem rgba(214,40,40,0.18)'></div>"
         f"<div style='font-size:1.3rem;background:rgba(255,255,255,0.9);padding:0.1rem 0.5rem'>"

@@ -347,22 +347,19 @@ def teleprompter(text: str, *, at_lens: CameraPlacement | None = None) -> None:
 
     ``at_lens``: pinned to the window's edge nearest the lens, so reading it
     is as near to looking at the lens as the screen allows
-    (``[vision.camera] teleprompter_far_edge_cm``); above or below, on a band
-    across the window that hides the page behind it.
+    (``[vision.camera] teleprompter_far_edge_cm``).
     """
     box = (
         "font-size:2.2rem;line-height:1.35;padding:0.6em 0.8em;background:#111;color:#fff;border-radius:8px;"
         "max-width:min(70vw,60rem)"
     )
     line = f"<div class='teleprompter' style='{box}'>{html_escape(text)}</div>"
-    if at_lens in (CameraPlacement.ABOVE, CameraPlacement.BELOW):
-        edge = "top" if at_lens is CameraPlacement.ABOVE else "bottom"
+    if at_lens is not None:
+        # Pinned over the page's title (hidden meanwhile); clicks go through to the page and the sidebar.
         line = (
-            f"<div style='position:fixed;{edge}:0;left:0;right:0;z-index:1000010;background:#fff;"
-            f"padding:0.4rem 0 1.8rem;display:flex;justify-content:center'>{line}</div>"
+            "<style>[data-testid='stMain'] h1 {visibility:hidden}</style>"
+            f"<div style='{at_lens_style(at_lens)};pointer-events:none'>{line}</div>"
         )
-    elif at_lens is not None:
-        line = f"<div style='{at_lens_style(at_lens)}'>{line}</div>"
     st.markdown(line, unsafe_allow_html=True)
 
 

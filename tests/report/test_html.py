@@ -466,3 +466,16 @@ def test_what_was_said_keeps_unchecked_words_in_place_and_needs_a_checked_word(s
     # A line whose words were not checked at all (a language without an aligner): no transcript.
     sample["timeline"]["words"] = [dict(w, start_s=None, end_s=None, status="unchecked") for w in words]
     assert 'class="said-line"' not in render_html(sample)
+
+
+def test_the_header_says_whether_the_take_was_judged_against_the_trainees_baseline(sample) -> None:
+    from kiosk.i18n import load_strings
+
+    words = load_strings("en")["report"]
+    # A report stored before baselines (no such strings) says nothing about it.
+    assert "alibrated" not in render_html(sample)
+    sample["strings"] |= {key: words[key] for key in ("calibrated_on", "not_calibrated")}
+    assert "Not calibrated to you: judged by the default thresholds" in render_html(sample)
+    sample["baseline"] = {"version": 1, "taken_at": "2026-12-03T09:30:00+00:00", "kiosk": "desk 1"}
+    html = render_html(sample)
+    assert "Calibrated to you on 2026-12-03" in html and "Not calibrated" not in html
