@@ -220,6 +220,7 @@ def _report(args, analysis, scenario, scoring_profile, baseline) -> int:  # noqa
     from kiosk.analysis import score_and_report
     from kiosk.report.html import write_html
     from kiosk.report.take_report import write_report_json
+    from kiosk.report.view import DocumentView, calibration_line
 
     scored = score_and_report(
         analysis,
@@ -240,9 +241,9 @@ def _report(args, analysis, scenario, scoring_profile, baseline) -> int:  # noqa
     overall = report.overall
     score = "-" if overall.score is None else overall.score
     print(f"{analysis.info.path.name}: {report.strings['overall']} {score} ({overall.label})")
-    calibrated = report.strings.get("calibrated_on" if report.baseline else "not_calibrated", "")
+    calibrated = calibration_line(DocumentView(report.to_json()))
     if calibrated:
-        print("  " + calibrated.format(date=f"{report.baseline.taken_at:%Y-%m-%d}" if report.baseline else ""))
+        print(f"  {calibrated}")
     for cue in report.cues:
         value = cue.score if cue.observed else f"- ({cue.why_not_observed})"
         print(f"  {cue.label:<26} {value}")

@@ -22,7 +22,7 @@ import streamlit as st
 
 from kiosk.analysis import analyse_live_take, measure_baseline
 from kiosk.app.common import Choices, at_lens_style, countdown_s, kiosk_store, teleprompter
-from kiosk.app.screens import countdown_screen, scoring_screen
+from kiosk.app.screens import REDRAW_S, countdown_screen, scoring_screen
 from kiosk.app.takeflow import Phase, ProgressHook, Scorer, TakeFlow, TakeOutcome
 from kiosk.calibration import BaselineError, TraineeBaseline, load_profile
 from kiosk.errors import KioskError
@@ -36,8 +36,6 @@ _FLOW = "calibration-flow"
 _SESSION = "calibration-session-baselines"
 _SKIPPED = "calibration-skipped"
 _NOTES = "calibration-notes"
-#: How often the dot and the sentence are redrawn while calibrating, in seconds.
-_REDRAW_S = 0.2
 
 
 @dataclass(frozen=True)
@@ -237,7 +235,7 @@ def _dot_html(choices: Choices, words: str) -> str:
     )
 
 
-@st.fragment(run_every=_REDRAW_S)
+@st.fragment(run_every=REDRAW_S)
 def _recording(flow: TakeFlow, choices: Choices, trainee: str | None) -> None:
     """The dot, then the sentence; ends itself after the calibration's length."""
     take = flow.take

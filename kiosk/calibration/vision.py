@@ -182,15 +182,19 @@ class CameraGeometry:
             CameraPlacement.RIGHT: (angle_deg, 0.0),
         }[self.placement]
 
+    def seen_from_eyes_deg(self, from_lens_cm: float) -> float:
+        """The angle between the lens and a point ``from_lens_cm`` from it on the screen, seen from the eyes."""
+        return math.degrees(math.atan2(from_lens_cm / 100.0, self.distance_m))
+
     @property
     def dot_deg(self) -> float:
         """The angle between the lens and the calibration's dot, seen from the trainee's eyes."""
-        return math.degrees(math.atan2(self.dot_from_lens_cm / 100.0, self.distance_m))
+        return self.seen_from_eyes_deg(self.dot_from_lens_cm)
 
     @property
     def teleprompter_reach_deg(self) -> float:
         """The angle between the lens and the teleprompter's far edge, seen from the trainee's eyes."""
-        return math.degrees(math.atan2(self.teleprompter_far_edge_cm / 100.0, self.distance_m))
+        return self.seen_from_eyes_deg(self.teleprompter_far_edge_cm)
 
 
 @profile_table
