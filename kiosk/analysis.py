@@ -334,8 +334,9 @@ def score_and_report(
     setting: str | None = None,
     recorded: str | None = None,
     baseline: TraineeBaseline | None = None,
+    trainee: str | None = None,
 ) -> ScoredReport:
-    """Score an analysed take for its line and build the localised report document.
+    """Score an analysed take for its line and build the localised report document (of ``trainee``, if named).
 
     The setting is the one asked for, else the scenario's, else the front desk
     for a video and the phone for sound alone. A take without video is always
@@ -401,5 +402,6 @@ def score_and_report(
         voice=analysis.voice,
         recorded=recorded,
         baseline=baseline,
+        trainee=trainee,
     )
     return ScoredReport(setting=chosen, document=document, notes=tuple(notes), scores=scores)

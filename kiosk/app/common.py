@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from html import escape as html_escape
 from pathlib import Path
@@ -25,15 +25,19 @@ from kiosk.calibration import (
     SETTINGS,
     TraineeBaseline,
     load_baseline_settings,
+    load_media_limits,
     load_scoring_profile,
     load_vision_calibration,
     load_voice_calibration,
     profile_names,
 )
+from kiosk.capture.playback import browser_playable
 from kiosk.errors import KioskError
 from kiosk.i18n import load_strings
 from kiosk.live import LiveResult
-from kiosk.report.html import render_html
+from kiosk.report.document import TakeReport
+from kiosk.report.html import ReportVideo, render_html
+from kiosk.report.since_last import since_last
 from kiosk.scenarios import LANGUAGES, Scenario, load_scenarios
 from kiosk.settings import read_settings
 from kiosk.store import Store, default_url, take_record
@@ -65,10 +69,41 @@ def profiles() -> list[str]:
     return names
 
 
+#: Session key of the pickers whose options are words of the page's language (see :func:`translated_picker`).
+TRANSLATED_PICKERS = "kiosk-translated-pickers"
+
+
 def current_language() -> str:
-    """The language picked in the sidebar, known before its picker is drawn (English at first)."""
+    """The language picked in the sidebar, known before its picker is drawn (English at first).
+
+    After a reload (a new session) the address's ``?language=Dansk`` says it (the picker is bound to it,
+    and Streamlit keeps its shown name there).
+    """
     language = st.session_state.get("language")
+    if language is None:
+        shown = st.query_params.get("language")
+        language = next((code for code in LANGUAGES if Language(code).native_name == shown), None)
     return language if language in LANGUAGES else LANGUAGES[0]
+
+
+def translated_picker(key: str) -> str:
+    """``key``, marked as a picker whose options are shown in the page's language.
+
+    Streamlit's browser side remembers a picker's choice by its shown words: after a
+    language switch they match none of the new options, so the picker would show the
+    old words, or nothing chosen, until the next click. :func:`_relabel_pickers` sets
+    every marked picker to its own value when the language changes, so its choice
+    is sent again, in the new words.
+    """
+    st.session_state.setdefault(TRANSLATED_PICKERS, set()).add(key)
+    return key
+
+
+def _relabel_pickers() -> None:
+    """The language changed (a callback, before the page runs): re-send every translated picker's choice."""
+    for key in st.session_state.get(TRANSLATED_PICKERS, ()):
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
 
 
 def language_label(language: str) -> str:
@@ -84,6 +119,9 @@ def sidebar_choices() -> Choices:
         LANGUAGES,
         format_func=lambda code: Language(code).native_name,
         key="language",
+        on_change=_relabel_pickers,
+        # ?language=da: a reload keeps the language (a new session starts from the address).
+        bind="query-params",
     )
     strings = load_strings(language)
     names = profiles()
@@ -120,7 +158,7 @@ def pick_line(choices: Choices, *, settings: tuple[str, ...] = SETTINGS, key: st
         index=settings.index(chosen_before.setting) if chosen_before and chosen_before.setting in settings else 0,
         format_func=lambda code: strings["settings"][code],
         horizontal=True,
-        key=f"{key}-setting",
+        key=translated_picker(f"{key}-setting"),
     )
     scenarios = {s.id: s for s in every if s.setting == setting}
     ids = list(scenarios)
@@ -129,7 +167,7 @@ def pick_line(choices: Choices, *, settings: tuple[str, ...] = SETTINGS, key: st
         ids,
         index=ids.index(remembered) if remembered in scenarios else 0,
         format_func=lambda id_: f"{strings['kinds'][scenarios[id_].kind]}: {scenarios[id_].text_in(choices.language)}",
-        key=f"{key}-{setting}",
+        key=translated_picker(f"{key}-{setting}"),
     )
     st.session_state[key] = chosen
     scenario = scenarios[chosen]
@@ -183,12 +221,15 @@ def scored_report(
     With the trainee's ``baseline`` the body cues and the loudness are judged
     against their own centre (:func:`kiosk.analysis.score_and_report`).
 
-    The take is saved to the kiosk's database (under the trainee's name, or
-    anonymously, in the trainer's current workshop), and the notes give a
-    named trainee their code (it opens "My progress"). A database that is
-    busy (after a few tries), damaged or unreachable never loses the take: it
-    is kept on disk and saved later (:func:`kiosk.store.save_or_keep`), and
-    the report is shown with a note saying so.
+    The report carries the trainee's name and, on a retake of a line, each
+    cue against their previous take of it ("Since your last try"). The take
+    is saved to the kiosk's database (under the trainee's name, or
+    anonymously, in the trainer's current workshop), and a named trainee's
+    code (it opens "My progress") is put on the report shown and in the
+    notes. A database that is busy (after a few tries), damaged or
+    unreachable never loses the take: it is kept on disk and saved later
+    (:func:`kiosk.store.save_or_keep`), and the report is shown with a note
+    saying so.
 
     Raises:
         MediaError: no face in a video with no sound, or no speech in sound alone.
@@ -197,17 +238,8 @@ def scored_report(
 
     if analysis.body is not None and analysis.body.summary.face_frame_count == 0 and analysis.voice is None:
         require_a_face(analysis.body)
-    scored = score_and_report(
-        analysis,
-        scoring_profile=load_scoring_profile(choices.profile),
-        profile_name=choices.profile,
-        language=choices.language,
-        scenario=scenario,
-        recorded=None if recorded_at is None else f"{recorded_at:%Y-%m-%d %H:%M}",
-        baseline=baseline,
-    )
     text = choices.strings["app"]
-    notes = list(analysis.notes) + list(scored.notes)
+    notes: list[str] = []
     name = trainee.strip() if trainee and trainee.strip() else None
     if name is not None:
         try:
@@ -215,15 +247,30 @@ def scored_report(
         except StoreNameError:
             notes.append(text["name_not_kept"].format(limit=NAME_MAX_CHARS))
             name = None
+    scoring_profile = load_scoring_profile(choices.profile)
+    scored = score_and_report(
+        analysis,
+        scoring_profile=scoring_profile,
+        profile_name=choices.profile,
+        language=choices.language,
+        scenario=scenario,
+        recorded=None if recorded_at is None else f"{recorded_at:%Y-%m-%d %H:%M}",
+        baseline=baseline,
+        trainee=name,
+    )
+    notes = list(analysis.notes) + list(scored.notes) + notes
     store, problem = kiosk_store()
     workshop_id = None
+    document = scored.document
     if store is not None:
         try:
             workshop_id = store.current_workshop_id()
+            if name is not None:
+                document = _with_last_try(store, document, name, scenario.id, scoring_profile.unchanged_within)
         except KioskError as err:
             problem = str(err)
     record = take_record(
-        scored.document,
+        document,
         scored.scores,
         uid=str(uuid.uuid4()),
         trainee=name,
@@ -235,8 +282,9 @@ def scored_report(
     )
     outcome = save_or_keep(store, record, problem=problem)
     if outcome.saved is not None:
-        if outcome.saved.trainee_code:
-            notes.append(text["your_code"].format(code=outcome.saved.trainee_code))
+        if outcome.saved.trainee_code and document.trainee is not None:
+            code = outcome.saved.trainee_code
+            document = replace(document, trainee=replace(document.trainee, code=code))
         if store is not None:  # it is: the take was saved in it
             try:
                 store.purge()  # retention is applied as takes come in, not only when a trainer looks
@@ -246,7 +294,42 @@ def scored_report(
         notes.append(text["saved_later"])
     else:
         notes.append(text["not_saved"].format(reason=outcome.problem))
-    return {"document": scored.document, "notes": notes}
+    return {"document": document, "notes": notes}
+
+
+def _code_note(document: TakeReport, text: Mapping[str, str]) -> str | None:
+    """ "Saved. Your code is ...": shown under the report (the report's header has the code too)."""
+    if document.trainee is None or not document.trainee.code:
+        return None
+    return text["your_code"].format(code=document.trainee.code)
+
+
+def _with_last_try(store: Store, document: TakeReport, name: str, line_id: str, unchanged_within: float) -> TakeReport:
+    """The report with "Since your last try": this trainee's latest earlier take of the same line, if any.
+
+    The trainee is found by their exact name (as the store compares names),
+    never by a code or a part of a name: another person's scores must never
+    appear on this report.
+    """
+    from kiosk.store.names import name_key
+
+    trainee = store.add_trainee(name)  # the take is saved under it next
+    earlier = [
+        t
+        for t in store.takes(trainee_id=trainee.id)
+        if t.scenario_id == line_id and t.trainee is not None and name_key(t.trainee) == name_key(name)
+    ]
+    if not earlier:
+        return document
+    last = earlier[-1]
+    change = since_last(
+        document,
+        recorded=f"{last.recorded_at:%Y-%m-%d %H:%M}",
+        overall=last.overall_score,
+        cue_scores={c.cue: c.score for c in last.cues},
+        unchanged_within=unchanged_within,
+    )
+    return document if change is None else replace(document, since_last=change)
 
 
 def score_live_take(
@@ -262,7 +345,9 @@ def score_live_take(
     """Analyse a take recorded live (the voice; the body was analysed while recording), score and save it.
 
     Runs on the take flow's own thread (:class:`kiosk.app.takeflow.TakeFlow`);
-    ``on_progress`` is told how far it has got.
+    ``on_progress`` is told how far it has got. A kept recording is made
+    playable in the browser here (``"video"`` of the result), once, so the
+    report can play it at each tip's moment.
 
     Raises:
         KioskError: nothing recorded, no speech on a phone take, no face and no voice.
@@ -293,24 +378,57 @@ def score_live_take(
         media_path=result.recorded.media_path,
         baseline=baseline,
     )
-    if result.recorded.media_path is not None:
-        # The file's name only: the server's folders are no business of the page.
-        report["notes"].append(choices.strings["app"]["kept_at"].format(path=result.recorded.media_path.name))
+    document = report["document"]
+    kept = result.recorded.media_path
+    # A live take is named by its kept file, or not at all (the page's title is the trainee's name).
+    report["document"] = replace(document, recording=replace(document.recording, name=kept.name if kept else ""))
+    if kept is not None:
+        try:
+            playable = browser_playable(kept)
+        except KioskError:
+            playable = None
+        if playable is not None and len(playable.data) <= load_media_limits(choices.profile).max_played_mb * 1e6:
+            report["video"] = playable
+        else:
+            report["notes"].append(choices.strings["app"]["kept_not_playable"])
     return report
 
 
+_REPORT_SCREEN_STYLE = (
+    "<style>"
+    "[data-testid='stMain']:has(iframe[srcdoc]) .stElementContainer:has(h1),"
+    "[data-testid='stMain']:has(iframe[srcdoc]) .stElementContainer:has(h1)"
+    " + .stElementContainer:has([data-testid='stCaptionContainer']) {display:none}"
+    "[data-testid='stMain']:has(iframe[srcdoc]) [data-testid='stMainBlockContainer'] {padding-top:1.5rem}"
+    "</style>"
+)
+
+
 def show_report(result: dict, *, choices: Choices, stem: str) -> None:
-    """The scored report: notes, the overall score, the report itself, and downloads."""
+    """The scored report: notes, what was missing (no score), the report itself, and downloads.
+
+    With the take's video the report plays it, embedded in the page and in
+    the downloaded report alike, so each tip's moment can be watched.
+    """
     strings = choices.strings
     report = result["document"]  # a kiosk.report.document.TakeReport
     for note in result["notes"]:
         st.warning(note)
-    overall = report.overall
-    st.metric(strings["report"]["overall"], "–" if overall.score is None else overall.score)
-    st.caption(overall.label)
-    html = render_html(report)
+    if report.missing:
+        # Nothing to score: say what was missing, never a number.
+        st.error(" ".join(f"{m.title}. {m.advice}" for m in report.missing))
+    playable = result.get("video")
+    video = None if playable is None else ReportVideo.embedded(playable.data, playable.mime)
+    html = render_html(report, video=video)
+    # The report is the screen: its own header names the trainee, so the page's title and its
+    # caption give way, and the tips are seen without scrolling on a laptop.
+    st.markdown(_REPORT_SCREEN_STYLE, unsafe_allow_html=True)
     st.iframe(html, height=REPORT_HEIGHT_PX)
-    left, right = st.columns(2)
+    code_note = _code_note(report, strings["app"])
+    if code_note:
+        st.success(code_note)
+    score, left, right = st.columns([1, 2, 2], vertical_alignment="bottom")
+    score.metric(strings["report"]["overall"], "–" if report.overall.score is None else report.overall.score)
     left.download_button(
         strings["app"]["download_html"], html, file_name=f"{stem}-report.html", mime="text/html", key=f"{stem}-html"
     )

@@ -11,14 +11,32 @@ them when it stops; the preview loop only reads from it.
 
 from __future__ import annotations
 
+import base64
 import os
 from datetime import datetime
 
+import cv2
+import numpy as np
 import streamlit as st
 
 from kiosk.app import calibrate
-from kiosk.app.common import Choices, countdown_s, meter_share, pick_line, score_live_take, teleprompter
-from kiosk.app.screens import again_or_next, countdown_screen, outcome_screen, scoring_screen
+from kiosk.app.common import (
+    Choices,
+    countdown_s,
+    meter_share,
+    pick_line,
+    score_live_take,
+    teleprompter,
+    translated_picker,
+)
+from kiosk.app.screens import (
+    again_or_next,
+    countdown_screen,
+    missing_warnings,
+    name_input,
+    outcome_screen,
+    scoring_screen,
+)
 from kiosk.app.takeflow import Phase, ProgressHook, Scorer, TakeFlow, TakeOutcome
 from kiosk.calibration import (
     TraineeBaseline,
@@ -36,9 +54,11 @@ from kiosk.live import PREVIEW_RATE_HZ, LiveResult, LiveTake, expected_line_s, l
 from kiosk.report.overlay import draw_overlay
 from kiosk.scenarios import find_scenario
 from kiosk.scoring.live_cues import LiveCoach
-from kiosk.store import NAME_MAX_CHARS
 from kiosk.vocabulary import Setting
 from kiosk.voice.live import LiveVoiceMeter
+
+#: JPEG quality of the live preview (0-100): a picture of about 30-60 kB, sent 24 times a second.
+PREVIEW_JPEG_QUALITY = 80
 
 
 @st.cache_data(ttl=30, show_spinner=False)
@@ -78,13 +98,13 @@ def _device_settings(choices: Choices) -> dict:
         text["camera"],
         camera_ids,
         format_func=lambda i: labels.get(i, text["no_camera_found"]),
-        key="camera",
+        key=translated_picker("camera"),
     )
     microphone = box.selectbox(
         text["microphone"],
         microphone_ids,
         format_func=lambda i: labels.get(i, text["no_microphone_found"]),
-        key="microphone",
+        key=translated_picker("microphone"),
     )
     if portaudio_problem and not microphone_stand_in:
         box.warning(portaudio_problem)
@@ -233,9 +253,7 @@ def page(choices: Choices) -> None:
 def _setup(flow: TakeFlow, devices: dict, choices: Choices) -> None:
     text = choices.strings["app"]
     form = _form()
-    form["trainee"] = st.text_input(
-        text["name"], value=form.get("trainee", ""), max_chars=NAME_MAX_CHARS, key="trainee-name"
-    ).strip()
+    name_input(text["name"], form, key="trainee-name")
     scenario = pick_line(choices, key="practice-line")
     form["keep"] = st.checkbox(text["keep"], value=form.get("keep", False), key="keep-recording")
     trainee = form["trainee"] or None
@@ -304,6 +322,25 @@ def _recording(flow: TakeFlow, devices: dict, choices: Choices) -> None:
     _recording_live(flow, devices["mirror"], choices)
 
 
+def preview_html(rgb: np.ndarray) -> str:
+    """The preview picture as an ``<img>`` holding its JPEG inline.
+
+    ``st.image`` serves each picture from a URL that the next redraw (24 a
+    second) deletes: on a busy machine the browser asked for it too late and
+    showed a broken picture or none. Inline, there is nothing to fetch.
+    """
+    ok, jpeg = cv2.imencode(
+        ".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, PREVIEW_JPEG_QUALITY]
+    )
+    if not ok:
+        return ""
+    data = base64.b64encode(jpeg.tobytes()).decode("ascii")
+    return (
+        f"<img class='kiosk-preview' alt='' style='width:100%;display:block;border-radius:0.5rem' "
+        f"src='data:image/jpeg;base64,{data}'>"
+    )
+
+
 @st.fragment(run_every=1.0 / PREVIEW_RATE_HZ)
 def _recording_live(flow: TakeFlow, mirror: bool, choices: Choices) -> None:
     """The mirrored preview with the landmarks, the live cue, the microphone level and the time.
@@ -317,9 +354,10 @@ def _recording_live(flow: TakeFlow, mirror: bool, choices: Choices) -> None:
         return
     text = choices.strings["app"]
     view = take.preview()
+    missing_warnings(view, choices)  # "We can't hear you", "We can't see you"
     left, right = st.columns([3, 1])
     if view.frame is not None:
-        left.image(draw_overlay(view.frame.rgb, view.detections, mirror=mirror), width="stretch", output_format="JPEG")
+        left.html(preview_html(draw_overlay(view.frame.rgb, view.detections, mirror=mirror)))
     right.markdown(
         f"<div style='font-size:2.5rem;font-weight:700;color:#b35c00'>{view.cue.text if view.cue else '&nbsp;'}</div>",
         unsafe_allow_html=True,
@@ -353,7 +391,6 @@ def _report(flow: TakeFlow, choices: Choices) -> None:
         again_key="again",
         next_key="next",
         line_key="practice-line",
-        again_words="again",
         # "Try the line again" records straight away.
         on_again=lambda: _form().update(autostart=True),
     )

@@ -15,8 +15,10 @@ import streamlit as st
 
 from kiosk.app.common import Choices, next_line, show_report, teleprompter
 from kiosk.app.takeflow import Phase, TakeFlow
-from kiosk.live import LiveTake
+from kiosk.calibration import load_live_calibration
+from kiosk.live import LivePreview, LiveTake, Missing
 from kiosk.scenarios import find_scenario
+from kiosk.store import NAME_MAX_CHARS
 from kiosk.vocabulary import CameraPlacement
 
 #: How often the countdown's number and the scoring's progress are redrawn, in seconds.
@@ -80,6 +82,42 @@ def outcome_screen(flow: TakeFlow, choices: Choices, *, stem: str) -> None:
     show_report(outcome.report, choices=choices, stem=stem)
 
 
+#: The words (``[app]`` strings) for what a take goes without while it records.
+MISSING_WORDS = {Missing.VOICE: "live_no_sound", Missing.PERSON: "live_no_person"}
+
+
+def missing_warnings(view: LivePreview, choices: Choices) -> None:
+    """While recording: a warning for each of the voice and the person missing for ``[live] absent_for_s``
+    (drawn by the preview's fragment, so it goes as soon as the voice or the person is back)."""
+    absent_for_s = load_live_calibration(choices.profile).cues.absent_for_s
+    for missing in view.missing(absent_for_s):
+        st.warning(choices.strings["app"][MISSING_WORDS[missing]], icon=":material/warning:")
+
+
+#: The address's parameter that keeps the trainee's name through a reload (``?name=Ana``).
+NAME_PARAM = "name"
+
+
+def name_input(label: str, form: dict, *, key: str) -> str:
+    """The trainee's name field on a setup screen; the name is also kept in ``form["trainee"]``.
+
+    The name is kept in the page's address (``?name=Ana``) for as long as it is typed, through the
+    take and its report, so a reload (a new session) finds it again. That address shows the name to
+    whoever uses the kiosk next: clearing the field removes it from the address at once.
+    """
+    if key not in st.session_state:
+        # First drawn in this session (after a reload: from the address), or back from a take (the field was
+        # off the screen, so Streamlit dropped its value).
+        st.session_state[key] = form.get("trainee") or st.query_params.get(NAME_PARAM, "")[:NAME_MAX_CHARS]
+    name = st.text_input(label, max_chars=NAME_MAX_CHARS, key=key).strip()
+    form["trainee"] = name
+    if name and st.query_params.get(NAME_PARAM) != name:
+        st.query_params[NAME_PARAM] = name
+    elif not name and NAME_PARAM in st.query_params:
+        del st.query_params[NAME_PARAM]
+    return name
+
+
 def again_or_next(
     flow: TakeFlow,
     choices: Choices,
@@ -87,14 +125,16 @@ def again_or_next(
     again_key: str,
     next_key: str,
     line_key: str,
-    again_words: str,
     on_again: Callable[[], None] | None = None,
 ) -> None:
-    """Two buttons under a report: the same line again, or the next line of the setting."""
+    """Two buttons under a report: the same line again, or the next line of the setting.
+
+    The same words in every mode ("Try the line again", "Next line"): a trainee who practised at the kiosk
+    finds the same buttons in the self-check."""
     text = choices.strings["app"]
     scenario = find_scenario(flow.scenario_id)
     again, following = st.columns(2)
-    if again.button(text[again_words], key=again_key, type="primary"):
+    if again.button(text["again"], key=again_key, type="primary"):
         if flow.again() and on_again is not None:
             on_again()
         st.rerun()
@@ -104,4 +144,4 @@ def again_or_next(
         st.rerun()
 
 
-__all__ = ["again_or_next", "countdown_screen", "outcome_screen", "scoring_screen"]
+__all__ = ["again_or_next", "countdown_screen", "missing_warnings", "name_input", "outcome_screen", "scoring_screen"]

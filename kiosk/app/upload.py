@@ -13,14 +13,17 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
+import av
 import streamlit as st
 
 from kiosk.analysis import analyse_take
 from kiosk.app.analysis_queue import AnalysisQueue
 from kiosk.app.common import Choices, pick_line, scored_report, show_report
 from kiosk.calibration import load_media_limits, load_vision_calibration, load_voice_calibration
+from kiosk.capture.playback import PlayableMedia, browser_playable
 from kiosk.errors import KioskError
 from kiosk.settings import read_settings
 from kiosk.store import NAME_MAX_CHARS
@@ -63,9 +66,25 @@ def temporary_name(name: str) -> str:
     return stem + suffix
 
 
+def plain_error(err: KioskError, name: str, text: Mapping[str, str]) -> str:
+    """What went wrong with an upload, in plain words of the page's language where FFmpeg's would show.
+
+    A file FFmpeg cannot open or decode (a text file renamed ``.mp4``, a cut-off
+    download) is "not a video or sound file the kiosk can read, or damaged",
+    never FFmpeg's "Invalid data found when processing input"; the other
+    messages (too long, no sound on a phone take, ...) say what to do already.
+    """
+    if isinstance(err.__cause__, (av.FFmpegError, UnicodeDecodeError)):
+        return text["upload_not_media"].format(name=name)
+    return str(err)
+
+
 def page(choices: Choices) -> None:
     text = choices.strings["app"]
-    trainee = st.text_input(text["upload_trainee"], max_chars=NAME_MAX_CHARS, key="upload-trainee").strip()
+    # Kept in the address (?upload-trainee=...): a reload keeps it; clearing the name clears it there too.
+    trainee = st.text_input(
+        text["upload_trainee"], max_chars=NAME_MAX_CHARS, key="upload-trainee", bind="query-params"
+    ).strip()
     scenario = pick_line(choices, key="upload-line")
     language = choices.language
     limit = upload_limit_mb()
@@ -79,6 +98,9 @@ def page(choices: Choices) -> None:
     name = shown_name(upload.name)
     if upload.size > limit * 1024 * 1024:
         st.error(text["too_big"].format(name=name, size=f"{upload.size / 1e6:.0f}", limit=limit))
+        return
+    if upload.size == 0:
+        st.error(text["upload_empty"].format(name=name))
         return
     data = upload.getvalue()
     key = (hashlib.sha256(data).hexdigest(), scenario.id, language, choices.profile, trainee)
@@ -127,12 +149,25 @@ def _analyse_upload(data: bytes, file_name: str, name: str, *, scenario, choices
                 limits=load_media_limits(choices.profile),
                 isolated=True,
             )
-            return scored_report(analysis, scenario=scenario, choices=choices, trainee=trainee or None)
+            result = scored_report(analysis, scenario=scenario, choices=choices, trainee=trainee or None)
+            result["video"] = _playable(path, choices)
+            return result
     except KioskError as err:
-        st.error(str(err))
+        st.error(plain_error(err, name, text))
         return None
     except OSError as err:  # the temporary folder itself could not be made
         st.error(text["no_room_for_upload"].format(reason=os.strerror(err.errno or 0)))
         return None
     finally:
         progress.empty()
+
+
+def _playable(path: Path, choices: Choices) -> PlayableMedia | None:
+    """The upload as the report plays it at each tip's moment; ``None`` if it is too large or cannot be played."""
+    if path.stat().st_size > load_media_limits(choices.profile).max_played_mb * 1_000_000:
+        return None
+    try:
+        playable = browser_playable(path)
+    except KioskError:
+        return None  # a picture, or video the browser could only play after encoding it again
+    return playable if len(playable.data) <= load_media_limits(choices.profile).max_played_mb * 1_000_000 else None

@@ -17,8 +17,17 @@ takes the trainer checks a take: marks each scored cue the kiosk got right or
 wrong (for the whole take or a time range, with a note), and sees per cue how
 often the kiosk agreed with the trainers, in this workshop and overall; a
 verdict never changes the trainee's scores. A trainee sees only
-their own takes, opened with the short code the kiosk gave them (and their
-name, if they like); a name alone opens nothing.
+their own takes, opened with their name and the short code the kiosk gave
+them together (the name compared as the store compares names); a name alone,
+or a code with someone else's name, opens nothing. Only the trainer's
+pickers search names forgivingly (any part, any case, accents stripped).
+
+Everything on the dashboard is read from the database when it is drawn:
+the group's takes and the Progress tab read it again by themselves every few
+seconds, and the exports read it when their button is pressed, so a
+dashboard left open through a workshop never shows yesterday's numbers.
+Progress charts show one small chart per cue, take 1, 2, 3... along, with
+the profile's "good" score shaded; a trainee's past reports open again.
 
 Names are shown as plain text, never as Markdown (:func:`plain`), and a busy
 or damaged database gets a message saying what to do, never a traceback.
@@ -26,18 +35,23 @@ or damaged database gets a message saying what to do, never a traceback.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import shlex
 import time
+import unicodedata
+from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
-from kiosk.app.common import Choices, open_store
+from kiosk.app.common import Choices, open_store, show_report
+from kiosk.calibration import load_scoring_profile
 from kiosk.errors import KioskError
-from kiosk.report.progress import first_and_latest, progress_by_cue, weakest_cues
+from kiosk.report.document import ReportDocumentError, TakeReport
+from kiosk.report.progress import CuePoint, first_and_latest, progress_by_cue, weakest_cues
 from kiosk.settings import read_settings
 from kiosk.store import (
     NAME_MAX_CHARS,
@@ -53,6 +67,8 @@ from kiosk.store import (
     TraineeRecord,
     VerdictError,
     default_url,
+    dumps_export,
+    line_text,
 )
 from kiosk.store.store import VERDICT_END_SLACK_S, VERDICT_NOTE_MAX_CHARS
 from kiosk.timespan import TimeSpan
@@ -60,6 +76,17 @@ from kiosk.vocabulary import Verdict
 
 #: How often the dashboard's table of takes refreshes, in seconds.
 LIVE_TABLE_REFRESH_S = 5
+#: How often the dashboard's Progress tab reads the database again by itself, in seconds.
+PROGRESS_REFRESH_S = 15
+#: Small progress charts side by side, and the height of each (its title and axes included), in pixels.
+CHARTS_PER_ROW, CHART_HEIGHT_PX = 3, 250
+#: A table's text column is this many pixels per character of its longest cell, plus the cell's padding:
+#: wide enough that no name or line is cut (a wide character, e.g. Chinese, counts twice).
+CHAR_PX, CELL_PADDING_PX = 8, 32
+#: The colour and opacity of the shaded band of a good score on the progress charts.
+GOOD_BAND_COLOUR, GOOD_BAND_OPACITY = "#2e7d32", 0.15
+#: What an empty cell shows (a cue not observed, a score not known): never "None".
+EMPTY_CELL = "–"
 #: An unlocked dashboard, or an opened "My progress", untouched this long locks again, in seconds.
 VISIT_IDLE_S = 15 * 60
 #: The command that sets the trainer PIN, run in the kiosk's folder.
@@ -70,6 +97,9 @@ SET_PIN_COMMAND = ".venv/bin/kiosk trainer set-pin"
 # not draw it, so a missing mark means the browser was in another mode.
 _TRAINER_VISIT, _TRAINER_MARK = "trainer-visit", "trainer-lock"
 _PROGRESS_VISIT, _PROGRESS_MARK = "progress-visit", "my-close"
+_PROGRESS_SCOPE = "progress-scope"
+#: The scope picker's "all takes" (no workshop has id 0; a None value would show as nothing chosen).
+_ALL_WORKSHOPS = 0
 _ASCII_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 
 
@@ -112,6 +142,14 @@ def _idle(visit: str) -> bool:
     return state is None or time.monotonic() - state["at"] > VISIT_IDLE_S
 
 
+def _touch(visit: str) -> None:
+    """The visit is in use (a widget's callback): a click that reruns only a fragment, never passing
+    :func:`_visit`, still keeps the visit open for another idle spell."""
+    state = st.session_state.get(visit)
+    if state is not None:
+        st.session_state[visit] = {**state, "at": time.monotonic()}
+
+
 def _store(text: dict) -> Store | None:
     """The kiosk's database, or ``None`` after saying on the page why not and what to do."""
     try:
@@ -143,34 +181,160 @@ def _cue_label(choices: Choices, cue: str) -> str:
     return choices.strings["cues"].get(cue, {}).get("label", cue)
 
 
-def _takes_table(takes: list[TakeRecord], choices: Choices) -> pd.DataFrame:
+def _line_title(scenario_id: str, choices: Choices) -> str:
+    """A line as people know it: its words in the page's language (its id only if it is not shipped)."""
+    return line_text(scenario_id, choices.language) or scenario_id
+
+
+def _score_cell(score: float | None) -> str:
+    """A score as a table shows it: a whole number, or :data:`EMPTY_CELL` when there is none."""
+    return EMPTY_CELL if score is None or math.isnan(score) else str(round(score))
+
+
+def _text_width_px(text: str) -> int:
+    characters = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return CELL_PADDING_PX + CHAR_PX * characters
+
+
+def _table(rows: Sequence[dict[str, object]], *, key: str | None = None, where: DeltaGenerator | None = None) -> None:
+    """Rows as a table: each text column as wide as its longest cell (no name or line is cut), scores
+    right-aligned, and no cell ever "None": a value missing (a cue another take has) shows :data:`EMPTY_CELL`."""
+    frame = pd.DataFrame(list(rows))
+    config: dict[str, Any] = {}
+    for column in frame.columns:
+        values = list(frame[column])
+        if all(isinstance(v, int | float) and not isinstance(v, bool) and not pd.isna(v) for v in values):
+            continue  # numbers, every one there: shown (and sorted) as numbers
+        cells = [EMPTY_CELL if v is None or (isinstance(v, float) and math.isnan(v)) else str(v) for v in values]
+        frame[column] = pd.Series(cells, index=frame.index, dtype=object)
+        scores = all(c == EMPTY_CELL or c.lstrip("+-").isdigit() for c in cells)
+        config[str(column)] = st.column_config.TextColumn(
+            width=max(_text_width_px(str(column)), *map(_text_width_px, cells)),
+            alignment="right" if scores else "left",
+        )
+    (where or st).dataframe(frame, hide_index=True, column_config=config, key=key)
+
+
+def _takes_rows(takes: Sequence[TakeRecord], choices: Choices) -> list[dict[str, object]]:
+    """The takes, newest first, as table rows: when, who, the overall score, the line's words, each cue's score."""
     text = choices.strings["app"]
-    return pd.DataFrame(
-        [
-            {
-                text["col_when"]: t.recorded_at.strftime("%Y-%m-%d %H:%M"),
-                text["col_trainee"]: t.trainee or text["anonymous"],
-                text["col_line"]: t.scenario_id,
-                text["col_overall"]: None if t.overall_score is None else round(t.overall_score),
-                **{_cue_label(choices, c.cue): None if c.score is None else round(c.score) for c in t.cues},
-            }
-            for t in reversed(takes)
-        ]
-    )
+    return [
+        {
+            text["col_when"]: t.recorded_at.strftime("%Y-%m-%d %H:%M"),
+            text["col_trainee"]: t.trainee or text["anonymous"],
+            text["col_overall"]: _score_cell(t.overall_score),
+            text["col_line"]: _line_title(t.scenario_id, choices),
+            **{_cue_label(choices, c.cue): _score_cell(c.score) for c in t.cues},
+        }
+        for t in reversed(takes)
+    ]
 
 
-def _progress_charts(takes: list[TakeRecord], choices: Choices) -> None:
+def _good_score(takes: Sequence[TakeRecord], choices: Choices) -> float:
+    """The score from which the report calls a take good, in the takes' profile (the page's if they mix)."""
+    used = {t.profile for t in takes}
+    for profile in ([*used] if len(used) == 1 else []) + [choices.profile]:
+        try:
+            return load_scoring_profile(profile).good
+        except (KioskError, OSError):
+            continue  # a profile gone since the take: the page's own
+    return load_scoring_profile().good
+
+
+def _cue_chart(
+    title: str | dict[str, str], points: Sequence[CuePoint], *, takes: int, good: float, choices: Choices
+) -> dict[str, Any]:
+    """One cue's scores, take by take (1 is the first take), over the shaded band of a good score.
+
+    A Vega-Lite specification written out (as Altair would write it, without
+    Altair's validation of every chart: a trainee's 14 charts are drawn again
+    on each refresh of the dashboard).
+    """
+    text = choices.strings["app"]
+    last = max(takes, 2)
+    x = {"type": "quantitative", "title": text["col_take"], "scale": {"domain": [1, last], "nice": False}}
+    y = {"type": "quantitative", "title": text["col_score"], "scale": {"domain": [0, 100]}}
+    rows = [
+        {
+            "take": p.take_number,
+            "score": round(p.score),
+            "when": f"{p.recorded_at:%Y-%m-%d %H:%M}",
+            "line": _line_title(p.scenario_id, choices),
+        }
+        for p in points
+    ]
+    band = {
+        "data": {"values": [{"first": 1, "last": last, "low": good, "high": 100}]},
+        "mark": {"type": "rect", "color": GOOD_BAND_COLOUR, "opacity": GOOD_BAND_OPACITY},
+        "encoding": {
+            "x": {"field": "first", **x},
+            "x2": {"field": "last"},
+            "y": {"field": "low", **y},
+            "y2": {"field": "high"},
+        },
+    }
+    line = {
+        "data": {"values": rows},
+        "mark": {"type": "line", "point": True},
+        "encoding": {
+            "x": {"field": "take", **x, "axis": {"format": "d", "tickMinStep": 1}},
+            "y": {"field": "score", **y},
+            "tooltip": [
+                {"field": "take", "type": "quantitative", "title": text["col_take"]},
+                {"field": "when", "type": "nominal", "title": text["col_when"]},
+                {"field": "line", "type": "nominal", "title": text["col_line"]},
+                {"field": "score", "type": "quantitative", "title": text["col_score"]},
+            ],
+        },
+    }
+    return {"title": title, "height": CHART_HEIGHT_PX, "layer": [band, line]}
+
+
+def _progress_charts(takes: Sequence[TakeRecord], choices: Choices, *, key: str) -> None:
+    """One small chart per cue (the overall score first) of these takes, numbered 1, 2, 3... in time order."""
     series = progress_by_cue(takes)
     if not series:
         st.info(choices.strings["app"]["no_takes_yet"])
         return
-    frame = pd.DataFrame(
-        {
-            _cue_label(choices, cue): pd.Series({p.recorded_at: p.score for p in points})
-            for cue, points in series.items()
-        }
-    ).sort_index()
-    st.line_chart(frame, y_label="0-100")
+    good = _good_score(takes, choices)
+    st.caption(choices.strings["app"]["chart_caption"].format(good=round(good)))
+    cues = list(series)
+    labels = [_cue_label(choices, cue) for cue in cues]
+    for first in range(0, len(cues), CHARTS_PER_ROW):
+        row = cues[first : first + CHARTS_PER_ROW]
+        for column, cue in zip(st.columns(CHARTS_PER_ROW), row, strict=False):
+            label = _cue_label(choices, cue)
+            # Two cues of one name (pace in words or in syllables): each says what it measures.
+            meaning = choices.strings["cues"].get(cue, {}).get("meaning", "")
+            title = {"text": label, "subtitle": meaning} if labels.count(label) > 1 and meaning else label
+            chart = _cue_chart(title, series[cue], takes=len(takes), good=good, choices=choices)
+            column.vega_lite_chart(spec=chart, key=f"{key}-{cue}")
+
+
+def _past_reports(takes: Sequence[TakeRecord], choices: Choices, *, key: str, visit: str) -> None:
+    """The reports of these takes, newest first: one picked opens again as the kiosk showed it."""
+    text = choices.strings["app"]
+    st.subheader(text["my_reports"])
+    by_uid = {t.uid: t for t in reversed(takes)}
+    uid = st.selectbox(
+        text["my_report_pick"],
+        list(by_uid),
+        index=None,
+        placeholder=text["my_report_choose"],
+        format_func=lambda u: _take_label(by_uid[u], choices),
+        key=key,
+        on_change=_touch,
+        args=(visit,),
+    )
+    if uid is None:
+        return
+    take = by_uid[uid]
+    try:
+        document = TakeReport.from_json(take.report)
+    except ReportDocumentError as err:
+        st.warning(text["report_unreadable"].format(reason=plain(str(err))))
+        return
+    show_report({"document": document, "notes": []}, choices=choices, stem=f"take-{take.recorded_at:%Y%m%d-%H%M%S}")
 
 
 def _wait_message(attempt: Attempt, text: dict, *, locked_key: str, wait_key: str) -> None:
@@ -295,7 +459,7 @@ def _live_takes(store: Store, workshop_id: int, choices: Choices) -> None:
         return
     st.subheader(choices.strings["app"]["workshop_takes"].format(count=len(takes)))
     if takes:
-        st.dataframe(_takes_table(takes, choices), hide_index=True, key="workshop-takes")
+        _table(_takes_rows(takes, choices), key="workshop-takes")
 
 
 # Session keys of the verdict form: the take checked, the form's fields, and the message of the last verdict kept.
@@ -304,11 +468,11 @@ _VERDICT_FIELDS = ("verdict-from", "verdict-to", "verdict-note")
 _VERDICT_DONE = "verdict-done"
 
 
-def _take_label(take: TakeRecord, text: dict) -> str:
-    """A take in the picker (plain text: options are never Markdown)."""
-    overall = "–" if take.overall_score is None else round(take.overall_score)
-    who = take.trainee or text["anonymous"]
-    return f"{take.recorded_at:%Y-%m-%d %H:%M} · {who} · {take.scenario_id} · {overall}"
+def _take_label(take: TakeRecord, choices: Choices) -> str:
+    """A take in a picker (plain text: options are never Markdown): when, who, the line's words, the overall score."""
+    who = take.trainee or choices.strings["app"]["anonymous"]
+    line = _line_title(take.scenario_id, choices)
+    return f"{take.recorded_at:%Y-%m-%d %H:%M} · {who} · {line} · {_score_cell(take.overall_score)}"
 
 
 def _verdict_section(store: Store, workshop_id: int | None, choices: Choices) -> None:
@@ -331,7 +495,7 @@ def _verdict_section(store: Store, workshop_id: int | None, choices: Choices) ->
     else:
         by_uid = {t.uid: t for t in takes}
         uid = st.selectbox(
-            text["verdict_take"], list(by_uid), format_func=lambda u: _take_label(by_uid[u], text), key=_VERDICT_TAKE
+            text["verdict_take"], list(by_uid), format_func=lambda u: _take_label(by_uid[u], choices), key=_VERDICT_TAKE
         )
         _verdict_form(store, by_uid[uid], choices)
     _agreement_tables(store, workshop_id, choices)
@@ -341,19 +505,16 @@ def _verdict_form(store: Store, take: TakeRecord, choices: Choices) -> None:
     text = choices.strings["app"]
     measured = {c.get("cue"): c.get("measured") for c in take.report.get("cues", []) if isinstance(c, dict)}
     scored = [c for c in take.cues if c.score is not None]
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    text["col_cue"]: _cue_label(choices, c.cue),
-                    text["col_score"]: round(c.score),
-                    text["col_measured"]: measured.get(c.cue) or "",
-                }
-                for c in scored
-                if c.score is not None
-            ]
-        ),
-        hide_index=True,
+    _table(
+        [
+            {
+                text["col_cue"]: _cue_label(choices, c.cue),
+                text["col_score"]: round(c.score),
+                text["col_measured"]: measured.get(c.cue) or "",
+            }
+            for c in scored
+            if c.score is not None
+        ],
         key="verdict-cues",
     )
     # The form is the take's own: a click meant for a take deleted meanwhile never lands on another one.
@@ -383,22 +544,19 @@ def _verdict_form(store: Store, take: TakeRecord, choices: Choices) -> None:
     if not verdicts:
         st.caption(text["verdict_none_yet"])
         return
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    text["col_cue"]: _cue_label(choices, v.cue),
-                    text["col_verdict"]: text[f"verdict_{v.verdict.value}"],
-                    text["col_range"]: text["verdict_whole_take"]
-                    if v.span is None
-                    else f"{v.span.start_s:.1f}–{v.span.end_s:.1f} s",
-                    text["col_note"]: v.note or "",
-                    text["col_when"]: f"{v.created_at:%Y-%m-%d %H:%M} UTC",
-                }
-                for v in verdicts
-            ]
-        ),
-        hide_index=True,
+    _table(
+        [
+            {
+                text["col_cue"]: _cue_label(choices, v.cue),
+                text["col_verdict"]: text[f"verdict_{v.verdict.value}"],
+                text["col_range"]: text["verdict_whole_take"]
+                if v.span is None
+                else f"{v.span.start_s:.1f}–{v.span.end_s:.1f} s",
+                text["col_note"]: v.note or "",
+                text["col_when"]: f"{v.created_at:%Y-%m-%d %H:%M} UTC",
+            }
+            for v in verdicts
+        ],
         key="verdict-list",
     )
 
@@ -445,18 +603,16 @@ def _keep_verdict(
     st.rerun()
 
 
-def _agreement_frame(rows: list[CueAgreement], choices: Choices) -> pd.DataFrame:
+def _agreement_rows(rows: list[CueAgreement], choices: Choices) -> list[dict[str, object]]:
     text = choices.strings["app"]
-    return pd.DataFrame(
-        [
-            {
-                text["col_cue"]: _cue_label(choices, a.cue),
-                text["col_verdicts"]: a.n,
-                text["col_agreement"]: None if a.agreement_share is None else round(100 * a.agreement_share),
-            }
-            for a in rows
-        ]
-    )
+    return [
+        {
+            text["col_cue"]: _cue_label(choices, a.cue),
+            text["col_verdicts"]: a.n,
+            text["col_agreement"]: round(100 * a.right / a.n),  # every row has a verdict: n >= 1
+        }
+        for a in rows
+    ]
 
 
 def _agreement_tables(store: Store, workshop_id: int | None, choices: Choices) -> None:
@@ -470,72 +626,124 @@ def _agreement_tables(store: Store, workshop_id: int | None, choices: Choices) -
         rows = store.verdict_agreement(workshop_id=scope)
         columns.caption(title)
         if rows:
-            columns.dataframe(_agreement_frame(rows, choices), hide_index=True, key=key)
+            _table(_agreement_rows(rows, choices), key=key, where=columns)
         else:
             columns.caption(text["agreement_none"])
 
 
 def _progress_tab(store: Store, choices: Choices) -> None:
+    """The group's weakest cues, first take against latest, and one trainee's charts and reports; on the
+    current workshop when the dashboard opens, read again from the database by itself (:func:`_progress_live`)."""
+    if _PROGRESS_SCOPE not in st.session_state:
+        st.session_state[_PROGRESS_SCOPE] = store.current_workshop_id() or _ALL_WORKSHOPS
+    _progress_live(store, choices)
+
+
+@st.fragment(run_every=PROGRESS_REFRESH_S)
+def _progress_live(store: Store, choices: Choices) -> None:
+    if _idle(_TRAINER_VISIT):
+        st.rerun(scope="app")  # the whole page: it asks for the PIN again
     text = choices.strings["app"]
-    workshops = {w.id: w for w in store.workshops()}
-    scope = st.selectbox(
-        text["progress_scope"],
-        [None, *workshops],
-        format_func=lambda i: text["all_takes"] if i is None else workshops[i].name,
-        key="progress-scope",
-    )
-    takes = store.takes(workshop_id=scope)
-    weakest = weakest_cues(takes)
-    if weakest:
-        st.subheader(text["weakest"])
-        st.dataframe(
-            pd.DataFrame(
+    try:
+        workshops = {w.id: w for w in store.workshops()}
+        if st.session_state.get(_PROGRESS_SCOPE) not in workshops:
+            st.session_state[_PROGRESS_SCOPE] = _ALL_WORKSHOPS  # a workshop deleted meanwhile, or none yet
+        st.caption(text["progress_refresh"].format(seconds=PROGRESS_REFRESH_S))
+        picked = st.selectbox(
+            text["progress_scope"],
+            [_ALL_WORKSHOPS, *workshops],
+            format_func=lambda i: text["all_takes"] if i == _ALL_WORKSHOPS else workshops[i].name,
+            key=_PROGRESS_SCOPE,
+            on_change=_touch,
+            args=(_TRAINER_VISIT,),
+        )
+        scope = None if picked == _ALL_WORKSHOPS else picked
+        takes = store.takes(workshop_id=scope)
+        weakest = weakest_cues(takes)
+        if weakest:
+            st.subheader(text["weakest"])
+            _table(
                 [
                     {
                         text["col_cue"]: _cue_label(choices, w.cue),
-                        text["col_mean"]: round(w.mean_score),
+                        text["col_mean"]: _score_cell(w.mean_score),
                         text["col_trainees"]: w.trainees,
                     }
                     for w in weakest
-                ]
-            ),
-            hide_index=True,
-        )
-    rows = first_and_latest(takes)
-    if rows:
-        st.subheader(text["first_latest"])
-        st.dataframe(
-            pd.DataFrame(
+                ],
+                key="progress-weakest",
+            )
+        rows = first_and_latest(takes)
+        if rows:
+            st.subheader(text["first_latest"])
+            _table(
                 [
                     {
                         text["col_trainee"]: r.trainee,
                         text["col_takes"]: r.takes,
-                        text["col_first"]: None if r.first_overall is None else round(r.first_overall),
-                        text["col_latest"]: None if r.latest_overall is None else round(r.latest_overall),
-                        text["col_change"]: None if r.overall_change is None else round(r.overall_change),
+                        text["col_first"]: _score_cell(r.first_overall),
+                        text["col_latest"]: _score_cell(r.latest_overall),
+                        text["col_change"]: EMPTY_CELL if r.overall_change is None else f"{round(r.overall_change):+d}",
                     }
                     for r in rows
-                ]
-            ),
-            hide_index=True,
-        )
-    trainees = {t.id: t for t in store.trainees()}
-    if trainees:
-        who = st.selectbox(
-            text["progress_of"], list(trainees), format_func=lambda i: trainees[i].name, key="progress-of"
-        )
-        _progress_charts(store.takes(trainee_id=who, workshop_id=scope), choices)
+                ],
+                key="progress-first-latest",
+            )
+        codes = {t.trainee_code for t in takes if t.trainee_code}
+        if scope is not None:
+            codes |= {t.code for t in workshops[scope].roster}
+        who = _trainee_picker(store, choices, key="progress", only=codes if scope is not None else None)
+        if who is not None:
+            own = store.takes(trainee_id=who.id, workshop_id=scope)
+            _progress_charts(own, choices, key="progress-chart")
+            if own:
+                _past_reports(own, choices, key="progress-report", visit=_TRAINER_VISIT)
+    except StoreError as err:
+        _store_problem(err, text)
+
+
+def _trainee_picker(store: Store, choices: Choices, *, key: str, only: set[str] | None = None) -> TraineeRecord | None:
+    """A search box and the trainees it finds (any part of the name, any case, accents stripped, or the code);
+    ``only``: the codes of the trainees to offer (``None``: everyone). The one picked, or ``None``."""
+    text = choices.strings["app"]
+    typed = st.text_input(
+        text["find_trainee"], key=f"{key}-find", max_chars=NAME_MAX_CHARS, on_change=_touch, args=(_TRAINER_VISIT,)
+    )
+    found = {t.id: t for t in store.search_trainees(typed) if only is None or t.code in only}
+    if not found:
+        if typed.strip():
+            st.caption(text["find_none"].format(text=plain(typed)))
+        return None
+    who = st.selectbox(
+        text["progress_of"] if key == "progress" else text["col_trainee"],
+        list(found),
+        format_func=lambda i: f"{found[i].name} ({found[i].code})",
+        key=f"{key}-of",
+        on_change=_touch,
+        args=(_TRAINER_VISIT,),
+    )
+    return found.get(who) if who is not None else None
 
 
 def _data_tab(store: Store, choices: Choices) -> None:
     text = choices.strings["app"]
     left, right = st.columns(2)
-    left.download_button(text["export_csv"], store.export_csv(), file_name="kiosk-takes.csv", mime="text/csv")
+    # The files are read from the database when the button is pressed, never kept from an earlier run.
+    left.download_button(
+        text["export_csv"],
+        store.export_csv,
+        file_name="kiosk-takes.csv",
+        mime="text/csv",
+        on_click="ignore",
+        key="export-csv",
+    )
     right.download_button(
         text["export_json"],
-        json.dumps(store.export_json(), ensure_ascii=False, indent=1),
+        lambda: dumps_export(store.export_json()),
         file_name="kiosk-export.json",
         mime="application/json",
+        on_click="ignore",
+        key="export-json",
     )
     st.subheader(text["retention"])
     media_days, take_days = store.retention()
@@ -551,30 +759,24 @@ def _data_tab(store: Store, choices: Choices) -> None:
             removed, deleted = store.purge()
             st.success(text["retention_done"].format(recordings=removed, takes=deleted))
     st.subheader(text["delete_trainee"])
-    trainees = {t.id: t for t in store.trainees()}
-    if not trainees:
+    if not store.trainees():
         return
     clashes = store.name_clashes()
     if clashes:
         st.info(text["name_clashes"].format(count=len(clashes)))
-        st.dataframe(
-            pd.DataFrame([{text["col_trainee"]: t.name, text["col_code"]: t.code} for t in clashes]), hide_index=True
-        )
-    who = st.selectbox(
-        text["col_trainee"],
-        list(trainees),
-        format_func=lambda i: f"{trainees[i].name} ({trainees[i].code})",
-        key="delete-who",
-    )
-    sure = st.checkbox(text["delete_confirm"].format(name=plain(trainees[who].name)), key="delete-sure")
+        _table([{text["col_trainee"]: t.name, text["col_code"]: t.code} for t in clashes], key="name-clashes")
+    who = _trainee_picker(store, choices, key="delete")
+    if who is None:
+        return
+    sure = st.checkbox(text["delete_confirm"].format(name=plain(who.name)), key="delete-sure")
     if st.button(text["delete_button"], disabled=not sure, key="delete-button"):
-        count = store.delete_trainee(who)
+        count = store.delete_trainee(who.id)
         st.session_state.pop("delete-sure", None)
-        st.success(text["deleted"].format(name=plain(trainees[who].name), count=count))
+        st.success(text["deleted"].format(name=plain(who.name), count=count))
 
 
 def trainee_page(choices: Choices) -> None:
-    """A trainee's own takes and progress, opened with their short code (and name); nobody else's."""
+    """A trainee's own takes, progress and reports, opened with their name and short code; nobody else's."""
     text = choices.strings["app"]
     store = _store(text)
     if store is None:
@@ -591,20 +793,27 @@ def trainee_page(choices: Choices) -> None:
         if not takes:
             st.info(text["no_takes_yet"])
             return
-        _progress_charts(takes, choices)
-        st.dataframe(_takes_table(takes, choices), hide_index=True, key="my-takes")
+        _progress_charts(takes, choices, key="my-chart")
+        _table(_takes_rows(takes, choices), key="my-takes")
+        _past_reports(takes, choices, key="my-report", visit=_PROGRESS_VISIT)
     except StoreError as err:
         _store_problem(err, text)
 
 
 def _progress_gate(store: Store, text: dict) -> TraineeRecord | None:
-    """The trainee whose progress this visit opened, or ``None`` after drawing the code form."""
+    """The trainee whose progress this visit opened, or ``None`` after drawing the name-and-code form.
+
+    Both are needed: a name alone opens nothing, and neither does a code alone
+    (a code seen over someone's shoulder is not enough). The name is compared
+    the store's way (:func:`~kiosk.store.name_key`: any case, no fuzzy match);
+    a right code with another trainee's name counts as a wrong try.
+    """
     visit = _visit(_PROGRESS_VISIT, _PROGRESS_MARK)
     if visit is not None:
         return visit["trainee"]
     with st.form("my-progress"):
+        name = st.text_input(text["my_name_input"], key="my-name", max_chars=NAME_MAX_CHARS)
         code = st.text_input(text["my_code_input"], key="my-code", max_chars=16)
-        name = st.text_input(text["my_name_optional"], key="my-name", max_chars=NAME_MAX_CHARS)
         submitted = st.form_submit_button(text["my_show"])
     if not submitted:
         st.info(text["my_code_hint"])
@@ -612,7 +821,10 @@ def _progress_gate(store: Store, text: dict) -> TraineeRecord | None:
     if not code.strip():
         st.warning(text["my_code_needed"])  # a name alone opens nothing
         return None
-    check = store.trainee_by_code(code, name=name.strip() or None)
+    if not name.strip():
+        st.warning(text["my_name_needed"])  # nor does a code alone
+        return None
+    check = store.trainee_by_code(code, name=name)
     if check.trainee is not None:
         _open_visit(_PROGRESS_VISIT, trainee=check.trainee)
         st.rerun()

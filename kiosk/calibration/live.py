@@ -20,6 +20,11 @@ class LiveCueTiming:
     min_gap_s: float = number(doc="At most one cue every this long, start to start", unit="seconds", check=POSITIVE)
     show_for_s: float = number(doc="A cue stays on screen this long", unit="seconds", check=POSITIVE)
     repeat_gap_s: float = number(doc="The same cue is not shown again within this long", unit="seconds", check=POSITIVE)
+    absent_for_s: float = number(
+        doc="No speech heard, or nobody in the camera's view, for this long shows a warning while recording",
+        unit="seconds",
+        check=POSITIVE,
+    )
 
     def checks(self) -> Iterator[str]:
         if not self.show_for_s <= self.min_gap_s <= self.repeat_gap_s:

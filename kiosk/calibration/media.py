@@ -15,3 +15,8 @@ class MediaLimits:
         unit="pixels",
         check=Range(low=0, low_open=True, whole=True),
     )
+    max_played_mb: float = number(
+        doc="Largest recording the report plays inside the page (it travels to the browser whole)",
+        unit="megabytes",
+        check=POSITIVE,
+    )

@@ -66,6 +66,21 @@ class ScoringProfile:
         unit="syllables per word",
         check=POSITIVE,
     )
+    pace_stretch_min_s: float = number(
+        doc="The transcript shades a stretch of speech fast or slow only if it lasts at least this long",
+        unit="seconds",
+        check=POSITIVE,
+    )
+    pace_stretch_min_words: float = number(
+        doc="...and holds at least this many words of the line (a pace needs a few words)",
+        unit="words",
+        check=POSITIVE,
+    )
+    unchanged_within: float = number(
+        doc='Against the last try, a score that moved at most this many points reads as "the same"',
+        unit="score points",
+        check=SCORE,
+    )
     targets: Mapping[Setting, Mapping[Cue, CueTarget]] = tables_by(
         doc="Every scored cue's target in every setting: the [scoring.<setting>.<cue>] tables",
         keys=lambda _: SETTINGS,

@@ -21,7 +21,7 @@ from typing import Any
 from kiosk.calibration import BaselineError, TraineeBaseline
 from kiosk.errors import KioskError
 from kiosk.timespan import TimeSpan
-from kiosk.vocabulary import Cue, Language, Setting, WordStatus
+from kiosk.vocabulary import Cue, Direction, Language, NotObserved, Sense, Setting, WordStatus
 
 SCHEMA_ID = "kiosk/take-report"
 SCHEMA_VERSION = 1
@@ -93,17 +93,108 @@ class Recording:
 
 @dataclass(frozen=True)
 class Overall:
-    """The overall score 0-100 (``None`` when no cue was observed) and its word."""
+    """The overall score 0-100 (``None`` when no cue was observed, or half the take is missing), its word,
+    and one sentence saying what went well and what to work on next."""
 
     score: int | None
     label: str
+    sentence: str = ""
 
     def to_json(self) -> JSON:
-        return {"score": self.score, "label": self.label}
+        return {"score": self.score, "label": self.label, "sentence": self.sentence}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Overall:
-        return cls(score=data["score"], label=data["label"])
+        # Reports stored before the sentence have none.
+        return cls(score=data["score"], label=data["label"], sentence=data.get("sentence", ""))
+
+
+@dataclass(frozen=True)
+class ReportTrainee:
+    """Whose take it is: the name they gave, and their code for "My progress" once the take is saved."""
+
+    name: str
+    code: str | None = None
+
+    def to_json(self) -> JSON:
+        return {"name": self.name, "code": self.code}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ReportTrainee:
+        return cls(name=data["name"], code=data.get("code"))
+
+
+@dataclass(frozen=True)
+class MissingPart:
+    """Half of the take that was not there at all (nobody seen, nothing heard): what, and what to check."""
+
+    sense: Sense
+    reason: NotObserved
+    title: str
+    advice: str
+
+    def to_json(self) -> JSON:
+        return {"sense": self.sense.value, "reason": self.reason.value, "title": self.title, "advice": self.advice}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> MissingPart:
+        return cls(
+            sense=Sense(data["sense"]), reason=NotObserved(data["reason"]), title=data["title"], advice=data["advice"]
+        )
+
+
+@dataclass(frozen=True)
+class CueChange:
+    """One cue's score on the previous take of the line and on this one."""
+
+    cue: Cue
+    label: str
+    before: int
+    now: int
+
+    def to_json(self) -> JSON:
+        return {"cue": self.cue.value, "label": self.label, "before": self.before, "now": self.now}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CueChange:
+        return cls(cue=Cue(data["cue"]), label=data["label"], before=int(data["before"]), now=int(data["now"]))
+
+
+@dataclass(frozen=True)
+class SinceLast:
+    """This take against the trainee's previous take of the same line.
+
+    Attributes:
+        recorded: when the previous take was made, as shown.
+        overall_before: its overall score, and ``overall_now`` this one's (``None`` where there was none).
+        cues: the cues scored on both takes, in this report's order.
+        unchanged_within: a change of at most this many points reads as "the same".
+    """
+
+    recorded: str
+    overall_before: int | None
+    overall_now: int | None
+    cues: tuple[CueChange, ...]
+    unchanged_within: float
+
+    def to_json(self) -> JSON:
+        return {
+            "recorded": self.recorded,
+            "overall_before": self.overall_before,
+            "overall_now": self.overall_now,
+            "cues": [c.to_json() for c in self.cues],
+            "unchanged_within": self.unchanged_within,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> SinceLast:
+        return cls(
+            recorded=data["recorded"],
+            overall_before=data["overall_before"],
+            overall_now=data["overall_now"],
+            cues=tuple(CueChange.from_json(c) for c in data["cues"]),
+            unchanged_within=float(data["unchanged_within"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -118,6 +209,9 @@ class CueRow:
         score: 0-100.
         measured: the measured value in words ("62% of the take").
         target: the band it was scored against, in words.
+        everyday: how it went in a trainee's words ("A little fast: 172 words
+            per minute; aim for 130 to 160 words per minute"); the measured
+            value and target above are the trainer's details.
     """
 
     cue: Cue
@@ -128,6 +222,7 @@ class CueRow:
     measured: str | None
     target: str
     why_not_observed: str | None
+    everyday: str = ""
 
     def to_json(self) -> JSON:
         return {
@@ -139,6 +234,7 @@ class CueRow:
             "measured": self.measured,
             "target": self.target,
             "why_not_observed": self.why_not_observed,
+            "everyday": self.everyday,
         }
 
     @classmethod
@@ -152,6 +248,7 @@ class CueRow:
             measured=data["measured"],
             target=data["target"],
             why_not_observed=data["why_not_observed"],
+            everyday=data.get("everyday", ""),  # reports stored before it have none
         )
 
 
@@ -264,6 +361,22 @@ class Marker:
 
 
 @dataclass(frozen=True)
+class PaceMark:
+    """A stretch of speech spoken faster (``HIGH``) or slower (``LOW``) than the pace band."""
+
+    span: TimeSpan
+    direction: Direction
+
+    def to_json(self) -> JSON:
+        return {"span": _span(self.span), "direction": self.direction.value}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> PaceMark:
+        start_s, end_s = data["span"]
+        return cls(span=TimeSpan(float(start_s), float(end_s)), direction=Direction(data["direction"]))
+
+
+@dataclass(frozen=True)
 class Timeline:
     """The take moment by moment, on one time axis of ``duration_s`` seconds."""
 
@@ -274,6 +387,7 @@ class Timeline:
     pauses: tuple[TimeSpan, ...] = ()
     markers: tuple[Marker, ...] = ()
     fillers: tuple[TimeSpan, ...] = ()  # filled pauses ("um", "uh"), where they were said
+    pace: tuple[PaceMark, ...] = ()  # stretches spoken too fast or too slow
 
     def to_json(self) -> JSON:
         return {
@@ -284,6 +398,7 @@ class Timeline:
             "pauses": [_span(p) for p in self.pauses],
             "markers": [m.to_json() for m in self.markers],
             "fillers": [_span(f) for f in self.fillers],
+            "pace": [p.to_json() for p in self.pace],
         }
 
     @classmethod
@@ -297,6 +412,7 @@ class Timeline:
             markers=tuple(Marker.from_json(m) for m in data["markers"]),
             # Reports stored before fillers were drawn have none.
             fillers=_spans(data.get("fillers", [])),
+            pace=tuple(PaceMark.from_json(p) for p in data.get("pace", [])),
         )
 
 
@@ -319,6 +435,10 @@ class TakeReport:
         timeline: the take moment by moment.
         baseline: the trainee's own baseline the take was judged against
             (``None``: the profile's thresholds, not calibrated to the person).
+        trainee: whose take it is (``None``: no name given).
+        missing: the halves of the take that were not there at all (then
+            there is no overall score; the page says what to check).
+        since_last: against the trainee's previous take of the line (``None``: a first take).
     """
 
     language: Language
@@ -333,6 +453,9 @@ class TakeReport:
     strengths: tuple[Strength, ...]
     timeline: Timeline
     baseline: TraineeBaseline | None = None
+    trainee: ReportTrainee | None = None
+    missing: tuple[MissingPart, ...] = ()
+    since_last: SinceLast | None = None
 
     def cue(self, cue: Cue | str) -> CueRow:
         """The row of ``cue``.
@@ -362,6 +485,9 @@ class TakeReport:
             "strengths": [s.to_json() for s in self.strengths],
             "timeline": self.timeline.to_json(),
             "baseline": None if self.baseline is None else self.baseline.to_json(),
+            "trainee": None if self.trainee is None else self.trainee.to_json(),
+            "missing": [m.to_json() for m in self.missing],
+            "since_last": None if self.since_last is None else self.since_last.to_json(),
         }
 
     @classmethod
@@ -394,6 +520,10 @@ class TakeReport:
                 timeline=Timeline.from_json(data["timeline"]),
                 # Reports stored before baselines have none: they were judged by the profile alone.
                 baseline=None if data.get("baseline") is None else TraineeBaseline.from_json(data["baseline"]),
+                # Reports stored before these parts have none of them.
+                trainee=None if data.get("trainee") is None else ReportTrainee.from_json(data["trainee"]),
+                missing=tuple(MissingPart.from_json(m) for m in data.get("missing", [])),
+                since_last=None if data.get("since_last") is None else SinceLast.from_json(data["since_last"]),
             )
         except KeyError as err:
             raise ReportDocumentError(f"The take report has no {err.args[0]!r}.") from None
@@ -405,13 +535,18 @@ __all__ = [
     "SCHEMA_ID",
     "SCHEMA_VERSION",
     "Band",
+    "CueChange",
     "CueRow",
     "Curve",
     "Marker",
+    "MissingPart",
     "Overall",
+    "PaceMark",
     "Recording",
     "ReportDocumentError",
     "ReportScenario",
+    "ReportTrainee",
+    "SinceLast",
     "Strength",
     "TakeReport",
     "Timeline",

@@ -18,9 +18,12 @@ from kiosk.store import TakeRecord
 
 @dataclass(frozen=True)
 class CuePoint:
-    """One take's score (0-100) for a cue, and when the take was recorded."""
+    """One take's score (0-100) for a cue: which take it was (1 for the first of the takes charted),
+    when it was recorded, and its line."""
 
+    take_number: int
     recorded_at: datetime
+    scenario_id: str
     score: float
 
 
@@ -52,14 +55,23 @@ class FirstAndLatest:
 
 
 def progress_by_cue(takes: Sequence[TakeRecord]) -> dict[str, list[CuePoint]]:
-    """Each cue's observed scores in time order (``"overall"`` included), for charts."""
+    """Each cue's observed scores in time order (``"overall"`` first), for charts.
+
+    Takes are numbered 1, 2, 3... in time order over all of ``takes``: a cue
+    not observed in a take leaves a gap at that number, so every cue's chart
+    counts the same takes.
+    """
     series: dict[str, list[CuePoint]] = {}
-    for take in sorted(takes, key=lambda t: t.recorded_at):
+    for number, take in enumerate(sorted(takes, key=lambda t: t.recorded_at), start=1):
         if take.overall_score is not None:
-            series.setdefault("overall", []).append(CuePoint(take.recorded_at, take.overall_score))
+            series.setdefault("overall", []).append(
+                CuePoint(number, take.recorded_at, take.scenario_id, take.overall_score)
+            )
         for cue in take.cues:
             if cue.score is not None:
-                series.setdefault(cue.cue, []).append(CuePoint(take.recorded_at, cue.score))
+                series.setdefault(cue.cue, []).append(CuePoint(number, take.recorded_at, take.scenario_id, cue.score))
+    if "overall" in series:
+        series = {"overall": series["overall"], **series}
     return series
 
 

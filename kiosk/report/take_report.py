@@ -29,20 +29,23 @@ from kiosk.report.document import (
     CueRow,
     Curve,
     Marker,
+    MissingPart,
     Overall,
+    PaceMark,
     Recording,
     ReportScenario,
+    ReportTrainee,
     Strength,
     TakeReport,
     Timeline,
     TimelineWord,
     Tip,
 )
-from kiosk.scoring import CueScore, TakeScores
+from kiosk.scoring import CueScore, PaceStretch, TakeScores
 from kiosk.scoring.registry import CUE_SPECS
 from kiosk.timespan import TimeSpan
 from kiosk.vision.summary import BodyTimeline
-from kiosk.vocabulary import Cue, Language, Setting, WordStatus
+from kiosk.vocabulary import Cue, Direction, Language, Setting, WordStatus
 from kiosk.voice.signals import VoiceSignals
 
 __all__ = ["SCHEMA_ID", "SCHEMA_VERSION", "TakeReport", "report_schema", "take_report", "write_report_json"]
@@ -187,19 +190,68 @@ def _curve(label: str, times: np.ndarray, values: np.ndarray) -> Curve:
     )
 
 
+def _everyday(cue: CueScore, strings: Mapping[str, Any], measured: str | None, target: str) -> str:
+    """How a cue went in a trainee's words: on target, a little or too low or high, and the value if it means much."""
+    if not cue.observed:
+        return ""
+    report = strings["report"]
+    words = strings["cues"][cue.cue]
+    if cue.direction in (Direction.LOW, Direction.HIGH):
+        key = "state_low" if cue.direction is Direction.LOW else "state_high"
+        state_word = words.get(key, report[key])
+        # Half marks or more is "a little" off; under that, "too".
+        degree = "a_little" if (cue.score or 0.0) >= 50.0 else "too"
+        state = report[degree].format(state=state_word)
+    elif cue.direction is Direction.NEVER:
+        return strings["reasons"]["never_smiled"]
+    else:
+        state = report["on_target"]
+    if measured and CUE_SPECS[Cue(cue.cue)].everyday_value:
+        return report["everyday"].format(state=state, measured=measured, target=target)
+    return report["everyday_short"].format(state=state, target=target)
+
+
 def _cue_row(cue: CueScore, strings: Mapping[str, Any], language: str) -> CueRow:
     words = strings["cues"][cue.cue]
     low, high = cue.target.band
+    measured = None if cue.value is None else words["measured"].format(value=_number(cue.cue, cue.value, language))
+    target = words["target"].format(low=_number(cue.cue, low, language), high=_number(cue.cue, high, language))
     return CueRow(
         cue=Cue(cue.cue),
         label=words["label"],
         meaning=words["meaning"],
         observed=bool(cue.observed),
         score=None if cue.score is None else int(round(cue.score)),
-        measured=None if cue.value is None else words["measured"].format(value=_number(cue.cue, cue.value, language)),
-        target=words["target"].format(low=_number(cue.cue, low, language), high=_number(cue.cue, high, language)),
+        measured=measured,
+        target=target,
         why_not_observed=None if cue.reason is None else strings["reasons"][cue.reason],
+        everyday=_everyday(cue, strings, measured, target),
     )
+
+
+def _labels(cues: tuple[CueScore, ...], strings: Mapping[str, Any], *, first_capital: bool) -> str:
+    """Cue names joined for a sentence ("Pace and eye contact"), lower case after the first where asked."""
+    labels = []
+    for i, cue in enumerate(cues):
+        label = strings["cues"][cue.cue]["label"]
+        labels.append(label if first_capital and i == 0 else label[:1].lower() + label[1:])
+    return strings["report"]["list_and"].join(labels)
+
+
+def _in_a_sentence(scores: TakeScores, strings: Mapping[str, Any]) -> str:
+    """The take in one sentence: what went well (up to two), and what to work on next (the first tip)."""
+    report = strings["report"]
+    if scores.overall is None:
+        return ""
+    strong = scores.strengths[:2]
+    weak = scores.tips[:1]
+    if strong and weak:
+        return report["in_a_sentence_both"].format(
+            strong=_labels(strong, strings, first_capital=True), weak=_labels(weak, strings, first_capital=False)
+        )
+    if weak:
+        return report["in_a_sentence_weak"].format(weak=_labels(weak, strings, first_capital=False))
+    return report["in_a_sentence_strong"]
 
 
 def _timeline(
@@ -208,6 +260,7 @@ def _timeline(
     body_timeline: BodyTimeline | None,
     voice: VoiceSignals | None,
     strings: Mapping[str, Any],
+    pace: tuple[PaceStretch, ...] = (),
 ) -> Timeline:
     markers = tuple(Marker(time_s=tip.time_s, label=str(i + 1)) for i, tip in enumerate(tips))
     timeline = Timeline(duration_s=_seconds(duration_s, 3), bands=_bands(body_timeline, strings), markers=markers)
@@ -232,6 +285,7 @@ def _timeline(
         ),
         pauses=tuple(_span(p, 3) for p in voice.pauses),
         fillers=tuple(_span(f, 3) for f in voice.filled_pauses),
+        pace=tuple(PaceMark(_span(p.span, 3), p.direction) for p in pace),
     )
 
 
@@ -247,8 +301,9 @@ def take_report(
     voice: VoiceSignals | None = None,
     recorded: str | None = None,
     baseline: TraineeBaseline | None = None,
+    trainee: str | None = None,
 ) -> TakeReport:
-    """The report document for a scored take, in ``language``.
+    """The report document for a scored take, in ``language`` (of ``trainee``, if they gave a name).
 
     Raises:
         LanguageError: a language without a strings file.
@@ -280,13 +335,30 @@ def take_report(
         setting=Setting(scores.setting),
         overall=Overall(
             score=None if scores.overall is None else int(round(scores.overall)),
-            label=strings["report"]["no_overall"] if scores.label is None else strings["labels"][scores.label],
+            label=(
+                strings["report"]["no_score"]
+                if scores.missing
+                else strings["report"]["no_overall"]
+                if scores.label is None
+                else strings["labels"][scores.label]
+            ),
+            sentence=_in_a_sentence(scores, strings),
         ),
         cues=tuple(_cue_row(cue, strings, language) for cue in scores.cues),
         tips=tips,
         strengths=tuple(Strength(cue=Cue(cue.cue), text=_strength_text(cue, strings)) for cue in scores.strengths),
-        timeline=_timeline(duration_s, tips, body_timeline, voice, strings),
+        timeline=_timeline(duration_s, tips, body_timeline, voice, strings, scores.pace_stretches),
         baseline=baseline,
+        trainee=None if not trainee else ReportTrainee(name=trainee),
+        missing=tuple(
+            MissingPart(
+                sense=m.sense,
+                reason=m.reason,
+                title=strings["missing"][m.reason],
+                advice=strings["missing"][f"{m.reason}_advice"],
+            )
+            for m in scores.missing
+        ),
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -225,25 +225,34 @@ class WordMark:
 
 
 class SaidKind(StrEnum):
-    """What a word of "what you said" is: a word of the line by how it was delivered, or a filler."""
+    """What a token of "what you said" is: a word of the line by how it was delivered, a filler, or a pause."""
 
     SAID = "said"
     UNCLEAR = "unclear"
     SKIPPED = "skipped"
     UNCHECKED = "unchecked"
     FILLER = "filler"
+    PAUSE = "pause"
 
 
-_WORD_KINDS = frozenset(kind.value for kind in SaidKind if kind is not SaidKind.FILLER)
+_WORD_KINDS = frozenset(kind.value for kind in SaidKind if kind not in (SaidKind.FILLER, SaidKind.PAUSE))
 _CHECKED = frozenset({SaidKind.SAID.value, SaidKind.UNCLEAR.value, SaidKind.SKIPPED.value})
 
 
 @dataclass(frozen=True)
 class SaidToken:
-    """A word of what the trainee said, in order: a word of the line or a filler."""
+    """A token of what the trainee said, in order: a word of the line, a filler or a pause.
+
+    ``time_s`` is when it began (``None``: a word skipped or not timed);
+    ``pace`` is "high" or "low" for a word said in a stretch spoken too fast
+    or too slow, else empty; ``duration_s`` is a pause's length.
+    """
 
     text: str
     kind: SaidKind
+    time_s: float | None = None
+    pace: str = ""
+    duration_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -290,6 +299,15 @@ class Chart:
     key_tips: bool
     key_unclear: bool
     key_fillers: bool
+    duration_s: float = 0.0
+
+    def said_has(self, kind: str) -> bool:
+        """Whether "what you said" holds a token of ``kind`` (a :class:`SaidKind` value)."""
+        return any(t.kind == kind for t in self.said)
+
+    def said_pace(self, direction: str) -> bool:
+        """Whether "what you said" shades a word as said too fast ("high") or too slow ("low")."""
+        return any(t.pace == direction for t in self.said)
 
     @property
     def has_key(self) -> bool:
@@ -411,7 +429,16 @@ def timeline_chart(doc: DocumentView) -> Chart | None:
     fillers = list(spans(tl.get("fillers")))
     markers = [m for m in objects(tl.get("markers")) if num(m.get("time_s")) is not None]
     filler_text = str(doc.strings.get("filler") or "um")
-    said = what_was_said(words, fillers, filler_text)
+    pace = [
+        (a, b, str(mark.get("direction")))
+        for mark in objects(tl.get("pace"))
+        for a, b in spans([mark.get("span")])
+        if mark.get("direction") in ("low", "high")
+    ]
+    said = tuple(
+        replace(t, text=doc.seconds(t.duration_s)) if t.kind is SaidKind.PAUSE and t.duration_s is not None else t
+        for t in what_was_said(words, fillers, filler_text, pauses=pauses, pace=pace)
+    )
     if not (bands or curves or aligned or skipped or untimed or fillers or said):
         return None
     heard = aligned + [{"text": filler_text, "start_s": a, "end_s": b, "status": "filler"} for a, b in fillers]
@@ -502,28 +529,47 @@ def timeline_chart(doc: DocumentView) -> Chart | None:
         key_tips=bool(markers) and bool(doc.d.get("tips")),
         key_unclear=any(w.get("status") == "unclear" for w in aligned) and doc.has("unclear"),
         key_fillers=bool(fillers) and doc.has("fillers"),
+        duration_s=duration,
     )
 
 
 def what_was_said(
-    words: list[Mapping[str, Any]], fillers: list[tuple[float, float]], filler_text: str
+    words: list[Mapping[str, Any]],
+    fillers: list[tuple[float, float]],
+    filler_text: str,
+    *,
+    pauses: list[tuple[float, float]] | None = None,
+    pace: list[tuple[float, float, str]] | None = None,
 ) -> tuple[SaidToken, ...]:
-    """The line's words in their order, each filler put before the first word said after it began.
+    """The line's words in their order, each filler and pause put before the first word said after it began.
 
-    Empty unless some word of the line was checked (free speech, or a
-    language without an aligner, has no transcript here).
+    A word said inside a stretch of ``pace`` (start, end, "high" or "low")
+    carries that direction. Empty unless some word of the line was checked
+    (free speech, or a language without an aligner, has no transcript here).
     """
     if not any(word.get("status") in _CHECKED for word in words):
         return ()
-    waiting = sorted(fillers)
+    waiting = sorted(
+        [(a, b, SaidKind.FILLER) for a, b in fillers] + [(a, b, SaidKind.PAUSE) for a, b in pauses or []],
+        key=lambda item: item[0],
+    )
+
+    def inserted(start: float, end: float, kind: SaidKind) -> SaidToken:
+        if kind is SaidKind.FILLER:
+            return SaidToken(filler_text, kind, time_s=start)
+        return SaidToken("", kind, time_s=start, duration_s=end - start)
+
     tokens: list[SaidToken] = []
     for word in words:
         start = num(word.get("start_s"))
         while start is not None and waiting and waiting[0][0] < start:
-            waiting.pop(0)
-            tokens.append(SaidToken(filler_text, SaidKind.FILLER))
+            tokens.append(inserted(*waiting.pop(0)))
         status = str(word.get("status") or "said")
         kind = SaidKind(status) if status in _WORD_KINDS else SaidKind.SAID  # lenient: a damaged document
-        tokens.append(SaidToken(text(word.get("text")), kind))
-    tokens += [SaidToken(filler_text, SaidKind.FILLER) for _ in waiting]
+        shade = ""
+        if start is not None:
+            shade = next((direction for a, b, direction in pace or [] if a <= start < b), "")
+        tokens.append(SaidToken(text(word.get("text")), kind, time_s=start, pace=shade))
+    # What came after the last word: fillers still count; a pause after the line is only its end.
+    tokens += [inserted(*item) for item in waiting if item[2] is SaidKind.FILLER]
     return tuple(tokens)

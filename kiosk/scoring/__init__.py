@@ -8,7 +8,7 @@ three cues whose improvement would raise the overall score most, each tied
 to a moment of the take and the words being said then.
 """
 
-from kiosk.scoring.cues import CueScore, TakeScores, score_against, score_take
+from kiosk.scoring.cues import CueScore, MissingHalf, PaceStretch, TakeScores, score_against, score_take
 from kiosk.scoring.targets import targets_for
 
-__all__ = ["CueScore", "TakeScores", "score_against", "score_take", "targets_for"]
+__all__ = ["CueScore", "MissingHalf", "PaceStretch", "TakeScores", "score_against", "score_take", "targets_for"]

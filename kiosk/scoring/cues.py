@@ -4,11 +4,15 @@ What each cue measures and how comes from :data:`kiosk.scoring.registry.CUE_SPEC
 this module only scores: 100 inside a cue's target band, falling linearly to
 0 over its tolerance outside it; the overall score is the weighted mean of
 the cues observed; a cue not observed is left out and says why.
+
+A take missing a whole half its setting scores (nobody seen on a front-desk
+take, no speech heard) gets no overall score: a mean of the other half would
+praise a take that did not happen. The half and why are in ``missing``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,7 +21,7 @@ from kiosk.calibration import CueTarget, ScoringProfile
 from kiosk.scoring.registry import CUE_SPECS, CueSpec, Measured, TakeSignals, not_observed
 from kiosk.timespan import TimeSpan
 from kiosk.vision.summary import BodySummary, BodyTimeline
-from kiosk.vocabulary import Cue, Direction, NotObserved, ScoreLabel, Sense
+from kiosk.vocabulary import Cue, Direction, NotObserved, ScoreLabel, Sense, WordStatus
 from kiosk.voice.signals import VoiceSignals, VoiceSummary
 
 
@@ -46,6 +50,27 @@ class CueScore:
     moment: TimeSpan | None
 
 
+#: Why a whole half of a take is missing (every cue of that sense not observed for one of these).
+_HALF_MISSING = frozenset({NotObserved.NO_VIDEO, NotObserved.NO_FACE, NotObserved.NO_SOUND, NotObserved.NO_SPEECH})
+
+
+@dataclass(frozen=True)
+class MissingHalf:
+    """A half of the take its setting scores (what is seen, or what is heard) that was not there at all."""
+
+    sense: Sense
+    reason: NotObserved
+
+
+@dataclass(frozen=True)
+class PaceStretch:
+    """A stretch of speech between pauses, spoken outside the pace band (``LOW``: slow, ``HIGH``: fast)."""
+
+    span: TimeSpan
+    direction: Direction
+    value: float  # in the scored pace cue's unit (words/min or syllables/s)
+
+
 @dataclass(frozen=True)
 class TakeScores:
     """A take scored for one line.
@@ -53,10 +78,13 @@ class TakeScores:
     Attributes:
         setting: front_desk, phone or video_call.
         cues: every cue of the setting, in profile order.
-        overall: weighted mean of the observed cues' scores (``None`` if none observed).
+        overall: weighted mean of the observed cues' scores (``None`` if none
+            observed, or a half of the take is missing).
         label: the word for the overall score (``None`` with no overall).
         tips: up to three cues whose improvement would raise the overall most.
         strengths: observed cues at full marks, heaviest first (up to three).
+        missing: the halves of the take its setting scores that were not there at all.
+        pace_stretches: the stretches of speech outside the pace band.
     """
 
     setting: str
@@ -65,6 +93,8 @@ class TakeScores:
     label: ScoreLabel | None
     tips: tuple[CueScore, ...]
     strengths: tuple[CueScore, ...]
+    missing: tuple[MissingHalf, ...] = ()
+    pace_stretches: tuple[PaceStretch, ...] = ()
 
     def cue(self, name: str) -> CueScore:
         for cue in self.cues:
@@ -202,10 +232,11 @@ def score_take(
         dropped = spec.stands_in_for if stand_in_observed else spec.cue
         cues = [c for c in cues if c.cue != dropped]
     observed = [c for c in cues if c.observed]
+    missing = _missing_halves(cues)
     total_weight = sum(c.target.weight for c in observed)
     overall = (
         sum(c.score * c.target.weight for c in observed if c.score is not None) / total_weight
-        if observed and total_weight
+        if observed and total_weight and not missing
         else None
     )
     label = None if overall is None else _label(overall, profile)
@@ -224,4 +255,55 @@ def score_take(
         label=label,
         tips=tuple(gains[:3]),
         strengths=tuple(strengths[:3]),
+        missing=missing,
+        pace_stretches=pace_stretches(cues, take.voice, profile),
     )
+
+
+def _missing_halves(cues: list[CueScore]) -> tuple[MissingHalf, ...]:
+    """The senses whose every cue was not observed because the take had nothing of that half."""
+    missing = []
+    for sense in Sense:
+        of_sense = [c for c in cues if Cue(c.cue).sense is sense]
+        reasons = {c.reason for c in of_sense}
+        if of_sense and not any(c.observed for c in of_sense) and len(reasons) == 1 and reasons <= _HALF_MISSING:
+            reason = next(iter(reasons))
+            assert reason is not None
+            missing.append(MissingHalf(sense, reason))
+    return tuple(missing)
+
+
+def pace_stretches(
+    cues: Sequence[CueScore], voice: VoiceSignals | None, profile: ScoringProfile
+) -> tuple[PaceStretch, ...]:
+    """The stretches of speech (between pauses) spoken faster or slower than the scored pace cue's band.
+
+    Words per minute count the line's words said in the stretch; syllables
+    per second (lines whose words are not aligned) its syllable nuclei. A
+    stretch too short to have a pace of its own (the profile's
+    ``pace_stretch_min_s`` and ``pace_stretch_min_words``) is left out.
+    """
+    pace = next((c for c in cues if c.observed and c.cue in (Cue.PACE, Cue.PACE_SYLLABLES)), None)
+    if pace is None or voice is None:
+        return ()
+    low, high = pace.target.band
+    found = []
+    for stretch in voice.speech:
+        if stretch.duration_s < profile.pace_stretch_min_s:
+            continue
+        if pace.cue == Cue.PACE:
+            words = [w for w in voice.words_between(stretch.start_s, stretch.end_s) if w.status == WordStatus.SAID]
+            if len(words) < profile.pace_stretch_min_words:
+                continue
+            assert words[0].start_s is not None and words[-1].end_s is not None
+            span = TimeSpan(float(words[0].start_s), float(words[-1].end_s))
+            if span.duration_s < profile.pace_stretch_min_s:
+                continue
+            value = len(words) / span.duration_s * 60.0
+        else:
+            span = TimeSpan(float(stretch.start_s), float(stretch.end_s))
+            nuclei = voice.syllable_nuclei_s
+            value = float(np.count_nonzero((nuclei >= span.start_s) & (nuclei < span.end_s))) / span.duration_s
+        if value < low or value > high:
+            found.append(PaceStretch(span, Direction.LOW if value < low else Direction.HIGH, float(value)))
+    return tuple(found)

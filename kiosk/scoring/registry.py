@@ -104,6 +104,9 @@ class CueSpec:
             at the longest episode of this body signal (staring, smiling out of place).
         stretch_value: for a value outside its band, the tip points at the
             stretch of speech where this value is highest (above) or lowest (below).
+        everyday_value: its value means something to a trainee ("172 words per
+            minute"); False for a technical one (dBFS, semitones), which the
+            report keeps to the trainer's details.
     """
 
     cue: Cue
@@ -116,6 +119,7 @@ class CueSpec:
     stands_in_for: Cue | None = None
     longest_episode_when_high: str | None = None
     stretch_value: StretchValueFn | None = None
+    everyday_value: bool = True
 
     @property
     def sense(self) -> Sense:
@@ -435,6 +439,7 @@ CUE_SPECS: Mapping[Cue, CueSpec] = MappingProxyType(
                 decimals=1,
                 measure=_pitch_variety,
                 stretch_value=_pitch_spread_st,
+                everyday_value=False,
             ),
             CueSpec(
                 Cue.PHRASE_ENDS,
@@ -443,6 +448,7 @@ CUE_SPECS: Mapping[Cue, CueSpec] = MappingProxyType(
                 percent=True,
                 decimals=0,
                 measure=_phrase_ends,
+                everyday_value=False,
             ),
             CueSpec(
                 Cue.LOUDNESS,
@@ -453,6 +459,7 @@ CUE_SPECS: Mapping[Cue, CueSpec] = MappingProxyType(
                 measure=_loudness,
                 live_cues=_everywhere(LiveCueName.LOUDER),
                 stretch_value=_median_level_dbfs,
+                everyday_value=False,
             ),
             CueSpec(
                 Cue.EVEN_LOUDNESS,
@@ -462,6 +469,7 @@ CUE_SPECS: Mapping[Cue, CueSpec] = MappingProxyType(
                 decimals=1,
                 measure=_even_loudness,
                 stretch_value=_level_off_the_take_db,
+                everyday_value=False,
             ),
             CueSpec(
                 Cue.FILLED_PAUSES,

@@ -29,6 +29,7 @@ import secrets
 import shlex
 import sqlite3
 import time
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field, replace
@@ -45,6 +46,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk import datafolder
 from kiosk.errors import KioskError
+from kiosk.scenarios import ScenarioError, find_scenario
 from kiosk.settings import read_settings
 from kiosk.store.access import TRAINEE_CODE, TRAINER_PIN, Attempt, Throttle, Tries, normal_pin, pin_problem, utc_now
 from kiosk.store.names import DUPLICATE_KEY_SEPARATOR, NameProblem, checked_name, duplicate_key, name_key, normal_code
@@ -601,6 +603,13 @@ class Store:
         attempt = self._attempt(TRAINEE_CODE, right, now=now, clear_on_success=False)
         return CodeCheck(found[0] if found else None, attempt)
 
+    def search_trainees(self, text: str) -> list[TraineeRecord]:
+        """Trainees whose name holds ``text`` forgivingly (:func:`name_matches`), or whose code it is; by name.
+
+        For the trainer's pickers only: a trainee's own page needs their exact name and code.
+        """
+        return [t for t in self.trainees() if name_matches(text, t.name) or normal_code(text) == t.code]
+
     def trainees(self) -> list[TraineeRecord]:
         """Every trainee, by name (compared as keys, the same order on every database)."""
         with self._read() as session:
@@ -994,6 +1003,8 @@ class Store:
     # -- export and backup ----------------------------------------------------------------------
     def export_json(self) -> dict:
         """Everything but the settings, as one JSON-ready document (``kiosk/export`` v1)."""
+        workshops = self.workshops()
+        workshop_names = {w.id: w.name for w in workshops}
         return {
             "schema": "kiosk/export",
             "schema_version": 1,
@@ -1007,9 +1018,17 @@ class Store:
                     "created_at": w.created_at.isoformat(),
                     "roster": [t.code for t in w.roster],
                 }
-                for w in self.workshops()
+                for w in workshops
             ],
-            "takes": [_take_json(t) for t in self.takes()],
+            # Each take carries its workshop's name and its line's words beside their ids, for people reading it.
+            "takes": [
+                {
+                    **_take_json(t),
+                    "workshop": None if t.workshop_id is None else workshop_names.get(t.workshop_id),
+                    "line": line_text(t.scenario_id),
+                }
+                for t in self.takes()
+            ],
             "verdicts": [_verdict_json(v) for v in self.verdicts()],
         }
 
@@ -1071,12 +1090,14 @@ class Store:
             return len(added)
 
     def export_csv(self) -> str:
-        """One row per take: who, when, the line, the overall score and each cue's score.
+        """One row per take: who, the workshop's name, when, the line (its id and its words in English),
+        the overall score and each cue's score.
 
         Text a spreadsheet would run as a formula (a name such as
         ``=HYPERLINK(...)``) starts with a ``'`` instead; numbers stay numbers.
         """
         takes = self.takes()
+        workshops = {w.id: w.name for w in self.workshops()}
         cues = list(dict.fromkeys(c.cue for t in takes for c in t.cues))
         out = io.StringIO()
         writer = csv.writer(out)
@@ -1088,6 +1109,7 @@ class Store:
                 "workshop",
                 "recorded_at",
                 "scenario",
+                "line",
                 "setting",
                 "language",
                 "duration_s",
@@ -1100,9 +1122,10 @@ class Store:
                 t.uid,
                 t.trainee or "",
                 t.trainee_code or "",
-                t.workshop_id or "",
+                "" if t.workshop_id is None else workshops.get(t.workshop_id, ""),
                 t.recorded_at.isoformat(),
                 t.scenario_id,
+                line_text(t.scenario_id),
                 t.setting,
                 t.language,
                 f"{t.duration_s:.2f}",
@@ -1115,6 +1138,35 @@ class Store:
     def backup(self, destination: Path | None = None) -> Path:
         """A backup of this store's database (:func:`backup_database`)."""
         return backup_database(self.url, destination)
+
+
+#: Letters that carry no accent to strip but that people type without their stroke or ligature.
+_PLAIN_LETTERS = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "đ": "d", "ł": "l", "ı": "i", "þ": "th", "ð": "d"})
+
+
+def search_key(text: str) -> str:
+    """``text`` as the trainer's search compares it: case-folded, accents stripped, whitespace collapsed.
+
+    ``"Åse Ødegård"`` becomes ``"ase odegard"``. Only for finding a trainee on
+    the dashboard; who a trainee is stays :func:`~kiosk.store.names.name_key`.
+    """
+    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
+    bare = "".join(c for c in folded if not unicodedata.combining(c)).translate(_PLAIN_LETTERS)
+    return " ".join(bare.split())
+
+
+def name_matches(text: str, name: str) -> bool:
+    """Whether the trainer's search ``text`` finds ``name``: any part of it, whatever the case and accents
+    (``"ana"`` finds ``"Ana Silva"``, ``"ase"`` finds ``"Åse Ødegård"``); an empty search finds everyone."""
+    return search_key(text) in search_key(name)
+
+
+def line_text(scenario_id: str, language: str = "en") -> str:
+    """The words of a shipped line in ``language`` (English by default), or ``""`` for a line not shipped."""
+    try:
+        return find_scenario(scenario_id).text_in(language)
+    except ScenarioError:
+        return ""
 
 
 def checked(name: str, *, what: str = "A trainee's name") -> str:

@@ -261,33 +261,36 @@ def test_reloading_the_page_or_leaving_the_mode_mid_take_frees_the_take(tmp_path
         assert_alive(server)
 
 
-def test_streamlit_s_own_stop_mid_take_does_not_freeze_the_take(tmp_path, browser_page) -> None:
-    """Streamlit offers its own Stop (top right) while a run of the page is going. The take's screens
-    are fragments whose runs end at once, so its Stop shows only for moments; pressed then, it ends
-    one redraw, and the preview goes on (before, the preview loop was one long run, and Streamlit's
-    Stop froze the take on a broken picture). The page's Stop then scores the take."""
+def test_the_kiosk_shows_no_streamlit_menu_deploy_or_stop_of_its_own_and_the_preview_runs(
+    tmp_path, browser_page
+) -> None:
+    """The repo's .streamlit/config.toml (toolbarMode "minimal", ui.hideTopBar): no developer menu, no
+    Deploy button, and never Streamlit's own Stop (top right; pressed mid-take it used to freeze the
+    take on a broken picture), watched every 20 ms from the click on Start; the page's own Stop
+    scores the take and the setup form is gone while it records."""
     with serve_kiosk(tmp_path, log_name="e2e-streamlit-stop.log", extra_env={"KIOSK_COUNTDOWN_S": "0"}) as server:
         page = browser_page
         pid = server.process.pid
         with failure_screenshot(page, "e2e-streamlit-stop"):
             practise(page, server)
             threads = process_figures(pid)["threads"]
-            # From the click on Start, for 4 s, press Streamlit's Stop every time it shows.
             page.evaluate(
-                """() => { window.pressedStop = 0; const t = setInterval(() => {
-                       for (const b of document.querySelectorAll('[data-testid="stStatusWidget"] button'))
-                           if (b.innerText.trim() === 'Stop') { b.click(); window.pressedStop++; } }, 5);
+                """() => { window.chrome = []; const t = setInterval(() => {
+                       for (const id of ['stStatusWidget', 'stToolbar', 'stMainMenu', 'stAppDeployButton'])
+                           if (document.querySelector(`[data-testid="${id}"]`)) window.chrome.push(id);
+                       for (const b of document.querySelectorAll('button'))
+                           if (b.innerText.trim() === 'Deploy') window.chrome.push('Deploy'); }, 20);
                        setTimeout(() => clearInterval(t), 4000); }"""
             )
             page_button(page, "Start").click()
             page.wait_for_timeout(4_200)
-            pressed = page.evaluate("() => window.pressedStop")
-            # Whatever the presses hit, the page is recording or back at the start: it records either way.
-            if page_button(page, "Start").count():
-                page_button(page, "Start").click()
+            assert page.evaluate("() => window.chrome") == []
+            # While recording: the live preview, the line and Stop; not the setup form, not even greyed.
+            assert page.get_by_label("Your name (leave empty to practise anonymously)").count() == 0
+            assert page_button(page, "Start").count() == 0
             page_button(page, "Stop").wait_for(timeout=PAGE_TIMEOUT_MS)
             assert wait_for(lambda: take_running(server, threads), 10), "no take was recording"
-            preview = page.locator('[data-testid="stMain"] [data-testid="stImage"] img').first
+            preview = page.locator('[data-testid="stMain"] img.kiosk-preview').first
             # A frozen preview shows one picture for ever; a live one a new picture every few tenths of a
             # second (fewer on a machine busy with the whole test suite): watch for up to 5 s.
             pictures = set()
@@ -296,13 +299,10 @@ def test_streamlit_s_own_stop_mid_take_does_not_freeze_the_take(tmp_path, browse
                 if len(pictures) >= 5:
                     break
                 page.wait_for_timeout(100)
-            page.screenshot(path=str(ARTEFACTS / "e2e-streamlit-stop.png"), full_page=True)
-            assert len(pictures) >= 5, (
-                f"after {pressed} presses of Streamlit's Stop the preview showed {len(pictures)} pictures in 5 s"
-            )
+            page.screenshot(path=str(ARTEFACTS / "e2e-kiosk-chrome.png"), full_page=True)
+            assert len(pictures) >= 5, f"the preview showed {len(pictures)} pictures in 5 s"
             page_button(page, "Stop").click()
             read_score(page)
             assert wait_for(lambda: take_gone(server, threads), 30), process_figures(pid)
             assert takes_saved(server) == 1
         assert_alive(server)
-        print(f"Streamlit's Stop pressed {pressed} times mid-take")

@@ -8,6 +8,7 @@ import asyncio
 import json
 import time
 from fractions import Fraction
+from pathlib import Path
 
 import av
 import pytest
@@ -20,6 +21,7 @@ from kiosk.settings import SettingsError as IceServersError
 from kiosk.settings import ice_servers
 
 CLIP = SHARED_DATA / "video-retalking" / "face_2.mp4"
+APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
 
 
 # --------------------------------------------------------------------------- ICE servers
@@ -132,3 +134,56 @@ def test_a_session_checks_the_framing_then_records_every_frame_and_the_sound():
         assert take.stop() is result
     finally:
         check.release_preview()
+
+
+# --------------------------------------------------------------------------- the same words as at the kiosk
+
+
+def reported_flow(scenario_id: str):
+    """A take flow on its report screen (the take could not be scored: nothing but the buttons)."""
+    from kiosk.app.takeflow import Phase, TakeFlow, TakeOutcome
+
+    flow = TakeFlow()
+    flow._phase, flow._scenario_id = Phase.REPORT, scenario_id
+    flow.outcome = TakeOutcome(report=None, error="Nothing was heard.")
+    return flow
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+def test_the_buttons_after_a_take_say_the_same_at_the_kiosk_and_in_the_self_check(monkeypatch, language):
+    """One set of words for one action in every mode, in the page's language ("Try the line again", never
+    "Try again" in one mode and "Try the line again" in the other). The browser's camera box itself needs a
+    real browser (test_app_e2e.py): here it is an idle stand-in."""
+    from types import SimpleNamespace
+
+    from e2e_support import switch_to
+    from streamlit.testing.v1 import AppTest
+
+    from kiosk.i18n import load_strings
+
+    monkeypatch.setattr(
+        "kiosk.app.browser._camera", lambda *args: SimpleNamespace(state=SimpleNamespace(playing=False))
+    )
+    app = AppTest.from_file(str(APP), default_timeout=60)
+    app.session_state["practice-flow"] = reported_flow("front-desk-greeting-01")
+    app.session_state["browser-flow"] = reported_flow("video-call-greeting-01")
+    app.run()
+    app.sidebar.selectbox(key="language").set_value(language).run()
+    kiosk = {b.key: b.label for b in app.button}
+    switch_to(app, "browser")
+    assert not app.exception, app.exception
+    self_check = {b.key: b.label for b in app.button}
+    words = load_strings(language)["app"]
+    assert kiosk["again"] == self_check["browser-again"] == words["again"]
+    assert kiosk["next"] == self_check["browser-next"] == words["next"]
+
+
+def test_the_camera_box_s_own_buttons_are_in_the_page_s_language() -> None:
+    """streamlit-webrtc's buttons take their words from ``translations=`` (its defaults are English)."""
+    from kiosk.app.browser import component_text
+    from kiosk.i18n import load_strings
+
+    english, danish = component_text(load_strings("en")["app"]), component_text(load_strings("da")["app"])
+    assert english["start"] == "Start camera" and english["stop"] == "Stop camera"
+    assert danish["start"] != english["start"] and danish["select_device"] != english["select_device"]
+    assert set(danish) == set(english) and all(danish.values())

@@ -52,7 +52,7 @@ def test_while_another_process_holds_the_write_lock_the_pages_read_and_say_when_
     ana = saved(kiosk_data, "Ana", 2, 40.0)
     dashboard = unlocked(kiosk_data)
     progress = opened("progress")
-    my_progress(progress, ana)
+    my_progress(progress, ana, "Ana")
     with write_lock_held(tmp_path / "kiosk.db") as holder:
         # Open pages keep reading while the lock is held: no wait, no error.
         dashboard.run()

@@ -119,6 +119,31 @@ def test_a_name_alone_opens_no_one_s_progress(kiosk_data) -> None:
     assert not any("Ana" in c.value for c in app.caption)
 
 
+def test_my_progress_opens_only_with_the_trainee_s_own_name_and_code_together(kiosk_data, clock) -> None:
+    ana = saved(kiosk_data, "Ana Silva", 2, 40.0)
+    bo = saved(kiosk_data, "Bo", 3, 80.0)
+    app = opened("progress")
+
+    def refused(said: str) -> None:
+        assert not app.exception and not app.dataframe, said
+        assert any(said in m.value for m in [*app.warning, *app.error]), said
+        assert not any("Ana" in c.value or ana in c.value for c in app.caption)
+        clock["t"] += timedelta(seconds=TRAINEE_CODE.lockout_s)  # past any wait: each try is checked
+
+    my_progress(app, ana, "")
+    refused("Type your name too")  # a code alone, read over someone's shoulder, opens nothing either
+    my_progress(app, "ZZZ999", "Ana Silva")
+    refused("does not match")  # the name with a wrong code
+    my_progress(app, ana, "Bo")
+    refused("does not match")  # a colleague's name with your code
+    my_progress(app, bo, "Ana Silva")
+    refused("does not match")  # your name with a colleague's code
+    my_progress(app, ana, "Ana")
+    refused("does not match")  # part of the name: no fuzzy match on this side
+    my_progress(app, ana.lower(), " ANA  silva ")  # the name as the store compares it: any case or spacing
+    assert not app.exception and set(app.dataframe[0].value["Trainee"]) == {"Ana Silva"}
+
+
 def test_wrong_codes_are_refused_and_slowed_down(kiosk_data, clock) -> None:
     ana = saved(kiosk_data, "Ana", 2, 40.0)
     saved(kiosk_data, "Bo", 3, 80.0)
@@ -127,17 +152,17 @@ def test_wrong_codes_are_refused_and_slowed_down(kiosk_data, clock) -> None:
     assert not app.dataframe and "does not match" in app.error[0].value
     refused = checked = 0
     for i in range(30):
-        my_progress(app, f"ZZZ{i:03d}")
+        my_progress(app, f"ZZZ{i:03d}", "Ana")
         assert not app.exception and not app.dataframe
         if any("does not match" in e.value for e in app.error):
             checked += 1
         elif any("wait" in w.value for w in app.warning):
             refused += 1
     assert checked == TRAINEE_CODE.free_failures - 1 and refused == 30 - checked
-    my_progress(app, ana)  # even a right code waits its turn
+    my_progress(app, ana, "Ana")  # even a right code waits its turn
     assert not app.dataframe
     clock["t"] += timedelta(seconds=TRAINEE_CODE.lockout_s)
-    my_progress(app, ana)
+    my_progress(app, ana, "Ana")
     assert len(app.dataframe) == 1 and set(app.dataframe[0].value["Trainee"]) == {"Ana"}
     # The opened progress closes when the browser goes elsewhere.
     switch_to(app, "upload")
@@ -190,7 +215,7 @@ def test_names_are_shown_as_plain_text_on_the_dashboard(kiosk_data) -> None:
 def test_names_are_shown_as_plain_text_on_my_progress(kiosk_data) -> None:
     code = saved(kiosk_data, EVIL_NAMES[0], 1, 50.0)
     app = opened("progress")
-    my_progress(app, code)
+    my_progress(app, code, EVIL_NAMES[0])
     assert not app.exception and len(app.dataframe) == 1
     assert_no_live_markdown(rendered_as_markdown(app))
     assert any(code in c.value and r"\!\[x\]" in c.value for c in app.caption)

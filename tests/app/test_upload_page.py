@@ -107,6 +107,22 @@ def test_an_empty_upload_is_called_empty() -> None:
     assert "take.mp4 is empty (0 bytes)" in app.error[0].value
 
 
+def test_a_text_file_renamed_mp4_is_called_not_a_video_or_sound_file_in_plain_words() -> None:
+    notes = b"Greet the guest by name, then ask about the journey.\n" * 40
+    app = upload_page()
+    app.get("file_uploader")[0].set_value(("role-play.mp4", notes, "video/mp4")).run()
+    assert not app.exception
+    message = app.error[0].value
+    assert message.startswith("role-play.mp4 is not a video or sound file the kiosk can read"), message
+    # Never FFmpeg's words, nor the server's temporary copy.
+    assert "Invalid data" not in message and "/tmp" not in message and "kiosk-upload" not in message
+    # In the page's language, the empty file too.
+    app.sidebar.selectbox(key="language").set_value("da").run()
+    assert app.error[0].value.startswith("role-play.mp4 er ikke en video- eller lydfil")
+    app.get("file_uploader")[0].set_value(("tom.mp4", b"", "video/mp4")).run()
+    assert app.error[0].value.startswith("tom.mp4 er tom (0 byte)")
+
+
 def test_a_picture_too_large_to_decode_is_refused_with_the_limit(tmp_path) -> None:
     import sys
 

@@ -76,10 +76,8 @@ def test_the_trainer_marks_cues_and_sees_how_often_the_kiosk_agreed(kiosk_data, 
     app = unlocked(kiosk_data)
     assert any(h.value == "Was the kiosk right?" for h in app.subheader)
     picker = app.selectbox(key="verdict-take")
-    assert picker.options == [
-        "2026-12-01 10:02 · Bo · front-desk-greeting-01 · 62",
-        "2026-12-01 10:01 · Ana · front-desk-greeting-01 · 62",
-    ]
+    line = "Good evening, welcome to the hotel! Are you checking in with us tonight?"  # front-desk-greeting-01
+    assert picker.options == [f"2026-12-01 10:02 · Bo · {line} · 62", f"2026-12-01 10:01 · Ana · {line} · 62"]
     mark(app, "ana-1", "smiling", "wrong", 1.0, 2.5, "she did smile at 0:01")
     assert not app.exception and "Kept: Smiling was wrong." in app.success[0].value
     assert app.number_input(key="verdict-from").value is None and app.text_input(key="verdict-note").value == ""

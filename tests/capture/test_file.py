@@ -759,7 +759,7 @@ def png_bomb(path: Path, side: int = 30_000) -> Path:
     return path
 
 
-LIMITS = MediaLimits(max_duration_s=300.0, max_pixels=50_000_000)
+LIMITS = MediaLimits(max_duration_s=300.0, max_pixels=50_000_000, max_played_mb=40.0)
 
 
 @pytest.mark.parametrize("side", [10_000, 16_000])
@@ -782,7 +782,10 @@ def test_a_decompression_bomb_is_refused_before_anything_is_decoded(tmp_path: Pa
 
 def test_a_recording_over_the_length_limit_is_refused_from_its_header(tmp_path: Path) -> None:
     with pytest.raises(MediaError) as raised:
-        RecordingSource(data("video-retalking/face_2.mp4"), limits=MediaLimits(max_duration_s=3.0, max_pixels=1e9))
+        RecordingSource(
+            data("video-retalking/face_2.mp4"),
+            limits=MediaLimits(max_duration_s=3.0, max_pixels=1e9, max_played_mb=40.0),
+        )
     message = str(raised.value)
     assert_one_sentence(message)
     assert "is 5 s long" in message and "up to 3 s" in message and "trim it" in message
@@ -792,7 +795,7 @@ def test_a_recording_over_the_length_limit_is_refused_from_its_header(tmp_path: 
 def test_the_length_limit_holds_while_decoding_too(relative: str) -> None:
     # A header can understate its length (a live stream's, a damaged one): the decoders stop at the limit.
     with RecordingSource(data(relative)) as rec:
-        rec.limits = MediaLimits(max_duration_s=2.0, max_pixels=1e9)
+        rec.limits = MediaLimits(max_duration_s=2.0, max_pixels=1e9, max_played_mb=40.0)
         with pytest.raises(MediaError, match="up to 2 s"):
             rec.audio()
         if rec.info.has_video:

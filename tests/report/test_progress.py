@@ -45,6 +45,16 @@ def test_each_cue_s_scores_come_in_time_order_and_unobserved_ones_are_left_out()
     assert [p.recorded_at.day for p in bo["pace"]] == [1, 3]
 
 
+def test_takes_are_numbered_in_time_order_and_a_cue_not_observed_leaves_a_gap() -> None:
+    series = progress_by_cue([t for t in GROUP if t.trainee == "Ana"])
+    assert list(series) == ["overall", "eye_contact", "pace", "smiling"]  # the overall score first
+    assert [p.take_number for p in series["eye_contact"]] == [1, 2]
+    assert [p.take_number for p in series["smiling"]] == [2]  # take 1 did not show it
+    everyone = progress_by_cue(GROUP)
+    assert [(p.take_number, p.recorded_at.day) for p in everyone["overall"]] == [(1, 1), (2, 2), (3, 3), (4, 5), (5, 9)]
+    assert {p.scenario_id for p in everyone["pace"]} == {"front-desk-greeting-01"}
+
+
 def test_the_group_s_weakest_cues_use_each_trainee_s_latest_take() -> None:
     weakest = weakest_cues(GROUP, count=2)
     # eye contact latest: Ana 65, Bo 30, anonymous 5 -> 33.3; smiling: 50, 70, 0 -> 40.

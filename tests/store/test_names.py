@@ -7,7 +7,7 @@ from sqlalchemy import create_engine, text
 from store_fixtures import postgres_fixture, url_fixture  # noqa: F401 - fixtures: each test on both databases
 from store_workers import record
 
-from kiosk.store import NAME_MAX_CHARS, Store, StoreNameError, name_key
+from kiosk.store import NAME_MAX_CHARS, Store, StoreNameError, name_key, name_matches, search_key
 
 
 @pytest.mark.parametrize(
@@ -106,3 +106,37 @@ def test_two_kiosks_adding_the_same_new_names_at_once_make_one_trainee_of_each(u
         takes = store.takes()
         assert len(store.trainees()) == 20 and len(takes) == 2 * 20
         assert all(sum(t.trainee_code == code for t in takes) == 2 for code in {t.trainee_code for t in takes})
+
+
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [
+        ("ana", "Ana Silva"),  # the first name, any case
+        ("SILVA", "Ana Silva"),  # any part
+        ("ase", "Åse Ødegård"),  # accents stripped
+        ("odegard", "Åse Ødegård"),  # ø has no accent to strip: it is typed as o
+        ("zydrunas", "Žydrūnas"),
+        ("élodie", "Elodie Martin"),  # an accent typed and none stored
+        ("ana  silva", "Ana Silva"),
+        ("", "Bo"),  # an empty search finds everyone
+    ],
+)
+def test_the_trainer_s_search_forgives_case_accents_and_finds_any_part(typed, name) -> None:
+    assert name_matches(typed, name)
+
+
+def test_the_trainer_s_search_is_not_fuzzy() -> None:
+    assert search_key("Åse  Ødegård") == "ase odegard"
+    assert not name_matches("anna", "Ana Silva") and not name_matches("silvia", "Ana Silva")
+
+
+def test_the_trainer_finds_trainees_by_part_of_the_name_or_their_code(url) -> None:
+    with Store(url) as store:
+        codes = {
+            n: store.save_take(record(f"t{i}", n, i)).trainee_code
+            for i, n in enumerate(["Ana Silva", "Åse Ødegård", "Bo"])
+        }
+        assert [t.name for t in store.search_trainees("ana")] == ["Ana Silva"]
+        assert [t.name for t in store.search_trainees("ase")] == ["Åse Ødegård"]
+        assert [t.name for t in store.search_trainees(codes["Bo"].lower())] == ["Bo"]
+        assert len(store.search_trainees(" ")) == 3

@@ -9,6 +9,8 @@ exports load back; a trainee is deleted with every row and file of theirs.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import signal
@@ -178,10 +180,27 @@ def test_an_export_loads_back_into_an_empty_store_unchanged(url, tmp_path, reque
     assert again["trainees"] == exported["trainees"]
     assert again["workshops"] == exported["workshops"]
     lines = csv_text.splitlines()
-    assert lines[0].startswith("take,trainee,code,workshop,recorded_at") and lines[0].endswith(
+    assert lines[0].startswith("take,trainee,code,workshop,recorded_at,scenario,line,") and lines[0].endswith(
         "eye_contact,smiling,pace"
     )
     assert len(lines) == 5 and ",Ana," in lines[1]
+
+
+def test_the_exports_carry_the_workshop_s_name_and_the_line_s_words(url) -> None:
+    # A trainer reads names: "Monday group" and the line, not the workshop's id 1 and front-desk-greeting-01.
+    with Store(url) as store:
+        workshop = store.create_workshop("Monday group", ["Ana"])
+        store.save_take(replace(record("t0", "Ana", 0), workshop_id=workshop.id))
+        store.save_take(record("t1", None, 1))
+        store.save_take(replace(record("t2", None, 2), scenario_id="a-line-no-longer-shipped"))
+        rows = {row["take"]: row for row in csv.DictReader(io.StringIO(store.export_csv()))}
+        takes = {t["uid"]: t for t in store.export_json()["takes"]}
+    words = "Good evening, welcome to the hotel! Are you checking in with us tonight?"
+    assert rows["t0"]["workshop"] == "Monday group" and rows["t1"]["workshop"] == ""
+    assert rows["t0"]["scenario"] == "front-desk-greeting-01" and rows["t0"]["line"] == words
+    assert rows["t2"]["line"] == "" and rows["t2"]["scenario"] == "a-line-no-longer-shipped"
+    assert (takes["t0"]["workshop"], takes["t0"]["workshop_id"]) == ("Monday group", workshop.id)
+    assert takes["t0"]["line"] == words and takes["t1"]["workshop"] is None
 
 
 def test_deleting_a_trainee_removes_every_row_and_recording_of_theirs(url, tmp_path) -> None:

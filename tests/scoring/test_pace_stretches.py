@@ -1,0 +1,79 @@
+"""The transcript's fast and slow stretches: each stretch of speech between pauses against the pace band.
+
+Truth from two sources: espeak-ng reading one half of a line fast and the
+other at its slowest, lengthened to 1/0.6 of its time (Praat's overlap-add:
+the same words at 60% of the rate, the pitch kept), and the Montreal Forced
+Aligner author's own "fast-rate reading" of a sentence (his label; tune split).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from kiosk.calibration import load_scoring_profile, load_voice_calibration
+from kiosk.capture import AudioTrack, RecordingSource
+from kiosk.scoring import score_take, targets_for
+from kiosk.vocabulary import Direction
+from kiosk.voice import analyse_voice, prepare_line, summarise_voice
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "voice"))
+from speech_synth import derived_wav, read_wav, say  # noqa: E402
+
+FAST_HALF = "the red fox has read many books"
+SLOW_HALF = "but there is always more to read"
+
+
+def scored(audio: AudioTrack, line: str):
+    calibration = load_voice_calibration()
+    profile = load_scoring_profile()
+    voice = analyse_voice(audio, prepare_line(line), calibration)
+    return score_take(
+        setting="phone",
+        targets=targets_for(profile, "phone", None),
+        profile=profile,
+        body_timeline=None,
+        body_summary=None,
+        voice=voice,
+        voice_summary=summarise_voice(voice, calibration),
+    )
+
+
+def test_a_half_read_fast_and_a_half_read_slow_are_shaded_each_its_own_way() -> None:
+    import parselmouth
+    from parselmouth.praat import call
+
+    fast, rate = read_wav(say(FAST_HALF, rate_wpm=280))
+    slowest, slow_rate = read_wav(say(SLOW_HALF, rate_wpm=80))  # espeak-ng's floor: about 135 words a minute
+    assert rate == slow_rate
+    lengthened = call(parselmouth.Sound(slowest, sampling_frequency=rate), "Lengthen (overlap-add)", 75, 600, 1 / 0.6)
+    slow = lengthened.values[0]
+    gap = np.zeros(int(0.8 * rate))  # a pause between the halves: two stretches of speech
+    with RecordingSource(derived_wav("fast-then-slow", np.concatenate([fast, gap, slow]), rate)) as source:
+        audio = source.audio()
+    assert audio is not None
+    scores = scored(audio, f"{FAST_HALF} {SLOW_HALF}")
+    low, high = scores.cue("pace").target.band
+    directions = [(p.direction, p.value) for p in scores.pace_stretches]
+    assert [d for d, _ in directions] == [Direction.HIGH, Direction.LOW], directions
+    (fast_wpm, slow_wpm) = (v for _, v in directions)
+    assert fast_wpm > high and slow_wpm < low
+    first, second = scores.pace_stretches
+    assert first.span.end_s <= len(fast) / rate + 0.1 and second.span.start_s >= (len(fast) + len(gap)) / rate - 0.1
+
+
+def test_the_mfa_author_s_fast_reading_is_shaded_fast_and_never_slow() -> None:
+    from kiosk.evaluation.manifest import read_manifest
+    from kiosk.evaluation.media import resolve_media
+
+    manifest = read_manifest(Path(__file__).parents[1] / "eval" / "speech.toml")
+    take = next(t for t in manifest.takes if t.id == "mfa_docs_english_fast")
+    assert take.split == "tune" and take.heard is not None
+    with RecordingSource(resolve_media(take.media, manifest=manifest.path, take_id=take.id)) as source:
+        audio = source.audio()
+    assert audio is not None
+    scores = scored(audio, take.heard.line or "")
+    directions = {p.direction for p in scores.pace_stretches}
+    assert directions == {Direction.HIGH}, scores.pace_stretches
