@@ -241,8 +241,13 @@ def test_analyze_a_scenario_writes_a_report_in_html_and_json(tmp_path: Path) -> 
     assert report["scenario"]["id"] == "front-desk-greeting-01"
     eye_contact = next(c for c in report["cues"] if c["cue"] == "eye_contact")
     assert eye_contact["score"] < 20  # the face is turned 34 degrees away
+    # A photo has no sound: a greeting's voice is missing, so no overall score, and the page says why.
+    assert report["overall"]["score"] is None
+    assert [(m["sense"], m["reason"]) for m in report["missing"]] == [("heard", "no_sound")]
     page = html.read_text()
-    assert f">{report['overall']['score']}<" in page and "http" not in page.lower().replace("http-equiv", "")
+    assert 'id="overall-score"' not in page and "This recording has no sound" in page
+    assert "http" not in page.lower().replace("http-equiv", "")
+    assert "This recording has no sound" in result.stdout  # and so does the command line
 
 
 def test_an_unknown_scenario_is_refused() -> None:

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 import av
 import streamlit as st
 
-from kiosk.app.common import Choices, countdown_s, meter_share, pick_line, score_live_take, teleprompter
+from kiosk.app.common import Choices, countdown_s, meter_share, pick_line, score_live_take, session_takes, teleprompter
 from kiosk.app.screens import (
     again_or_next,
     countdown_screen,
@@ -434,6 +434,8 @@ def _scorer(flow: TakeFlow, choices: Choices) -> Scorer:
     scenario = find_scenario(flow.scenario_id)
     trainee = _form().get("trainee") or None
 
+    session = session_takes()  # read here, on the page's thread; the scoring runs on the take's own
+
     def score(result: LiveResult, on_progress: ProgressHook) -> TakeOutcome:
         report = score_live_take(
             result,
@@ -442,6 +444,7 @@ def _scorer(flow: TakeFlow, choices: Choices) -> Scorer:
             trainee=trainee,
             on_progress=on_progress,
             name=f"self-check {scenario.id}",
+            session=session,
         )
         framing = None
         if result.timeline is not None:

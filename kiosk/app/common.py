@@ -9,6 +9,7 @@ Streamlit copies them.
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -41,6 +42,7 @@ from kiosk.report.since_last import since_last
 from kiosk.scenarios import LANGUAGES, Scenario, load_scenarios
 from kiosk.settings import read_settings
 from kiosk.store import Store, default_url, take_record
+from kiosk.store.names import name_key
 from kiosk.vocabulary import CameraPlacement, Language
 from kiosk.voice import prepare_line, voice_calibration_for
 
@@ -206,6 +208,57 @@ def kiosk_store() -> tuple[Store | None, str | None]:
         return None, str(err)
 
 
+@dataclass(frozen=True)
+class _LastTry:
+    """A take of this session, as "Since your last try" compares with it."""
+
+    recorded: str
+    overall: float | None
+    cue_scores: Mapping[str, float | None]
+
+
+class SessionTakes:
+    """What this browser session knows of its own takes: the last try of each trainee and line, and the
+    codes it was given. Written from a take's own thread, so behind a lock.
+
+    A name typed at the kiosk is not proof of who types it: another trainee's
+    earlier scores and code are never shown on a report because the same
+    name was typed. "Since your last try" compares with this session's own
+    takes only, and a code is shown to the session whose take made the
+    trainee (their history is in "My progress", behind name and code).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last: dict[tuple[str, str], _LastTry] = {}
+        self._codes: dict[str, str] = {}
+
+    def last_try(self, trainee_key: str, line_id: str) -> _LastTry | None:
+        with self._lock:
+            return self._last.get((trainee_key, line_id))
+
+    def remember(self, trainee_key: str, line_id: str, document: TakeReport) -> None:
+        with self._lock:
+            self._last[(trainee_key, line_id)] = _LastTry(
+                recorded=document.recording.recorded or "",
+                overall=document.overall.score,
+                cue_scores={row.cue.value: row.score for row in document.cues},
+            )
+
+    def code(self, trainee_key: str) -> str | None:
+        with self._lock:
+            return self._codes.get(trainee_key)
+
+    def give_code(self, trainee_key: str, code: str) -> None:
+        with self._lock:
+            self._codes[trainee_key] = code
+
+
+def session_takes() -> SessionTakes:
+    """This browser session's :class:`SessionTakes` (call on the page's own thread)."""
+    return st.session_state.setdefault("kiosk-session-takes", SessionTakes())
+
+
 def scored_report(
     analysis: TakeAnalysis,
     *,
@@ -215,18 +268,19 @@ def scored_report(
     trainee: str | None = None,
     media_path: Path | None = None,
     baseline: TraineeBaseline | None = None,
+    session: SessionTakes | None = None,
 ) -> dict:
     """Score an analysed take for its line and save it; a dict kept in ``st.session_state``.
 
     With the trainee's ``baseline`` the body cues and the loudness are judged
     against their own centre (:func:`kiosk.analysis.score_and_report`).
 
-    The report carries the trainee's name and, on a retake of a line, each
-    cue against their previous take of it ("Since your last try"). The take
-    is saved to the kiosk's database (under the trainee's name, or
-    anonymously, in the trainer's current workshop), and a named trainee's
-    code (it opens "My progress") is put on the report shown and in the
-    notes. A database that is busy (after a few tries), damaged or
+    The report carries the trainee's name and, on a retake of a line in this
+    ``session``, each cue against the previous take of it ("Since your last
+    try"). The take is saved to the kiosk's database (under the trainee's
+    name, or anonymously, in the trainer's current workshop); the trainee's
+    code (it opens "My progress") is put on the report when this session's
+    take made the trainee (see :class:`SessionTakes`). A database that is busy (after a few tries), damaged or
     unreachable never loses the take: it is kept on disk and saved later
     (:func:`kiosk.store.save_or_keep`), and the report is shown with a note
     saying so.
@@ -262,11 +316,23 @@ def scored_report(
     store, problem = kiosk_store()
     workshop_id = None
     document = scored.document
+    key = "" if name is None else name_key(name)
+    last = None if session is None else session.last_try(key, scenario.id)
+    if last is not None:
+        change = since_last(
+            document,
+            recorded=last.recorded,
+            overall=last.overall,
+            cue_scores=last.cue_scores,
+            unchanged_within=scoring_profile.unchanged_within,
+        )
+        document = document if change is None else replace(document, since_last=change)
+    known_before = True
     if store is not None:
         try:
             workshop_id = store.current_workshop_id()
             if name is not None:
-                document = _with_last_try(store, document, name, scenario.id, scoring_profile.unchanged_within)
+                known_before = any(name_key(t.name) == key for t in store.trainees())
         except KioskError as err:
             problem = str(err)
     record = take_record(
@@ -281,10 +347,15 @@ def scored_report(
         workshop_id=workshop_id,
     )
     outcome = save_or_keep(store, record, problem=problem)
+    if session is not None:
+        session.remember(key, scenario.id, document)
     if outcome.saved is not None:
-        if outcome.saved.trainee_code and document.trainee is not None:
-            code = outcome.saved.trainee_code
-            document = replace(document, trainee=replace(document.trainee, code=code))
+        code = outcome.saved.trainee_code
+        if code and document.trainee is not None and session is not None:
+            if not known_before:
+                session.give_code(key, code)  # this take made the trainee: the code is theirs to have
+            if session.code(key) == code:
+                document = replace(document, trainee=replace(document.trainee, code=code))
         if store is not None:  # it is: the take was saved in it
             try:
                 store.purge()  # retention is applied as takes come in, not only when a trainer looks
@@ -304,34 +375,6 @@ def _code_note(document: TakeReport, text: Mapping[str, str]) -> str | None:
     return text["your_code"].format(code=document.trainee.code)
 
 
-def _with_last_try(store: Store, document: TakeReport, name: str, line_id: str, unchanged_within: float) -> TakeReport:
-    """The report with "Since your last try": this trainee's latest earlier take of the same line, if any.
-
-    The trainee is found by their exact name (as the store compares names),
-    never by a code or a part of a name: another person's scores must never
-    appear on this report.
-    """
-    from kiosk.store.names import name_key
-
-    trainee = store.add_trainee(name)  # the take is saved under it next
-    earlier = [
-        t
-        for t in store.takes(trainee_id=trainee.id)
-        if t.scenario_id == line_id and t.trainee is not None and name_key(t.trainee) == name_key(name)
-    ]
-    if not earlier:
-        return document
-    last = earlier[-1]
-    change = since_last(
-        document,
-        recorded=f"{last.recorded_at:%Y-%m-%d %H:%M}",
-        overall=last.overall_score,
-        cue_scores={c.cue: c.score for c in last.cues},
-        unchanged_within=unchanged_within,
-    )
-    return document if change is None else replace(document, since_last=change)
-
-
 def score_live_take(
     result: LiveResult,
     *,
@@ -341,6 +384,7 @@ def score_live_take(
     on_progress: ProgressHook,
     name: str = "live take",
     baseline: TraineeBaseline | None = None,
+    session: SessionTakes | None = None,
 ) -> dict:
     """Analyse a take recorded live (the voice; the body was analysed while recording), score and save it.
 
@@ -377,11 +421,13 @@ def score_live_take(
         trainee=trainee,
         media_path=result.recorded.media_path,
         baseline=baseline,
+        session=session,
     )
     document = report["document"]
     kept = result.recorded.media_path
     # A live take is named by its kept file, or not at all (the page's title is the trainee's name).
     report["document"] = replace(document, recording=replace(document.recording, name=kept.name if kept else ""))
+    report["offer_keeping"] = kept is None  # "tick Keep my recording to watch these moments"
     if kept is not None:
         try:
             playable = browser_playable(kept)
@@ -416,10 +462,10 @@ def show_report(result: dict, *, choices: Choices, stem: str) -> None:
         st.warning(note)
     if report.missing:
         # Nothing to score: say what was missing, never a number.
-        st.error(" ".join(f"{m.title}. {m.advice}" for m in report.missing))
+        st.error("\n\n".join(f"**{m.title}**\n\n{m.advice}" for m in report.missing))
     playable = result.get("video")
     video = None if playable is None else ReportVideo.embedded(playable.data, playable.mime)
-    html = render_html(report, video=video)
+    html = render_html(report, video=video, offer_keeping=bool(result.get("offer_keeping")))
     # The report is the screen: its own header names the trainee, so the page's title and its
     # caption give way, and the tips are seen without scrolling on a laptop.
     st.markdown(_REPORT_SCREEN_STYLE, unsafe_allow_html=True)

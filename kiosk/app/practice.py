@@ -12,12 +12,13 @@ them when it stops; the preview loop only reads from it.
 from __future__ import annotations
 
 import base64
+import io
 import os
 from datetime import datetime
 
-import cv2
 import numpy as np
 import streamlit as st
+from PIL import Image
 
 from kiosk.app import calibrate
 from kiosk.app.common import (
@@ -26,6 +27,7 @@ from kiosk.app.common import (
     meter_share,
     pick_line,
     score_live_take,
+    session_takes,
     teleprompter,
     translated_picker,
 )
@@ -302,9 +304,17 @@ def _scorer(flow: TakeFlow, choices: Choices) -> Scorer:
     on_camera = Setting(scenario.setting).on_camera
     baseline = calibrate.usable(calibrate.current(trainee, choices.profile), on_camera=on_camera)
 
+    session = session_takes()  # read here, on the page's thread; the scoring runs on the take's own
+
     def score(result: LiveResult, on_progress: ProgressHook) -> TakeOutcome:
         report = score_live_take(
-            result, scenario=scenario, choices=choices, trainee=trainee, on_progress=on_progress, baseline=baseline
+            result,
+            scenario=scenario,
+            choices=choices,
+            trainee=trainee,
+            on_progress=on_progress,
+            baseline=baseline,
+            session=session,
         )
         return TakeOutcome(report=report)
 
@@ -328,13 +338,13 @@ def preview_html(rgb: np.ndarray) -> str:
     ``st.image`` serves each picture from a URL that the next redraw (24 a
     second) deletes: on a busy machine the browser asked for it too late and
     showed a broken picture or none. Inline, there is nothing to fetch.
+    Encoded by Pillow: OpenCV's colour conversion would start a pool of
+    worker threads in the server that outlives the take.
     """
-    ok, jpeg = cv2.imencode(
-        ".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, PREVIEW_JPEG_QUALITY]
-    )
-    if not ok:
-        return ""
-    data = base64.b64encode(jpeg.tobytes()).decode("ascii")
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, format="JPEG", quality=PREVIEW_JPEG_QUALITY)
+    jpeg = buffer.getvalue()
+    data = base64.b64encode(jpeg).decode("ascii")
     return (
         f"<img class='kiosk-preview' alt='' style='width:100%;display:block;border-radius:0.5rem' "
         f"src='data:image/jpeg;base64,{data}'>"

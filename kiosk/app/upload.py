@@ -21,7 +21,7 @@ import streamlit as st
 
 from kiosk.analysis import analyse_take
 from kiosk.app.analysis_queue import AnalysisQueue
-from kiosk.app.common import Choices, pick_line, scored_report, show_report
+from kiosk.app.common import Choices, pick_line, scored_report, session_takes, show_report
 from kiosk.calibration import load_media_limits, load_vision_calibration, load_voice_calibration
 from kiosk.capture.playback import PlayableMedia, browser_playable
 from kiosk.errors import KioskError
@@ -149,7 +149,9 @@ def _analyse_upload(data: bytes, file_name: str, name: str, *, scenario, choices
                 limits=load_media_limits(choices.profile),
                 isolated=True,
             )
-            result = scored_report(analysis, scenario=scenario, choices=choices, trainee=trainee or None)
+            result = scored_report(
+                analysis, scenario=scenario, choices=choices, trainee=trainee or None, session=session_takes()
+            )
             result["video"] = _playable(path, choices)
             return result
     except KioskError as err:

@@ -76,6 +76,11 @@ class ScoringProfile:
         unit="words",
         check=POSITIVE,
     )
+    slightly_off_min_score: float = number(
+        doc='A cue outside its band scoring at least this is "a little" low or high in the report; below, "too"',
+        unit="score 0-100",
+        check=SCORE,
+    )
     unchanged_within: float = number(
         doc='Against the last try, a score that moved at most this many points reads as "the same"',
         unit="score points",

@@ -317,14 +317,14 @@ def _since_last(doc: DocumentView) -> _SinceLast | None:
     return _SinceLast(doc.s("since_last").format(date=text(since.get("recorded"))), overall, cues)
 
 
-def _page(doc: DocumentView, video: ReportVideo | None) -> _Page:
+def _page(doc: DocumentView, video: ReportVideo | None, offer_keeping: bool) -> _Page:
     rec = doc.part("recording")
     trainee = text(doc.part("trainee").get("name"))
     shown = trainee or text(rec.get("name"))
     tips = _advice(doc, "tips", moments=True)
     cues = tuple(_cue_row(c) for c in objects(doc.d.get("cues")))
     hint = ""
-    if video is None and any(t.at for t in tips) and doc.has("watch_needs_recording"):
+    if offer_keeping and video is None and any(t.at for t in tips) and doc.has("watch_needs_recording"):
         hint = doc.s("watch_needs_recording")
     return _Page(
         lang=doc.lang,
@@ -350,18 +350,26 @@ def _page(doc: DocumentView, video: ReportVideo | None) -> _Page:
 # --------------------------------------------------------------------------- the page
 
 
-def render_html(document: TakeReport | Mapping[str, Any], *, video: ReportVideo | None = None) -> str:
+def render_html(
+    document: TakeReport | Mapping[str, Any], *, video: ReportVideo | None = None, offer_keeping: bool = False
+) -> str:
     """The take report as one self-contained HTML page (see the module docstring).
 
     ``document`` is the report, or its JSON form as stored (read leniently:
     see :mod:`kiosk.report.view`); ``video`` the take's recording to play at
-    the moments the report points to (``None``: the page says how to keep one).
+    the moments the report points to; ``offer_keeping``: without it, say that
+    ticking "Keep my recording" before a take allows that (a live take that
+    was not kept; an upload or a stored report has no such box).
 
     Raises:
         TypeError: ``document`` is neither.
     """
     doc = DocumentView(document.to_json() if isinstance(document, TakeReport) else document)
-    page = _environment().get_template("report.html.j2").render(page=_page(doc, video), s=doc.s, has=doc.has)
+    page = (
+        _environment()
+        .get_template("report.html.j2")
+        .render(page=_page(doc, video, offer_keeping), s=doc.s, has=doc.has)
+    )
     for jinja, ours in _ENTITY_SPELLING:
         page = page.replace(jinja, ours)
     return page

@@ -199,8 +199,7 @@ def _everyday(cue: CueScore, strings: Mapping[str, Any], measured: str | None, t
     if cue.direction in (Direction.LOW, Direction.HIGH):
         key = "state_low" if cue.direction is Direction.LOW else "state_high"
         state_word = words.get(key, report[key])
-        # Half marks or more is "a little" off; under that, "too".
-        degree = "a_little" if (cue.score or 0.0) >= 50.0 else "too"
+        degree = "a_little" if cue.slightly_off else "too"  # the profile's slightly_off_min_score
         state = report[degree].format(state=state_word)
     elif cue.direction is Direction.NEVER:
         return strings["reasons"]["never_smiled"]

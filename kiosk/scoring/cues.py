@@ -38,6 +38,8 @@ class CueScore:
         direction: below, inside or above the band (or a smile that never came).
         reason: why it was not observed, else ``None``.
         moment: the part of the take a tip about this cue points at.
+        slightly_off: outside its band but at the profile's ``slightly_off_min_score`` or more
+            ("a little" fast, quiet... rather than "too").
     """
 
     cue: Cue
@@ -48,6 +50,7 @@ class CueScore:
     direction: Direction
     reason: NotObserved | None
     moment: TimeSpan | None
+    slightly_off: bool = False
 
 
 #: Why a whole half of a take is missing (every cue of that sense not observed for one of these).
@@ -212,16 +215,18 @@ def score_take(
             cues.append(CueScore(cue, True, None, 0.0, target, Direction.NEVER, None, moment))
         else:
             direction = _direction(float(value.value), target)
+            score = score_against(float(value.value), target)
             cues.append(
                 CueScore(
                     cue,
                     True,
                     float(value.value),
-                    score_against(float(value.value), target),
+                    score,
                     target,
                     direction,
                     None,
                     _tip_moment(spec, value, direction, take, whole_take),
+                    slightly_off=direction is not Direction.IN_BAND and score >= profile.slightly_off_min_score,
                 )
             )
     # A stand-in observed replaces the cue it stands in for; one not observed leaves it.
@@ -276,10 +281,11 @@ def _missing_halves(cues: list[CueScore]) -> tuple[MissingHalf, ...]:
 def pace_stretches(
     cues: Sequence[CueScore], voice: VoiceSignals | None, profile: ScoringProfile
 ) -> tuple[PaceStretch, ...]:
-    """The stretches of speech (between pauses) spoken faster or slower than the scored pace cue's band.
+    """The stretches of speech (between pauses) spoken clearly faster or slower than the scored pace cue's band.
 
     Words per minute count the line's words said in the stretch; syllables
-    per second (lines whose words are not aligned) its syllable nuclei. A
+    per second (lines whose words are not aligned) its syllable nuclei; both
+    over the stretch and the pause after it. A
     stretch too short to have a pace of its own (the profile's
     ``pace_stretch_min_s`` and ``pace_stretch_min_words``) is left out.
     """
@@ -288,9 +294,14 @@ def pace_stretches(
         return ()
     low, high = pace.target.band
     found = []
-    for stretch in voice.speech:
+    stretches = list(voice.speech)
+    for i, stretch in enumerate(stretches):
         if stretch.duration_s < profile.pace_stretch_min_s:
             continue
+        # The band is a rate over the line with its pauses in it: a stretch counts the pause after it
+        # (up to the next speech), as the whole line's pace does, so a line said at an even, in-band
+        # pace with breaks is not shaded fast.
+        until_s = float(stretches[i + 1].start_s) if i + 1 < len(stretches) else float(stretch.end_s)
         if pace.cue == Cue.PACE:
             words = [w for w in voice.words_between(stretch.start_s, stretch.end_s) if w.status == WordStatus.SAID]
             if len(words) < profile.pace_stretch_min_words:
@@ -299,11 +310,15 @@ def pace_stretches(
             span = TimeSpan(float(words[0].start_s), float(words[-1].end_s))
             if span.duration_s < profile.pace_stretch_min_s:
                 continue
-            value = len(words) / span.duration_s * 60.0
+            value = len(words) / (max(until_s, span.end_s) - span.start_s) * 60.0
         else:
             span = TimeSpan(float(stretch.start_s), float(stretch.end_s))
             nuclei = voice.syllable_nuclei_s
-            value = float(np.count_nonzero((nuclei >= span.start_s) & (nuclei < span.end_s))) / span.duration_s
-        if value < low or value > high:
+            syllables = np.count_nonzero((nuclei >= span.start_s) & (nuclei < span.end_s))
+            value = float(syllables) / (max(until_s, span.end_s) - span.start_s)
+        # A few words' rate wobbles with their lengths: only a stretch clearly off (beyond the band by
+        # more than the cue's tolerance, where the whole line would score 0) is shaded.
+        slack = pace.target.tolerance
+        if value < low - slack or value > high + slack:
             found.append(PaceStretch(span, Direction.LOW if value < low else Direction.HIGH, float(value)))
     return tuple(found)

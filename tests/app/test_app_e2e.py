@@ -277,7 +277,10 @@ def test_upload_reaches_the_report_and_a_dashboard_left_open_shows_it(kiosk_serv
                 trainer.get_by_label("Trainer PIN").fill(TRAINER_PIN)
                 page_button(trainer, "Open the dashboard").click()
                 trainer.get_by_role("tab", name="Progress").click(timeout=PAGE_TIMEOUT_MS)
-                find = trainer.get_by_label("Find a trainee (any part of the name, or the code)")
+                # The Data tab has a search box of its own: this one is on the Progress tab, the one shown.
+                find = trainer.get_by_label("Find a trainee (any part of the name, or the code)").locator(
+                    "visible=true"
+                )
                 find.fill("bo upl")
                 find.press("Enter")
                 trainer.get_by_text("No trainee matches").first.wait_for(timeout=PAGE_TIMEOUT_MS)
@@ -305,6 +308,8 @@ def test_upload_reaches_the_report_and_a_dashboard_left_open_shows_it(kiosk_serv
                 trainer.locator(".vega-embed canvas, .vega-embed svg").first.wait_for(timeout=PAGE_TIMEOUT_MS)
                 trainer.wait_for_timeout(1_000)  # the other charts and tables finish drawing
                 trainer.screenshot(path=str(ARTEFACTS / "e2e-dashboard-progress.png"), full_page=True)
+                trainer.locator(".vega-embed").first.evaluate("e => e.scrollIntoView({block: 'center'})")
+                trainer.screenshot(path=str(ARTEFACTS / "e2e-dashboard-charts.png"))
                 trainer.get_by_role("tab", name="Data and privacy").click()
                 with trainer.expect_download() as download:
                     trainer.get_by_role("button", name="Export the takes (CSV)").click()

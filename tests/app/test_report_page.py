@@ -1,5 +1,6 @@
 """The report in the app, for the trainee: their name and code on it, and on a retake of a line
-each cue against their previous take of it ("Since your last try"), never someone else's."""
+each cue against their previous take of it ("Since your last try"), never someone else's: a name
+typed at the kiosk proves nothing, so another browser session typing the same name sees neither."""
 
 from __future__ import annotations
 
@@ -76,3 +77,17 @@ def test_a_retake_of_a_line_shows_each_cue_against_the_trainee_s_own_last_try(ki
     assert {c.cue: c.now for c in since.cues} == {row.cue: row.score for row in second.cues if row.score is not None}
     html = app.get("iframe")[0].proto.srcdoc
     assert "Since your last try" in html and "→" in html
+    code = first.trainee.code if first.trainee else None
+    with Store(kiosk_data) as store:
+        (ana,) = [t for t in store.trainees() if t.name == "Ana"]
+    assert ana.code in html  # the session whose take made her has her code
+
+    # Somebody else, at another browser, types exactly her name: the take is saved under it, but
+    # they see neither her last scores nor her code.
+    other = AppTest.from_file(str(APP), default_timeout=120).run()
+    switch_to(other, "upload")
+    upload(other, "Ana")
+    html = other.get("iframe")[0].proto.srcdoc
+    assert "Since your last try" not in html and ana.code not in html and "Your code for" not in html
+    assert not any(ana.code in str(element.value) for element in other.success)
+    assert code is None  # the stored report never holds a code either
