@@ -181,6 +181,18 @@ def page_button(page, label: str):
     return page.locator('[data-testid="stMain"]').get_by_role("button", name=label, exact=True)
 
 
+def read_score_or_none(page) -> int | None:
+    """The overall score once the report is there; ``None`` for a take with nothing to score (shown as "–":
+    a take stopped before its first word has no speech, so no overall score)."""
+    value = page.locator('[data-testid="stMetricValue"]').first
+    value.wait_for(timeout=PAGE_TIMEOUT_MS)
+    text = value.inner_text().strip()
+    if text == "\u2013":
+        return None
+    assert re.fullmatch(r"\d{1,3}", text), f"the overall score is not a number: {text!r}"
+    return int(text)
+
+
 def read_score(page) -> int:
     """The overall score the page shows (an ``st.metric``), once the report is there."""
     value = page.locator('[data-testid="stMetricValue"]').first
