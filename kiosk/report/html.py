@@ -32,7 +32,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from kiosk.report.document import TakeReport
 from kiosk.report.timeline import MAX_CURVE_POINTS, Chart, coord, downsample, timeline_chart
-from kiosk.report.view import DocumentView, calibration_line, num, objects, text
+from kiosk.report.view import DocumentView, calibration_line, clock, num, objects, text
 
 __all__ = ["ReportVideo", "render_html", "write_html", "MAX_CURVE_POINTS", "downsample"]
 
@@ -260,11 +260,6 @@ def _cue_row(cue: Mapping[str, Any]) -> _CueRow:
     )
 
 
-def _clock(seconds: float) -> str:
-    whole = max(0, int(round(seconds)))
-    return f"{whole // 60}:{whole % 60:02d}"
-
-
 def _advice(doc: DocumentView, key: str, *, moments: bool = False) -> tuple[_Advice, ...]:
     labels = {c.get("cue"): c.get("label") for c in objects(doc.d.get("cues"))}
     still = (num(doc.part("recording").get("duration_s")) or 0.0) <= 0.0
@@ -276,7 +271,7 @@ def _advice(doc: DocumentView, key: str, *, moments: bool = False) -> tuple[_Adv
                 text(labels.get(a.get("cue"))),
                 text(a.get("text")),
                 time_s=None if time_s is None else round(time_s, 2),
-                at="" if time_s is None else _clock(time_s),
+                at="" if time_s is None else clock(time_s),
             )
         )
     return tuple(advice)

@@ -41,6 +41,7 @@ from kiosk.report.document import (
     TimelineWord,
     Tip,
 )
+from kiosk.report.view import clock
 from kiosk.scoring import CueScore, PaceStretch, TakeScores
 from kiosk.scoring.registry import CUE_SPECS
 from kiosk.timespan import TimeSpan
@@ -76,11 +77,6 @@ class ScenarioLike(Protocol):
     def situation_in(self, language: str) -> str: ...
 
 
-def _clock(seconds: float) -> str:
-    whole = max(0, int(round(seconds)))
-    return f"{whole // 60}:{whole % 60:02d}"
-
-
 def _number(cue: Cue | None, value: float, language: str) -> str:
     """A cue's value as its spec shows it (a percentage, or so many decimals); seconds with one decimal."""
     spec = CUE_SPECS[cue] if cue is not None else None
@@ -112,11 +108,11 @@ def _cue_text(cue: CueScore, key: str, strings: Mapping[str, Any], voice: VoiceS
     prefix = ""
     if moment is not None and "{time}" not in template and "{words_clause}" not in template:
         # Tie the tip to its moment even where the sentence does not name it.
-        prefix = strings["report"]["at_moment"].format(time=_clock(moment.start_s), words_clause=clause)
+        prefix = strings["report"]["at_moment"].format(time=clock(moment.start_s), words_clause=clause)
         if language != "zh":
             template = template[:1].lower() + template[1:]
     return prefix + template.format(
-        time=_clock(moment.start_s if moment else 0.0),
+        time=clock(moment.start_s if moment else 0.0),
         duration=_number(None, moment.duration_s, language) if moment else "0",
         value=_number(cue.cue, cue.value, language) if cue.value is not None else "",
         low=_number(cue.cue, low, language),

@@ -47,6 +47,12 @@ def objects(value: Any) -> list[Mapping[str, Any]]:
     return [item for item in value or [] if isinstance(item, Mapping)]
 
 
+def clock(seconds: float) -> str:
+    """A moment of the take as m:ss (what tips and the Watch links show)."""
+    whole = max(0, int(round(seconds)))
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
 def is_wide(ch: str) -> bool:
     """Whether ``ch`` takes a full em (CJK ideographs, full-width forms)."""
     return unicodedata.east_asian_width(ch) in ("W", "F")
