@@ -324,6 +324,12 @@ class ScoredReport:
     scores: TakeScores
 
 
+def _line_language(analysis: TakeAnalysis) -> str:
+    """The language of the line the take was analysed against (English without one)."""
+    voice = analysis.voice
+    return voice.line.language if voice is not None and voice.line is not None else "en"
+
+
 def score_and_report(
     analysis: TakeAnalysis,
     *,
@@ -382,7 +388,9 @@ def score_and_report(
         )
     scores = score_take(
         setting=chosen,
-        targets=targets_for(scoring_profile, chosen, scenario.targets if scenario else None),
+        targets=targets_for(
+            scoring_profile, chosen, scenario.targets if scenario else None, language=_line_language(analysis)
+        ),
         profile=scoring_profile,
         body_timeline=body.timeline if body else None,
         body_summary=body.summary if body else None,

@@ -204,12 +204,37 @@ def _voice_cases(path: Path | None, line: str | None) -> list[tuple[str, AudioTr
     return cases
 
 
-def run_voice_bench(path: Path | None = None, *, line: str | None = None, repeats: int = 5) -> str:
+def _spoken_line_case(language: str) -> tuple[str, AudioTrack, str]:
+    """The kiosk's longest front-desk line in ``language`` said by espeak-ng's +m3 variant at 150 wpm.
+
+    It stands in for a trainee (not the reference's voice or rate) so that
+    the alignment is timed on a take of a realistic length, about 10 s.
+    """
+    from kiosk.scenarios import load_scenarios
+    from kiosk.voice.reference import EspeakReference
+
+    texts = [s.text[language] for s in load_scenarios() if s.setting == "front_desk"]
+    text = max(texts, key=len)
+    words = text.split() if language != "zh" else list(text)
+    spoken = EspeakReference.shared().say(words, voice=f"{_ESPEAK_VOICE[language]}+m3", rate_wpm=150)
+    quiet = np.zeros(8000, dtype=np.float32)
+    audio = AudioTrack(samples=np.concatenate([quiet, spoken.samples, quiet]), sample_rate_hz=16000, start_s=0.0)
+    return f"espeak-ng {language} line ({audio.duration_s:.0f} s)", audio, text
+
+
+_ESPEAK_VOICE = {"en": "en-us", "da": "da", "lt": "lt", "zh": "cmn"}
+
+
+def run_voice_bench(
+    path: Path | None = None, *, line: str | None = None, repeats: int = 5, language: str = "en"
+) -> str:
     """Time the voice step per stage; returns the table to print.
 
     The real-time factor is processing seconds per second of audio (0.05
     means 30 s of audio analysed in 1.5 s). The one-time reading of the
-    pronunciation dictionary is timed separately.
+    pronunciation dictionary is timed separately. With ``language`` other
+    than English and no ``path``, a kiosk line in that language said by
+    espeak-ng is timed, and the alignment's seconds are printed too.
     """
     from kiosk.calibration import load_voice_calibration
     from kiosk.voice import VOICE_STAGES, analyse_voice, prepare_line, summarise_voice
@@ -226,8 +251,10 @@ def run_voice_bench(path: Path | None = None, *, line: str | None = None, repeat
     ]
     header = f"{'clip':<30} " + " ".join(f"{s:>10}" for s in VOICE_STAGES) + f" {'summary':>10} {'total':>8}"
     out += ["Real-time factor (median of runs; seconds per second of audio)", header, "-" * len(header)]
-    for name, audio, text in _voice_cases(path, line):
-        prepared = prepare_line(text) if text else None
+    cases = _voice_cases(path, line) if language == "en" or path is not None else [_spoken_line_case(language)]
+    aligned_s: list[tuple[str, float]] = []
+    for name, audio, text in cases:
+        prepared = prepare_line(text, language=language) if text else None
         runs: list[dict[str, float]] = []
         for _ in range(max(1, repeats) + 1):
             stages: dict[str, float] = {}
@@ -245,6 +272,9 @@ def run_voice_bench(path: Path | None = None, *, line: str | None = None, repeat
             + " ".join(f"{medians[s]:10.4f}" for s in VOICE_STAGES)
             + f" {medians['summary']:10.4f} {total:8.4f}"
         )
+        aligned_s.append((name, float(np.median([r["alignment"] for r in runs]))))
+    out.append("")
+    out += [f"Alignment of {name}: {seconds:.2f} s (median of runs)" for name, seconds in aligned_s]
     return "\n".join(out)
 
 

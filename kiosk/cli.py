@@ -292,7 +292,7 @@ def _bench(args: argparse.Namespace) -> int:
 def _bench_voice(args: argparse.Namespace) -> int:
     from kiosk.bench import run_voice_bench
 
-    print(run_voice_bench(args.file, line=args.line, repeats=args.repeats))
+    print(run_voice_bench(args.file, line=args.line, repeats=args.repeats, language=args.lang))
     return 0
 
 
@@ -482,6 +482,12 @@ def build_parser() -> argparse.ArgumentParser:
     voice.add_argument("--file", type=Path, default=None, help="recording to time (default: a shared test clip)")
     voice.add_argument("--line", default=None, help="its scripted line (default: the clip's transcript)")
     voice.add_argument("--repeats", type=int, default=5, help="timed runs (the median is reported)")
+    voice.add_argument(
+        "--lang",
+        choices=("en", "da", "lt", "zh"),
+        default="en",
+        help="language of the line (default en); without --file, a kiosk line in it said by espeak-ng",
+    )
     voice.set_defaults(run=_bench_voice)
     live = bench_commands.add_parser(
         "live", help="preview frames per second while recording, and seconds from Stop to the report"

@@ -33,6 +33,15 @@ class Language(StrEnum):
 _NATIVE_NAMES = {Language.EN: "English", Language.ZH: "简体中文", Language.LT: "Lietuvių", Language.DA: "Dansk"}
 
 
+class Aligner(StrEnum):
+    """How a line's words are found in the take's audio (chosen per language in the profile)."""
+
+    #: pocketsphinx's US-English acoustic model and pronunciation dictionary.
+    POCKETSPHINX = "pocketsphinx"
+    #: The line said by espeak-ng in its language, matched to the take by dynamic time warping.
+    SPEECH_SYNTHESIS_DTW = "synthesis_dtw"
+
+
 class Setting(StrEnum):
     """Where a line is practised."""
 
@@ -95,6 +104,7 @@ class Cue(StrEnum):
     UPRIGHT = "upright"
     ARMS_OPEN = "arms_open"
     PACE = "pace"
+    PACE_CHARACTERS = "pace_characters"
     PACE_SYLLABLES = "pace_syllables"
     PITCH_VARIETY = "pitch_variety"
     PHRASE_ENDS = "phrase_ends"
@@ -174,6 +184,7 @@ class NotObserved(StrEnum):
     NO_SPEECH = "no_speech"
     NO_LINE = "no_line"
     NOT_ENGLISH = "not_english"
+    WORDS_UNCERTAIN = "words_uncertain"
     TOO_LITTLE_VOICE = "too_little_voice"
     NO_PHRASE_ENDS = "no_phrase_ends"
 

@@ -68,7 +68,9 @@ from kiosk.calibration.vision import (
 from kiosk.calibration.voice import (
     AlignmentSettings,
     FillerThresholds,
+    LanguageVoice,
     SyllableThresholds,
+    SynthesisAlignmentSettings,
     ToneThresholds,
     VoiceActivityThresholds,
     VoiceCalibration,
@@ -89,6 +91,8 @@ __all__ = [
     "SETTINGS",
     "VOICE_CUES",
     "AlignmentSettings",
+    "LanguageVoice",
+    "SynthesisAlignmentSettings",
     "ArmThresholds",
     "AutoStopSettings",
     "CueTarget",

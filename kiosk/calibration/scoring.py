@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 
 from kiosk.calibration.schema import POSITIVE, SHARE, Range, TablesBy, band, number, profile_table, tables_by
-from kiosk.vocabulary import Cue, Sense, Setting
+from kiosk.vocabulary import Cue, Language, Sense, Setting
 
 #: Settings a line can be practised in.
 SETTINGS: tuple[Setting, ...] = tuple(Setting)
@@ -33,6 +33,17 @@ class CueTarget:
         doc="How far outside the band the score falls to 0, linearly", unit=CUE_UNIT, check=POSITIVE
     )
     weight: float = number(doc="The cue's weight in the overall score", unit="relative weight", check=POSITIVE)
+
+
+@profile_table
+class LanguagePace:
+    """How a language's pace compares with English (a ``[scoring.languages.<language>]`` table)."""
+
+    words_per_english_word: float = number(
+        doc="Words (Chinese: characters) of the kiosk's lines in this language per English word of the same lines",
+        unit="words per English word",
+        check=POSITIVE,
+    )
 
 
 def _cues_of(setting: str) -> tuple[Cue, ...]:
@@ -85,6 +96,12 @@ class ScoringProfile:
         doc='Against the last try, a score that moved at most this many points reads as "the same"',
         unit="score points",
         check=SCORE,
+    )
+    languages: Mapping[Language, LanguagePace] = tables_by(
+        doc="Each language's pace against English: the [scoring.languages.<language>] tables",
+        keys=lambda _: tuple(Language),
+        value=LanguagePace,
+        noun="languages",
     )
     targets: Mapping[Setting, Mapping[Cue, CueTarget]] = tables_by(
         doc="Every scored cue's target in every setting: the [scoring.<setting>.<cue>] tables",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from kiosk.calibration.schema import (
     BETWEEN_0_AND_1,
@@ -12,10 +12,14 @@ from kiosk.calibration.schema import (
     POSITIVE,
     SHARE,
     Range,
+    choice,
     number,
     profile_table,
     table,
+    tables_by,
+    text,
 )
+from kiosk.vocabulary import Aligner, Language
 
 #: A level against full scale: an RMS of 1.0 is 0 dBFS, nothing is louder.
 DBFS = "dBFS"
@@ -282,6 +286,78 @@ class AlignmentSettings:
 
 
 @profile_table
+class SynthesisAlignmentSettings:
+    """Aligning a line to espeak-ng's reading of it (the ``[voice.synthesis_alignment]`` table)."""
+
+    reference_rate_wpm: float = number(
+        doc="espeak-ng says the reference line at this rate (its -s)", unit="words per minute", check=POSITIVE
+    )
+    high_voice_from_hz: float = number(
+        doc="A take whose median pitch is at least this is matched to espeak-ng's high-voice variant",
+        unit="Hz",
+        check=POSITIVE,
+    )
+    reference_silence_below_peak_db: float = number(
+        doc="The reference's speech is louder than this far below its peak (the rest is its pauses)",
+        unit="dB",
+        check=POSITIVE,
+    )
+    mfcc_count: float = number(
+        doc="Mel-frequency cepstral coefficients compared (the first, overall level, is left out)",
+        unit="coefficients",
+        check=Range(2, 40, whole=True),
+    )
+    mel_bands: float = number(
+        doc="Mel filter bands the coefficients are computed from", unit="bands", check=Range(8, 128, whole=True)
+    )
+    max_line_cost_ratio: float = number(
+        doc=(
+            "The line's match (mean distance along the path) against its match to the line said backwards; "
+            "above this it is not the line"
+        ),
+        unit="ratio",
+        check=POSITIVE,
+    )
+    min_other_line_cost_ratio: float = number(
+        doc="From this ratio up it is another line; between the two cuts the words are timed but not judged",
+        unit="ratio",
+        check=POSITIVE,
+    )
+    max_relative_word_cost: float = number(
+        doc="A word whose mean distance along the path is more than this times the line's median word is unclear",
+        unit="ratio",
+        check=POSITIVE,
+    )
+    skip_candidates: float = number(
+        doc="The words matching worst are tried left out, this many of them",
+        unit="words",
+        check=Range(low=0, whole=True),
+    )
+    min_skip_gain: float = number(
+        doc="A word counts as left out when the path without it is at least this much closer (relative)",
+        unit="share of the path's distance",
+        check=NOT_NEGATIVE,
+    )
+    max_skipped_words: float = number(
+        doc="At most this many words are found left out", unit="words", check=Range(low=0, whole=True)
+    )
+    high_voice_variant: str = text(
+        doc="espeak-ng's variant for high voices, added to the language's voice", default="+f4"
+    )
+
+
+@profile_table
+class LanguageVoice:
+    """How a line in one language is aligned (a ``[voice.languages.<language>]`` table)."""
+
+    aligner: Aligner = choice(doc="The aligner for lines in this language", vocabulary=Aligner)
+    espeak_voice: str = text(
+        doc="espeak-ng's voice for the reference speech (espeak-ng --voices); empty: the language's code",
+        default="",
+    )
+
+
+@profile_table
 class VoiceCalibration:
     """The ``[voice]`` part of a calibration profile."""
 
@@ -321,7 +397,16 @@ class VoiceCalibration:
     syllables: SyllableThresholds = table(doc="Syllable nuclei: [voice.syllables]")
     tone: ToneThresholds = table(doc="Tone, loudness and voice breaks: [voice.tone]")
     fillers: FillerThresholds = table(doc='Filled pauses ("um"): [voice.fillers]')
-    alignment: AlignmentSettings = table(doc="Aligning the line: [voice.alignment]")
+    alignment: AlignmentSettings = table(doc="Aligning the line with pocketsphinx: [voice.alignment]")
+    synthesis_alignment: SynthesisAlignmentSettings = table(
+        doc="Aligning the line to espeak-ng's reading of it: [voice.synthesis_alignment]"
+    )
+    languages: Mapping[Language, LanguageVoice] = tables_by(
+        doc="The aligner for each language of the lines: the [voice.languages.<language>] tables",
+        keys=lambda _: tuple(Language),
+        value=LanguageVoice,
+        noun="languages",
+    )
 
     def checks(self) -> Iterator[str]:
         if self.pitch_floor_hz >= self.pitch_ceiling_hz:

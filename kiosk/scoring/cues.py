@@ -283,13 +283,13 @@ def pace_stretches(
 ) -> tuple[PaceStretch, ...]:
     """The stretches of speech (between pauses) spoken clearly faster or slower than the scored pace cue's band.
 
-    Words per minute count the line's words said in the stretch; syllables
+    Words (or a Chinese line's characters) per minute count the line's words said in the stretch; syllables
     per second (lines whose words are not aligned) its syllable nuclei; both
     over the stretch and the pause after it. A
     stretch too short to have a pace of its own (the profile's
     ``pace_stretch_min_s`` and ``pace_stretch_min_words``) is left out.
     """
-    pace = next((c for c in cues if c.observed and c.cue in (Cue.PACE, Cue.PACE_SYLLABLES)), None)
+    pace = next((c for c in cues if c.observed and c.cue in (Cue.PACE, Cue.PACE_CHARACTERS, Cue.PACE_SYLLABLES)), None)
     if pace is None or voice is None:
         return ()
     low, high = pace.target.band
@@ -302,7 +302,7 @@ def pace_stretches(
         # (up to the next speech), as the whole line's pace does, so a line said at an even, in-band
         # pace with breaks is not shaded fast.
         until_s = float(stretches[i + 1].start_s) if i + 1 < len(stretches) else float(stretch.end_s)
-        if pace.cue == Cue.PACE:
+        if pace.cue in (Cue.PACE, Cue.PACE_CHARACTERS):
             words = [w for w in voice.words_between(stretch.start_s, stretch.end_s) if w.status == WordStatus.SAID]
             if len(words) < profile.pace_stretch_min_words:
                 continue

@@ -165,8 +165,14 @@ def _voice(take: TakeSignals) -> tuple[VoiceSignals, VoiceSummary]:
     return take.voice, take.voice_summary
 
 
-def _english(voice: VoiceSignals) -> bool:
-    return voice.line is not None and voice.line.language == "en"
+def _aligned(voice: VoiceSignals) -> bool:
+    """Whether the line's language has an aligner (its words are checked)."""
+    return voice.line is not None and voice.aligner is not None
+
+
+def _in_characters(voice: VoiceSignals) -> bool:
+    """Whether the line's pace is counted in characters (Chinese) rather than words."""
+    return voice.line is not None and voice.line.language == "zh"
 
 
 def _frames_in(voice: VoiceSignals, stretch: TimeSpan) -> tuple[np.ndarray, np.ndarray]:
@@ -234,20 +240,31 @@ def _arms_open(take: TakeSignals, profile: ScoringProfile) -> Measured:
 
 def _pace(take: TakeSignals, profile: ScoringProfile) -> Measured:
     voice, summary = _voice(take)
-    if summary.words_per_minute is not None:
+    if summary.words_per_minute is not None and not _in_characters(voice):
         return Measured(summary.words_per_minute, None, take.speech_span())
     reason = (
         NotObserved.NO_LINE
         if voice.line is None
         else NotObserved.NOT_ENGLISH
-        if not _english(voice)
+        if not _aligned(voice)
         else NotObserved.NO_SPEECH
     )
     return not_observed(reason)
 
 
+def _pace_characters(take: TakeSignals, profile: ScoringProfile) -> Measured:
+    voice, summary = _voice(take)
+    if summary.words_per_minute is not None and _in_characters(voice):
+        # A Chinese line's words are its characters (kiosk.voice.script).
+        return Measured(summary.words_per_minute, None, take.speech_span())
+    return not_observed(NotObserved.NO_LINE if voice.line is None else NotObserved.NO_SPEECH)
+
+
 def _pace_syllables(take: TakeSignals, profile: ScoringProfile) -> Measured:
     _, summary = _voice(take)
+    if summary.words_per_minute is not None:
+        # The line's own pace (words or characters) was measured: no stand-in.
+        return not_observed(NotObserved.NO_SPEECH)
     rate = summary.speech_rate_syl_per_s
     return Measured(rate, None, take.speech_span()) if rate is not None else not_observed(NotObserved.NO_SPEECH)
 
@@ -336,7 +353,10 @@ def _line_delivered(take: TakeSignals, profile: ScoringProfile) -> Measured:
     if voice.line is None:
         return not_observed(NotObserved.NO_LINE)
     if summary.line_delivered_share is None:
-        return not_observed(NotObserved.NOT_ENGLISH if not _english(voice) else NotObserved.NO_SPEECH)
+        if not _aligned(voice):
+            return not_observed(NotObserved.NOT_ENGLISH)
+        words_timed = any(w.span is not None for w in voice.words)
+        return not_observed(NotObserved.WORDS_UNCERTAIN if words_timed else NotObserved.NO_SPEECH)
     whole = take.speech_span()
     missed = [w for w in voice.words if w.status not in (WordStatus.SAID, WordStatus.UNCHECKED)]
     moment = whole
@@ -419,6 +439,17 @@ CUE_SPECS: Mapping[Cue, CueSpec] = MappingProxyType(
                 decimals=0,
                 measure=_pace,
                 live_cues=_everywhere(LiveCueName.SLOWER),
+                stretch_value=_syllables_per_s,
+            ),
+            CueSpec(
+                Cue.PACE_CHARACTERS,
+                "characters of the line per minute, over the aligned span (Chinese lines)",
+                "characters/min",
+                percent=False,
+                decimals=0,
+                measure=_pace_characters,
+                live_cues=_everywhere(LiveCueName.SLOWER),
+                stands_in_for=Cue.PACE,
                 stretch_value=_syllables_per_s,
             ),
             CueSpec(

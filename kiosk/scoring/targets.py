@@ -5,13 +5,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from kiosk.calibration import CueTarget, ScoringProfile
-from kiosk.vocabulary import Cue, Setting
+from kiosk.vocabulary import Cue, Language, Setting
 
 
 def targets_for(
-    profile: ScoringProfile, setting: Setting | str, overrides: Mapping[str, object] | None = None
+    profile: ScoringProfile,
+    setting: Setting | str,
+    overrides: Mapping[str, object] | None = None,
+    *,
+    language: Language | str = Language.EN,
 ) -> dict[Cue, CueTarget]:
-    """The cue targets for a line in ``setting``, with the scenario's overrides.
+    """The cue targets for a line in ``setting`` and ``language``, with the scenario's overrides.
+
+    Pace bands are written in English words per minute (the profile's and
+    ``pace_wpm_band``); a line in another language gets them times its
+    ``[scoring.languages.<language>] words_per_english_word``. A Chinese
+    line's pace is in characters per minute (``pace_characters``, its own
+    band in the profile; an override is carried over the same way).
 
     Overrides (from a scenario's ``targets``): ``pace_wpm_band`` [lo, hi];
     ``smile_onset_max_s``; ``smile_allowed`` (False: smiling scored low-is-good,
@@ -27,12 +37,22 @@ def targets_for(
             old = targets[cue]
             targets[cue] = CueTarget(band=(float(low), float(high)), tolerance=old.tolerance, weight=old.weight)
 
+    words_per_english = profile.languages[Language(language)].words_per_english_word
     if "pace_wpm_band" in overrides:
         low, high = _band(overrides["pace_wpm_band"])
         band(Cue.PACE, low, high)
         # The same pace in syllables per second, for lines whose words cannot be aligned.
         per_second = profile.syllables_per_word / 60.0
         band(Cue.PACE_SYLLABLES, low * per_second, high * per_second)
+        characters = profile.languages[Language.ZH].words_per_english_word
+        band(Cue.PACE_CHARACTERS, low * characters, high * characters)
+    if Language(language) not in (Language.EN, Language.ZH) and Cue.PACE in targets:
+        old = targets[Cue.PACE]
+        targets[Cue.PACE] = CueTarget(
+            band=(old.band[0] * words_per_english, old.band[1] * words_per_english),
+            tolerance=old.tolerance * words_per_english,
+            weight=old.weight,
+        )
     if "smile_onset_max_s" in overrides:
         band(Cue.SMILE_ONSET, 0.0, _number(overrides["smile_onset_max_s"]))
     if overrides.get("smile_allowed") is False:

@@ -18,15 +18,17 @@ from kiosk.calibration import ToneThresholds, VoiceCalibration
 from kiosk.capture import AUDIO_SAMPLE_RATE_HZ, AudioTrack
 from kiosk.errors import MediaError
 from kiosk.timespan import TimeSpan
-from kiosk.vocabulary import PhraseEndMovement, WordStatus
+from kiosk.vocabulary import Aligner, Language, PhraseEndMovement, WordStatus
 from kiosk.voice.acoustics import VoiceFrames, front_end, measure_frames, semitones_re_100hz
 from kiosk.voice.activity import pauses_between, speech_stretches
 from kiosk.voice.alignment import ALIGNER_FRAME_S, LineAlignment, WordTiming, align_line
 from kiosk.voice.dictionary import english_pronunciations
 from kiosk.voice.fillers import filled_pauses, voiced_fillers
+from kiosk.voice.reference import reference_speech
 from kiosk.voice.script import ScriptLine
 from kiosk.voice.signals import Pause, SpokenWord, VoiceSignals, VoiceSummary
 from kiosk.voice.syllables import syllable_nuclei_s
+from kiosk.voice.synthesis_alignment import align_to_reference
 from kiosk.voice.tone import (
     clipped_share,
     in_stretches,
@@ -84,24 +86,31 @@ def analyse_voice(
     words: tuple[SpokenWord, ...] = ()
     passes = 0
     line_score: float | None = None
+    line_matched: bool | None = None
+    aligner: Aligner | None = None
     aligned_fillers: tuple[TimeSpan, ...] = ()
     if line is not None:
-        alignment = None
-        # The aligner's acoustic model and dictionary are English.
-        if speech and line.language == "en" and line.spoken_words:
-            alignment = align_line(
-                filtered,
-                line.spoken_words,
-                calibration.alignment,
-                speech_start_s=speech[0].start_s,
-                speech_end_s=speech[-1].end_s,
-            )
-            passes = alignment.passes
-        words = _delivered_words(line, alignment, speech, calibration)
-        if alignment is not None:
-            aligned_fillers = tuple(f.span for f in alignment.fillers)
-        if alignment is not None and alignment.found:
-            line_score = float(np.median([t.score_per_frame for t in alignment.found]))
+        aligner = calibration.languages[Language(line.language)].aligner
+        if aligner is Aligner.SPEECH_SYNTHESIS_DTW:
+            words, line_matched = _words_by_synthesis(filtered, frames, line, speech, calibration)
+        else:
+            alignment = None
+            # pocketsphinx's acoustic model and dictionary are US English.
+            if speech and line.language == "en" and line.spoken_words:
+                alignment = align_line(
+                    filtered,
+                    line.spoken_words,
+                    calibration.alignment,
+                    speech_start_s=speech[0].start_s,
+                    speech_end_s=speech[-1].end_s,
+                )
+                passes = alignment.passes
+            words = _delivered_words(line, alignment, speech, calibration)
+            if alignment is not None:
+                aligned_fillers = tuple(f.span for f in alignment.fillers)
+            if alignment is not None and alignment.found:
+                line_score = float(np.median([t.score_per_frame for t in alignment.found]))
+                line_matched = line_score >= calibration.alignment.min_line_score_per_frame
     done("alignment")
 
     pauses = tuple(Pause(p.start_s, p.end_s, _word_before(words, p.start_s)) for p in pauses_between(speech))
@@ -129,10 +138,67 @@ def analyse_voice(
         words=words,
         alignment_passes=passes,
         line_score_per_frame=line_score,
+        line_matched=line_matched,
+        aligner=aligner,
         phrase_ends=ends,
         filled_pauses=fillers,
         voice_breaks_s=breaks,
     )
+
+
+def _words_by_synthesis(
+    filtered: AudioTrack,
+    frames: VoiceFrames,
+    line: ScriptLine,
+    speech: tuple[TimeSpan, ...],
+    calibration: VoiceCalibration,
+) -> tuple[tuple[SpokenWord, ...], bool | None]:
+    """The line's words as delivered, aligned to espeak-ng's reading of the line, and whether it is the line."""
+    settings = calibration.synthesis_alignment
+    voice = calibration.languages[Language(line.language)].espeak_voice or line.language
+    pitch = frames.f0_hz[in_stretches(frames, speech) & frames.voiced] if speech else np.array([])
+    # A high voice is matched to espeak-ng's female variant: the distance between voices shrinks.
+    if len(pitch) and float(np.median(pitch)) >= settings.high_voice_from_hz:
+        voice += settings.high_voice_variant
+    said_as = [w.written + _PHRASE_MARK[line.language] if w.phrase_end else w.written for w in line.words]
+    matched = None
+    if speech and line.words:
+        reference = reference_speech(
+            tuple(said_as),
+            voice=voice,
+            rate_wpm=int(settings.reference_rate_wpm),
+            joiner="" if line.language == "zh" else " ",
+        )
+        matched = align_to_reference(filtered, speech, reference, settings)
+    if matched is None:
+        return tuple(SpokenWord(w.index, w.written, WordStatus.SKIPPED, None, None, None) for w in line.words), None
+    right_line = matched.line_cost_ratio <= settings.max_line_cost_ratio
+    other_line = matched.line_cost_ratio >= settings.min_other_line_cost_ratio
+    out = []
+    for word, found in zip(line.words, matched.words, strict=True):
+        if word.index in matched.silent:
+            out.append(SpokenWord(word.index, word.written, WordStatus.UNCHECKED, None, None, None))
+        elif found is None:
+            out.append(SpokenWord(word.index, word.written, WordStatus.SKIPPED, None, None, None))
+        else:
+            if right_line:
+                clear = found.relative_cost <= settings.max_relative_word_cost
+                status = WordStatus.SAID if clear else WordStatus.UNCLEAR
+            else:
+                # Between the two cuts the match cannot tell the line from another for this voice: the
+                # words keep their times (pace, pauses) but are not judged.
+                status = WordStatus.UNCLEAR if other_line else WordStatus.UNCHECKED
+            span = found.span
+            end = min(span.end_s, max(span.start_s, _last_speech_end(speech, span.start_s, span.end_s)))
+            # On the same footing as pocketsphinx's: log of the line's median word match over this word's.
+            relative = -float(np.log(found.relative_cost)) if found.relative_cost > 0 else None
+            out.append(SpokenWord(word.index, word.written, status, span.start_s, end, relative))
+    verdict = True if right_line else False if other_line else None
+    return tuple(out), verdict
+
+
+#: What espeak-ng reads after a word that ends a phrase, so the reference pauses and falls there.
+_PHRASE_MARK = {"en": ",", "da": ",", "lt": ",", "zh": "，"}
 
 
 def _last_speech_end(speech: tuple[TimeSpan, ...], start_s: float, end_s: float) -> float:
@@ -285,10 +351,7 @@ def summarise_voice(signals: VoiceSignals, calibration: VoiceCalibration) -> Voi
     timed = [(w, said_at) for w in words if (said_at := w.span) is not None]
     in_line_share = min(1.0, sum(at.duration_s for _, at in timed) / speaking) if timed and speaking > 0 else None
     wpm = None
-    wrong_line = (
-        signals.line_score_per_frame is not None
-        and signals.line_score_per_frame < calibration.alignment.min_line_score_per_frame
-    )
+    wrong_line = signals.line_matched is False
     # Words per minute only from a line that matches the speech (else the
     # word times are the aligner's guesses; pace then comes from syllables).
     if len(timed) >= 2 and not wrong_line:
@@ -329,11 +392,16 @@ def summarise_voice(signals: VoiceSignals, calibration: VoiceCalibration) -> Voi
             f"Only {voiced_speech_s:.1f} s of voiced speech: too little to judge pitch variety; say the whole line."
         )
     if signals.line is not None:
-        unchecked = [w.written for w in signals.line.words if not w.checked]
-        if signals.line.language != "en":
+        unchecked = [w.written for w in signals.words if w.status == WordStatus.UNCHECKED]
+        if signals.aligner is None:
             notes.append(
                 f"Words are not checked for language {signals.line.language!r} (no aligner for it); "
                 "pace is measured in syllables per second."
+            )
+        elif signals.aligner is Aligner.SPEECH_SYNTHESIS_DTW and signals.line_matched is None and timed:
+            notes.append(
+                "The words were timed against a synthetic voice reading the line, but for this voice the match "
+                "cannot tell whether every word was said: pace and pauses are measured, the words are not checked."
             )
         elif unchecked:
             notes.append(
@@ -341,11 +409,7 @@ def summarise_voice(signals: VoiceSignals, calibration: VoiceCalibration) -> Voi
             )
         elif speech and not timed:
             notes.append("The line could not be matched to the speech: check the right line was read.")
-        elif (
-            speech
-            and signals.line_score_per_frame is not None
-            and (signals.line_score_per_frame < calibration.alignment.min_line_score_per_frame)
-        ):
+        elif speech and wrong_line:
             notes.append("The speech does not sound like the line: check the right line was read, then try again.")
         elif in_line_share is not None and in_line_share < calibration.alignment.min_speech_in_line_share:
             notes.append(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kiosk.timespan import TimeSpan
-from kiosk.vocabulary import WordStatus
+from kiosk.vocabulary import Aligner, WordStatus
 from kiosk.voice.acoustics import VoiceFrames
 from kiosk.voice.script import ScriptLine
 from kiosk.voice.tone import PhraseEnd
@@ -75,6 +75,9 @@ class VoiceSignals:
         phrase_ends: pitch movement at each phrase end.
         filled_pauses: stretches that sound like "um"/"uh".
         voice_breaks_s: times of sudden pitch jumps.
+        line_matched: whether the speech is the line, as its aligner judged
+            (``None``: not aligned).
+        aligner: the aligner the line's language uses (``None`` without a line).
     """
 
     frames: VoiceFrames
@@ -88,6 +91,8 @@ class VoiceSignals:
     phrase_ends: tuple[PhraseEnd, ...]
     filled_pauses: tuple[TimeSpan, ...]
     voice_breaks_s: np.ndarray
+    line_matched: bool | None = None
+    aligner: Aligner | None = None
 
     @property
     def aligned(self) -> bool:

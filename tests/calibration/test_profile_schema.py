@@ -8,7 +8,7 @@ documented and checked by these tests without a new one.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import fields
 from pathlib import Path
 
@@ -46,7 +46,7 @@ from kiosk.calibration.schema import (
     tables_of,
 )
 from kiosk.errors import CalibrationError
-from kiosk.vocabulary import Cue, Setting
+from kiosk.vocabulary import Cue, Language, Setting
 
 DEFAULT_TEXT = (PROFILE_DIR / "default.toml").read_text(encoding="utf-8")
 KEYS = list(keys_of(Profile))
@@ -209,7 +209,11 @@ def test_a_missing_key_anywhere_is_named(tmp_path: Path, key: Key) -> None:
     text = with_value(key.table, key.name, "0").replace(f"\n{key.name} = 0\n", "\n", 1)
     if isinstance(key.spec, Text):  # optional: the default is used
         (tmp_path / "custom.toml").write_text(text, encoding="utf-8")
-        assert getattr(load_profile(tmp_path / "custom.toml").profile, key.name) == ""
+        table: object = load_profile(tmp_path / "custom.toml")
+        for part in key.table.split("."):
+            table = table[next(k for k in table if k == part)] if isinstance(table, Mapping) else getattr(table, part)
+        default = next(f.default for f in fields(type(table)) if f.name == key.name)  # type: ignore[arg-type]
+        assert getattr(table, key.name) == default
         return
     _, message = refusal(tmp_path, text)
     assert f"[{key.table}] has no {key.name}; add it" in message
@@ -242,7 +246,8 @@ def test_several_problems_are_listed_together(tmp_path: Path) -> None:
         (
             "[scoring.phone.pace]",
             "[scoring.phone.eye_contact]",
-            "[scoring.phone] has unknown cues ['eye_contact']; known for this setting: pace, pace_syllables,",
+            "[scoring.phone] has unknown cues ['eye_contact']; known for this setting: "
+            "pace, pace_characters, pace_syllables,",
         ),
         (
             "[scoring.front_desk.eye_contact]\n",
@@ -345,7 +350,8 @@ def test_the_old_lists_of_settings_and_cues_come_from_the_vocabulary() -> None:
 
 def test_a_tables_by_field_lists_every_key_it_expects() -> None:
     scoring_keys = [k for k in KEYS if k.table.startswith("scoring.")]
-    expected = sum(len(Cue.scored_in_setting(s)) for s in Setting) * 3  # band, tolerance, weight
+    # band, tolerance, weight of every cue in every setting; words per English word of every language
+    expected = sum(len(Cue.scored_in_setting(s)) for s in Setting) * 3 + len(Language)
     assert len(scoring_keys) == expected
     assert isinstance(spec_of(next(f for f in fields(Profile) if f.name == "scoring")), Table)
     assert any(isinstance(spec_of(f), TablesBy) for f in fields(load_scoring_profile()))

@@ -54,9 +54,9 @@ def _name(*parts: object) -> str:
 
 
 @cache
-def _espeak(text: str, rate_wpm: int, ssml: bool) -> Path:
-    path = _folder() / f"espeak-{_name(text, rate_wpm, ssml)}.wav"
-    command = [ESPEAK, "-v", VOICE, "-s", str(rate_wpm), "-w", str(path)]
+def _espeak(text: str, rate_wpm: int, ssml: bool, voice: str = VOICE, pitch: int = 50) -> Path:
+    path = _folder() / f"espeak-{_name(text, rate_wpm, ssml, voice, pitch)}.wav"
+    command = [ESPEAK, "-v", voice, "-s", str(rate_wpm), "-p", str(pitch), "-w", str(path)]
     if ssml:
         command.append("-m")
     command.append(text)
@@ -86,6 +86,30 @@ def say_with_breaks(pieces: list[str], breaks_ms: list[int], rate_wpm: int = 160
     for pause, piece in zip(breaks_ms, pieces[1:], strict=True):
         body += f' <break time="{int(pause)}ms"/> {escape(piece)}'
     return say_ssml(f"<speak>{body}</speak>", rate_wpm)
+
+
+def say_as(ssml: str, *, voice: str, rate_wpm: int, pitch: int = 50) -> Path:
+    """An SSML document said by another espeak-ng voice (``"da+f3"``: Danish, female variant 3) and pitch (0-99)."""
+    return _espeak(ssml, rate_wpm, True, voice, pitch)
+
+
+def with_pink_noise(samples: np.ndarray, snr_db: float, *, seed: int) -> np.ndarray:
+    """``samples`` with pink noise (Kellet's filter of white noise) ``snr_db`` below the speech's power.
+
+    The speech's power is read over the samples above 1% of the peak (not the
+    digital silence around it), as a room's noise is heard against a voice.
+    """
+    from scipy import signal
+
+    rng = np.random.default_rng(seed)
+    white = rng.standard_normal(len(samples) + 2000)
+    pink = signal.lfilter(
+        [0.049922035, -0.095993537, 0.050612699, -0.004408786], [1, -2.494956002, 2.017265875, -0.522189400], white
+    )[2000:]
+    speech = samples[np.abs(samples) > 0.01 * np.abs(samples).max()]
+    power = float(np.mean(speech**2))
+    pink *= np.sqrt(power / 10 ** (snr_db / 10) / float(np.mean(pink**2)))
+    return samples + pink
 
 
 def say_flat(text: str, rate_wpm: int = 160) -> Path:
