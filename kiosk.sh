@@ -25,15 +25,17 @@ fi
 mode="${1:-run}"
 # Debian packages the kiosk needs: PortAudio for the kiosk's own microphone
 # (sounddevice), espeak-ng for aligning lines not in English. The tests need
-# two more (and espeak-ng generates their speech with a known truth):
-# chromium opens the HTML report and the app; postgresql serves the store's
-# tests on loopback.
+# three more (and espeak-ng generates their speech with a known truth):
+# chromium opens the HTML report and the app; fonts-noto-cjk gives it the
+# Chinese glyphs of a Chinese report; postgresql serves the store's tests on
+# loopback.
 missing=""
 { ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null; } | grep -q 'libportaudio\.so\.2' || missing="$missing libportaudio2"
 # espeak-ng reads Danish, Lithuanian and Chinese lines aloud: the reference their takes are aligned to.
 command -v espeak-ng >/dev/null 2>&1 || missing="$missing espeak-ng"
 if [ "$mode" = "test" ]; then
   [ -x /usr/bin/chromium ] || missing="$missing chromium"
+  { fc-list :lang=zh 2>/dev/null || true; } | grep -qi 'Noto Sans CJK' || missing="$missing fonts-noto-cjk"
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$missing postgresql"
 fi
 if [ -n "$missing" ]; then

@@ -211,18 +211,19 @@ def _spoken_line_case(language: str) -> tuple[str, AudioTrack, str]:
     the alignment is timed on a take of a realistic length, about 10 s.
     """
     from kiosk.scenarios import load_scenarios
-    from kiosk.voice.reference import EspeakReference
+    from kiosk.voice import prepare_line
+    from kiosk.voice.reference import EspeakReference, said_by_espeak
 
     texts = [s.text[language] for s in load_scenarios() if s.setting == "front_desk"]
     text = max(texts, key=len)
-    words = text.split() if language != "zh" else list(text)
+    words = said_by_espeak([w.written for w in prepare_line(text, language=language).words], language)
     spoken = EspeakReference.shared().say(words, voice=f"{_ESPEAK_VOICE[language]}+m3", rate_wpm=150)
     quiet = np.zeros(8000, dtype=np.float32)
     audio = AudioTrack(samples=np.concatenate([quiet, spoken.samples, quiet]), sample_rate_hz=16000, start_s=0.0)
     return f"espeak-ng {language} line ({audio.duration_s:.0f} s)", audio, text
 
 
-_ESPEAK_VOICE = {"en": "en-us", "da": "da", "lt": "lt", "zh": "cmn"}
+_ESPEAK_VOICE = {"en": "en-us", "da": "da", "lt": "lt", "zh": "cmn-latn-pinyin"}
 
 
 def run_voice_bench(

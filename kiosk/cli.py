@@ -1,6 +1,6 @@
 """The ``kiosk`` command line.
 
-    kiosk models fetch                  resolve and verify the MediaPipe models
+    kiosk models fetch                  resolve and verify the models (MediaPipe, Whisper base)
     kiosk analyze TAKE [--line TEXT] [--lang en] [--json OUT]
                                         body language and voice of a recorded take
     kiosk analyze TAKE --scenario ID --report take.html [--json take.json] [--lang da]
@@ -424,9 +424,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kiosk", description="Voice and body-language practice kiosk.")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    models = commands.add_parser("models", help="manage the MediaPipe models")
+    models = commands.add_parser("models", help="manage the pinned models (MediaPipe bundles, Whisper base)")
     models_commands = models.add_subparsers(dest="models_command", required=True)
-    fetch = models_commands.add_parser("fetch", help="resolve and verify the models into the cache")
+    fetch = models_commands.add_parser("fetch", help="resolve and verify every model into the cache")
     fetch.set_defaults(run=_fetch_models)
 
     analyze = commands.add_parser("analyze", help="analyse a recorded take")

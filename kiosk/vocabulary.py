@@ -42,6 +42,15 @@ class Aligner(StrEnum):
     SPEECH_SYNTHESIS_DTW = "synthesis_dtw"
 
 
+class LineCheck(StrEnum):
+    """What decides whether a line aligned to espeak-ng's reading of it was the line said."""
+
+    #: Whisper base's probability of the line, given the take (kiosk.voice.line_check).
+    WHISPER = "whisper"
+    #: The match to espeak-ng's reading alone (two cuts; between them the words are not judged).
+    SYNTHESIS_MATCH = "synthesis_match"
+
+
 class Setting(StrEnum):
     """Where a line is practised."""
 

@@ -302,12 +302,18 @@ def scored_report(
             notes.append(text["name_not_kept"].format(limit=NAME_MAX_CHARS))
             name = None
     scoring_profile = load_scoring_profile(choices.profile)
+    # Sound alone is scored as a phone call: said here in the page's language.
+    voice_only = analysis.body is None and scenario.setting != "phone"
+    if voice_only:
+        setting = choices.strings["settings"][scenario.setting]
+        notes.append(text["voice_only_as_phone"].format(setting=setting))
     scored = score_and_report(
         analysis,
         scoring_profile=scoring_profile,
         profile_name=choices.profile,
         language=choices.language,
         scenario=scenario,
+        setting="phone" if voice_only else None,
         recorded=None if recorded_at is None else f"{recorded_at:%Y-%m-%d %H:%M}",
         baseline=baseline,
         trainee=name,

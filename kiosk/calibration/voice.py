@@ -19,7 +19,7 @@ from kiosk.calibration.schema import (
     tables_by,
     text,
 )
-from kiosk.vocabulary import Aligner, Language
+from kiosk.vocabulary import Aligner, Language, LineCheck
 
 #: A level against full scale: an RMS of 1.0 is 0 dBFS, nothing is louder.
 DBFS = "dBFS"
@@ -347,10 +347,31 @@ class SynthesisAlignmentSettings:
 
 
 @profile_table
+class WhisperSettings:
+    """Whisper base for checking a line (the ``[voice.whisper]`` table)."""
+
+    threads: float = number(doc="CPU threads Whisper uses", unit="threads", check=Range(1, 64, whole=True))
+    max_left_out_word_probability: float = number(
+        doc="A word is found left out only if Whisper gives it (its least likely token) less than this",
+        unit="probability",
+        check=SHARE,
+    )
+    compute_type: str = text(doc="CTranslate2's weights: int8 (fast) or float32", default="int8")
+
+
+@profile_table
 class LanguageVoice:
     """How a line in one language is aligned (a ``[voice.languages.<language>]`` table)."""
 
     aligner: Aligner = choice(doc="The aligner for lines in this language", vocabulary=Aligner)
+    line_check: LineCheck = choice(
+        doc="With the synthesis aligner: what decides whether the line was said", vocabulary=LineCheck
+    )
+    min_line_log_probability: float = number(
+        doc="With the Whisper line check: below this mean log-probability per token it is another line",
+        unit="natural-log probability per token",
+        check=NOT_POSITIVE,
+    )
     espeak_voice: str = text(
         doc="espeak-ng's voice for the reference speech (espeak-ng --voices); empty: the language's code",
         default="",
@@ -401,6 +422,7 @@ class VoiceCalibration:
     synthesis_alignment: SynthesisAlignmentSettings = table(
         doc="Aligning the line to espeak-ng's reading of it: [voice.synthesis_alignment]"
     )
+    whisper: WhisperSettings = table(doc="Whisper base for checking a line: [voice.whisper]")
     languages: Mapping[Language, LanguageVoice] = tables_by(
         doc="The aligner for each language of the lines: the [voice.languages.<language>] tables",
         keys=lambda _: tuple(Language),

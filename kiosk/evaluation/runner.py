@@ -11,7 +11,7 @@ before issue 13 are used, so the same package measures old and new code.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fnmatch import fnmatch
 from pathlib import Path
 
@@ -86,6 +86,7 @@ class SplitFigures:
     takes: tuple[TakeResult, ...]
     cues: Mapping[SeenCue, CueFigures]
     voice: VoiceFigures | None
+    language: str | None = None  # the takes' line language, when the figures are for one language
 
     @property
     def not_fully_scored(self) -> tuple[TakeResult, ...]:
@@ -99,6 +100,8 @@ class Evaluation:
     manifests: tuple[Manifest, ...]
     profile: str
     splits: tuple[SplitFigures, ...]
+    #: The same figures for each language of the takes' lines, when there is more than one.
+    by_language: tuple[SplitFigures, ...] = ()
 
 
 def evaluate(
@@ -152,7 +155,18 @@ def evaluate(
         for s in Split
         if any(r.take.split == s for r in results)
     )
-    return Evaluation(manifests=manifests, profile=profile, splits=splits)
+    languages = sorted({r.take.language for r in results})
+    by_language = (
+        tuple(
+            replace(split_figures(s, chosen_results), language=language)
+            for language in languages
+            for s in Split
+            if (chosen_results := [r for r in results if r.take.split == s and r.take.language == language])
+        )
+        if len(languages) > 1
+        else ()
+    )
+    return Evaluation(manifests=manifests, profile=profile, splits=splits, by_language=by_language)
 
 
 def run_take(
@@ -282,7 +296,7 @@ def _line_delivered(analysis: TakeAnalysis, take: Take, scoring_profile: Scoring
     body = analysis.body
     scores = score_take(
         setting=take.setting,
-        targets=targets_for(scoring_profile, take.setting),
+        targets=targets_for(scoring_profile, take.setting, language=take.language),
         profile=scoring_profile,
         body_timeline=body.timeline if body is not None else None,
         body_summary=body.summary if body is not None else None,

@@ -43,6 +43,11 @@ def text_report(evaluation: Evaluation, *, verbose: bool = False) -> str:
     for split in evaluation.splits:
         out.append("")
         out.extend(_split_table(split))
+    if evaluation.by_language:
+        out += ["", "Per language of the lines:"]
+    for split in evaluation.by_language:
+        out.append("")
+        out.extend(_split_table(split))
     if verbose:
         out.append("")
         out.append("Takes")
@@ -58,7 +63,8 @@ def _split_table(split: SplitFigures) -> list[str]:
         if split.not_fully_scored
         else ""
     )
-    out = [f"== {split.split.value}: {len(split.takes)} takes{failed} =="]
+    language = f", {split.language}" if split.language is not None else ""
+    out = [f"== {split.split.value}{language}: {len(split.takes)} takes{failed} =="]
     if split.cues:
         header = (
             f"{'seen cue':<14} {'frames':>6} {'takes':>5} {'agree':>6} {'unknown':>7} "
@@ -306,6 +312,18 @@ def json_document(evaluation: Evaluation) -> dict[str, Any]:
                 "voice": _voice_json(split.voice) if split.voice is not None else None,
             }
             for split in evaluation.splits
+        },
+        "by_language": {
+            language: {
+                split.split.value: {
+                    "takes": len(split.takes),
+                    "seen": {cue.value: _cue_json(figures) for cue, figures in split.cues.items()},
+                    "voice": _voice_json(split.voice) if split.voice is not None else None,
+                }
+                for split in evaluation.by_language
+                if split.language == language
+            }
+            for language in sorted({s.language for s in evaluation.by_language if s.language is not None})
         },
         "takes": [_take_json(result) for split in evaluation.splits for result in split.takes],
     }

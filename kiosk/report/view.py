@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from kiosk.vocabulary import Language
@@ -56,6 +56,19 @@ def clock(seconds: float) -> str:
 def is_wide(ch: str) -> bool:
     """Whether ``ch`` takes a full em (CJK ideographs, full-width forms)."""
     return unicodedata.east_asian_width(ch) in ("W", "F")
+
+
+def word_gap(before: str, after: str) -> str:
+    """What goes between two words of a line: a space, none next to a CJK character (Chinese has no spaces)."""
+    return "" if (before and is_wide(before[-1])) or (after and is_wide(after[0])) else " "
+
+
+def joined_words(words: Iterable[str]) -> str:
+    """Words of a line written out as the line is: spaced, but Chinese characters run on."""
+    out = ""
+    for word in words:
+        out += (word_gap(out, word) if out else "") + word
+    return out
 
 
 class DocumentView:

@@ -18,13 +18,14 @@ from kiosk.calibration import ToneThresholds, VoiceCalibration
 from kiosk.capture import AUDIO_SAMPLE_RATE_HZ, AudioTrack
 from kiosk.errors import MediaError
 from kiosk.timespan import TimeSpan
-from kiosk.vocabulary import Aligner, Language, PhraseEndMovement, WordStatus
+from kiosk.vocabulary import Aligner, Language, LineCheck, PhraseEndMovement, WordStatus
 from kiosk.voice.acoustics import VoiceFrames, front_end, measure_frames, semitones_re_100hz
 from kiosk.voice.activity import pauses_between, speech_stretches
 from kiosk.voice.alignment import ALIGNER_FRAME_S, LineAlignment, WordTiming, align_line
 from kiosk.voice.dictionary import english_pronunciations
 from kiosk.voice.fillers import filled_pauses, voiced_fillers
-from kiosk.voice.reference import reference_speech
+from kiosk.voice.line_check import line_checker
+from kiosk.voice.reference import reference_speech, said_by_espeak
 from kiosk.voice.script import ScriptLine
 from kiosk.voice.signals import Pause, SpokenWord, VoiceSignals, VoiceSummary
 from kiosk.voice.syllables import syllable_nuclei_s
@@ -160,20 +161,53 @@ def _words_by_synthesis(
     # A high voice is matched to espeak-ng's female variant: the distance between voices shrinks.
     if len(pitch) and float(np.median(pitch)) >= settings.high_voice_from_hz:
         voice += settings.high_voice_variant
-    said_as = [w.written + _PHRASE_MARK[line.language] if w.phrase_end else w.written for w in line.words]
+    spoken = said_by_espeak([w.written for w in line.words], line.language)
+    # A comma after a word that ends a phrase: the reference pauses and falls there too.
+    said_as = [f"{said}," if w.phrase_end else said for w, said in zip(line.words, spoken, strict=True)]
     matched = None
+    said_by_whisper: bool | None = None
+    may_be_left_out: Callable[[int], bool] | None = None
     if speech and line.words:
+        language = calibration.languages[Language(line.language)]
+        if language.line_check is LineCheck.WHISPER:
+            checker = line_checker(
+                threads=int(calibration.whisper.threads), compute_type=calibration.whisper.compute_type
+            )
+            evidence = checker.check(
+                filtered, [w.written for w in line.words], line.language, TimeSpan(speech[0].start_s, speech[-1].end_s)
+            )
+            said_by_whisper = evidence.mean_log_probability >= language.min_line_log_probability
+            heard = evidence.word_min_probability
+            most = calibration.whisper.max_left_out_word_probability
+
+            def heard_unclearly(index: int) -> bool:
+                # Whisper heard the word clearly: the match's guess that it was left out is overruled.
+                probability = heard[index]
+                return probability is None or probability < most
+
+            may_be_left_out = heard_unclearly
+
         reference = reference_speech(
             tuple(said_as),
             voice=voice,
             rate_wpm=int(settings.reference_rate_wpm),
-            joiner="" if line.language == "zh" else " ",
+            joiner=" ",
         )
-        matched = align_to_reference(filtered, speech, reference, settings)
+        matched = align_to_reference(
+            filtered,
+            speech,
+            reference,
+            settings,
+            is_the_line=said_by_whisper,
+            may_be_left_out=may_be_left_out,
+        )
     if matched is None:
         return tuple(SpokenWord(w.index, w.written, WordStatus.SKIPPED, None, None, None) for w in line.words), None
-    right_line = matched.line_cost_ratio <= settings.max_line_cost_ratio
-    other_line = matched.line_cost_ratio >= settings.min_other_line_cost_ratio
+    if said_by_whisper is not None:
+        right_line, other_line = said_by_whisper, not said_by_whisper
+    else:
+        right_line = matched.line_cost_ratio <= settings.max_line_cost_ratio
+        other_line = matched.line_cost_ratio >= settings.min_other_line_cost_ratio
     out = []
     for word, found in zip(line.words, matched.words, strict=True):
         if word.index in matched.silent:
@@ -195,10 +229,6 @@ def _words_by_synthesis(
             out.append(SpokenWord(word.index, word.written, status, span.start_s, end, relative))
     verdict = True if right_line else False if other_line else None
     return tuple(out), verdict
-
-
-#: What espeak-ng reads after a word that ends a phrase, so the reference pauses and falls there.
-_PHRASE_MARK = {"en": ",", "da": ",", "lt": ",", "zh": "，"}
 
 
 def _last_speech_end(speech: tuple[TimeSpan, ...], start_s: float, end_s: float) -> float:

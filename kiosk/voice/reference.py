@@ -181,6 +181,50 @@ class EspeakReference:
         return ReferenceSpeech(samples=samples, word_starts_s=tuple(starts), voice=voice)
 
 
+#: Chinese digits, for a number in a Chinese line said digit by digit (room 214: er4 yi1 si4).
+_CHINESE_DIGITS = dict(zip("0123456789", "零一二三四五六七八九", strict=True))
+
+
+def said_by_espeak(words: Sequence[str], language: str) -> tuple[str, ...]:
+    """What espeak-ng is given for each word of a line, so it reads the word as a speaker of ``language`` would.
+
+    Chinese is given as numbered pinyin (``wan3 shang4 hao3``) for the
+    ``cmn-latn-pinyin`` voice: espeak-ng 1.51's ``cmn`` voice reads many
+    characters with their tone number said in English ("hao three"). The
+    pinyin comes from pypinyin, over each run of characters at once so that
+    a character with several readings gets the one its word needs; a number
+    is said digit by digit. Other languages are given as written.
+    """
+    if language != "zh":
+        return tuple(words)
+    from pypinyin import Style, lazy_pinyin
+
+    def pinyin(text: str) -> list[str]:
+        return [p for p in lazy_pinyin(text, style=Style.TONE3, neutral_tone_with_five=True) if p.strip()]
+
+    out: list[str] = []
+    run: list[str] = []
+
+    def close_run() -> None:
+        if run:
+            syllables = pinyin("".join(run))
+            # One syllable per character; anything else (a rare character pypinyin lacks) as written.
+            out.extend(syllables if len(syllables) == len(run) else run)
+            run.clear()
+
+    for word in words:
+        if len(word) == 1 and not word.isascii() and not word.isdigit():
+            run.append(word)
+            continue
+        close_run()
+        if word.isdigit():
+            out.append(" ".join(pinyin("".join(_CHINESE_DIGITS.get(d, d) for d in word))))
+        else:
+            out.append(word)
+    close_run()
+    return tuple(out)
+
+
 @lru_cache(maxsize=REFERENCES_KEPT)
 def reference_speech(words: tuple[str, ...], *, voice: str, rate_wpm: int, joiner: str = " ") -> ReferenceSpeech:
     """:meth:`EspeakReference.say` on the shared instance, cached (see the module docstring)."""

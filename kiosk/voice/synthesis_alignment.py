@@ -30,7 +30,7 @@ Three judgements come from the path:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import librosa
@@ -111,8 +111,17 @@ def align_to_reference(
     speech: Sequence[TimeSpan],
     reference: ReferenceSpeech,
     settings: SynthesisAlignmentSettings,
+    *,
+    is_the_line: bool | None = None,
+    may_be_left_out: Callable[[int], bool] | None = None,
 ) -> SynthesisAlignment | None:
     """Match the reference's words to the take; ``None`` if either has no speech to match.
+
+    Words left out are searched for when the speech is the line: as
+    ``is_the_line`` says when another check knows (:mod:`kiosk.voice.line_check`),
+    else when the match itself is within ``max_line_cost_ratio``. A word is
+    found left out only if ``may_be_left_out(index)`` agrees (another check
+    that heard it said vetoes the match's guess).
 
     Args:
         audio: the take's sound (the voice front end's output), 16 kHz.
@@ -146,8 +155,8 @@ def align_to_reference(
     ratio = path_cost / backwards_cost if backwards_cost > 0 else 1.0
 
     left_out: list[int] = []
-    if ratio <= settings.max_line_cost_ratio:
-        left_out = _left_out_words(cost, rows_of, path, path_cost, silent, settings)
+    if is_the_line if is_the_line is not None else ratio <= settings.max_line_cost_ratio:
+        left_out = _left_out_words(cost, rows_of, path, path_cost, silent, settings, may_be_left_out)
     keep = np.ones(cost.shape[0], dtype=bool)
     for i in left_out:
         keep[rows_of[i]] = False
@@ -201,6 +210,7 @@ def _left_out_words(
     path_cost: float,
     silent: tuple[int, ...],
     settings: SynthesisAlignmentSettings,
+    may_be_left_out: Callable[[int], bool] | None,
 ) -> list[int]:
     """The words left out, found by leaving the worst-matching ones out in turn (module docstring)."""
     left_out: list[int] = []
@@ -220,7 +230,11 @@ def _left_out_words(
                 word_cost[i] = float(cost[rows_on_path[on], cols[on]].mean())
         if len(word_cost) < 2:
             break
-        candidates = sorted(word_cost, key=lambda i: -word_cost[i])[: int(settings.skip_candidates)]
+        candidates = [
+            i
+            for i in sorted(word_cost, key=lambda i: -word_cost[i])[: int(settings.skip_candidates)]
+            if may_be_left_out is None or may_be_left_out(i)
+        ]
         best, best_gain, best_path = None, 0.0, None
         for i in candidates:
             trial = keep.copy()

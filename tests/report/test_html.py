@@ -628,3 +628,63 @@ def test_the_trainee_reads_tips_first_watches_their_moments_and_sees_what_they_s
             page.screenshot(path=str(ARTEFACTS / "report-no-speech.png"))
         finally:
             browser.close()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_danish_lithuanian_and_chinese_reports_in_chromium_with_chinese_in_a_cjk_font():
+    """espeak-ng takes of the front desk's greeting in Danish, Lithuanian and Chinese (tests/app/language_takes.py),
+    scored and reported in their language: each opens in Chromium with what was said; Chinese is drawn in
+    Noto Sans CJK (Debian's fonts-noto-cjk), every character a glyph of it, never a fallback's box."""
+    import sys
+
+    sys.path.insert(0, str(REPO / "tests" / "app"))
+    from language_takes import LINE_ID, language_take
+
+    from kiosk.analysis import analyse_take, score_and_report
+    from kiosk.calibration import load_scoring_profile, load_vision_calibration, load_voice_calibration
+    from kiosk.scenarios import find_scenario
+    from kiosk.voice import prepare_line
+
+    scenario = find_scenario(LINE_ID)
+    pages = {}
+    for language in ("da", "lt", "zh"):
+        take = analyse_take(
+            language_take(language).wav,
+            vision_calibration=load_vision_calibration(),
+            voice_calibration=load_voice_calibration(),
+            line=prepare_line(scenario.text_in(language), language=language),
+        )
+        scored = score_and_report(
+            take, scoring_profile=load_scoring_profile(), profile_name="default", language=language, scenario=scenario
+        )
+        pages[language] = render_html(scored.document)
+    sync_playwright = _playwright()
+    ARTEFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"], headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1000, "height": 900})
+            for language, html in pages.items():
+                page.set_content(html, wait_until="load")
+                said = page.locator("section.transcript p.said-line")
+                assert said.is_visible() and said.locator(".pause-mark").count() == 1
+                assert page.evaluate("document.documentElement.scrollWidth") <= 1000
+                page.screenshot(path=str(ARTEFACTS / f"report-{language}.png"), full_page=True)
+            # The page now holds the Chinese report: which fonts drew the line and what was said.
+            cdp = page.context.new_cdp_session(page)
+            cdp.send("DOM.enable")
+            cdp.send("CSS.enable")
+            root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+            for selector in ("blockquote.line", "section.transcript p.said-line"):
+                element = page.locator(selector)
+                characters = [c for c in element.inner_text() if "\u4e00" <= c <= "\u9fff"]
+                assert len(characters) >= 20, element.inner_text()
+                node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+                fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+                cjk = [f for f in fonts if f["familyName"].startswith("Noto Sans CJK")]
+                assert cjk, f"{selector} drawn in {fonts}, not Noto Sans CJK: apt-get install fonts-noto-cjk"
+                # Every Chinese character a glyph of the CJK font (the rest: digits, "‖", "0.7秒"'s dot).
+                assert sum(f["glyphCount"] for f in cjk) >= len(characters), (selector, fonts)
+        finally:
+            browser.close()

@@ -27,7 +27,8 @@ from kiosk.voice import analyse_voice, prepare_line, summarise_voice
 
 CALIBRATION = load_voice_calibration()
 LINES_DIR = Path(__file__).resolve().parents[2] / "kiosk" / "scenarios" / "lines"
-ESPEAK_LANGUAGE = {"da": "da", "lt": "lt", "zh": "cmn"}
+ESPEAK_LANGUAGE = {"da": "da", "lt": "lt", "zh": "cmn-latn-pinyin"}
+CHINESE_DIGITS = dict(zip("0123456789", "零一二三四五六七八九", strict=True))
 #: (voice variant, rate in espeak-ng's words per minute, pitch 0-99) of each take, unlike the reference.
 SNR_DB = 20.0
 VARIANTS = (("+f3", 210, 70), ("+m5", 120, 35), ("+f2", 160, 60))
@@ -45,16 +46,25 @@ def written_words(text: str, language: str) -> list[str]:
     return [w.written for w in prepare_line(text, language=language).words]
 
 
+def as_pinyin(words: list[str]) -> list[str]:
+    """Chinese words (characters, digit runs) as numbered pinyin, for espeak-ng's pinyin voice
+    (its ``cmn`` voice says many characters' tone numbers in English)."""
+    from pypinyin import Style, lazy_pinyin
+
+    def pinyin(text: str) -> str:
+        return " ".join(lazy_pinyin(text, style=Style.TONE3, neutral_tone_with_five=True))
+
+    return [pinyin("".join(CHINESE_DIGITS.get(c, c) for c in w)) for w in words]
+
+
 def take(language: str, words: list[str], variant: int, *, break_after: int | None = None, break_ms: int = 700):
     """The words said by a variant voice with an optional SSML break, noise added: (audio, clean samples, rate)."""
     voice, rate, pitch = VARIANTS[variant]
-    joiner = "" if language == "zh" else " "
-    pieces = [escape(w) for w in words]
+    pieces = [escape(w) for w in (as_pinyin(words) if language == "zh" else words)]
     if break_after is not None:
         pieces[break_after] += f'<break time="{break_ms}ms"/>'
-    path = say_as(
-        f"<speak>{joiner.join(pieces)}</speak>", voice=ESPEAK_LANGUAGE[language] + voice, rate_wpm=rate, pitch=pitch
-    )
+    ssml = "<speak>" + " ".join(pieces) + "</speak>"
+    path = say_as(ssml, voice=ESPEAK_LANGUAGE[language] + voice, rate_wpm=rate, pitch=pitch)
     clean, rate_hz = read_wav(path)
     # Half a second of room before and after, then the room's noise over all of it.
     padded = np.concatenate([np.zeros(rate_hz // 2), clean, np.zeros(rate_hz // 2)])
