@@ -341,6 +341,14 @@ class SynthesisAlignmentSettings:
     max_skipped_words: float = number(
         doc="At most this many words are found left out", unit="words", check=Range(low=0, whole=True)
     )
+    min_held_word_stretch: float = number(
+        doc=(
+            "A word taking this many times longer than the reference's, against the rest of the line, may hold "
+            "a filled pause: the filler check may look inside it"
+        ),
+        unit="ratio",
+        check=POSITIVE,
+    )
     high_voice_variant: str = text(
         doc="espeak-ng's variant for high voices, added to the language's voice", default="+f4"
     )

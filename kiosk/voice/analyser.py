@@ -90,10 +90,11 @@ def analyse_voice(
     line_matched: bool | None = None
     aligner: Aligner | None = None
     aligned_fillers: tuple[TimeSpan, ...] = ()
+    held_words: frozenset[int] = frozenset()
     if line is not None:
         aligner = calibration.languages[Language(line.language)].aligner
         if aligner is Aligner.SPEECH_SYNTHESIS_DTW:
-            words, line_matched = _words_by_synthesis(filtered, frames, line, speech, calibration)
+            words, line_matched, held_words = _words_by_synthesis(filtered, frames, line, speech, calibration)
         else:
             alignment = None
             # pocketsphinx's acoustic model and dictionary are US English.
@@ -121,7 +122,12 @@ def analyse_voice(
     )
     breaks = voice_breaks_s(frames, speech, calibration.tone)
     done("tone")
-    word_spans = [TimeSpan(w.start_s, w.end_s) for w in words if w.start_s is not None and w.end_s is not None]
+    # A word held several times longer than the rest of the line may have a filler run into it.
+    word_spans = [
+        TimeSpan(w.start_s, w.end_s)
+        for w in words
+        if w.start_s is not None and w.end_s is not None and w.index not in held_words
+    ]
     # Filled pauses are found two ways, counted once: the aligner's optional
     # fillers between the line's words (English lines) and the acoustic
     # detector's held vowels (any language, with or without a line).
@@ -153,8 +159,9 @@ def _words_by_synthesis(
     line: ScriptLine,
     speech: tuple[TimeSpan, ...],
     calibration: VoiceCalibration,
-) -> tuple[tuple[SpokenWord, ...], bool | None]:
-    """The line's words as delivered, aligned to espeak-ng's reading of the line, and whether it is the line."""
+) -> tuple[tuple[SpokenWord, ...], bool | None, frozenset[int]]:
+    """The line's words as delivered, aligned to espeak-ng's reading of the line, whether it is the line,
+    and the words held long enough to hold a filled pause."""
     settings = calibration.synthesis_alignment
     voice = calibration.languages[Language(line.language)].espeak_voice or line.language
     pitch = frames.f0_hz[in_stretches(frames, speech) & frames.voiced] if speech else np.array([])
@@ -202,7 +209,8 @@ def _words_by_synthesis(
             may_be_left_out=may_be_left_out,
         )
     if matched is None:
-        return tuple(SpokenWord(w.index, w.written, WordStatus.SKIPPED, None, None, None) for w in line.words), None
+        unsaid = tuple(SpokenWord(w.index, w.written, WordStatus.SKIPPED, None, None, None) for w in line.words)
+        return unsaid, None, frozenset()
     if said_by_whisper is not None:
         right_line, other_line = said_by_whisper, not said_by_whisper
     else:
@@ -228,7 +236,12 @@ def _words_by_synthesis(
             relative = -float(np.log(found.relative_cost)) if found.relative_cost > 0 else None
             out.append(SpokenWord(word.index, word.written, status, span.start_s, end, relative))
     verdict = True if right_line else False if other_line else None
-    return tuple(out), verdict
+    held = frozenset(
+        i
+        for i, found in enumerate(matched.words)
+        if found is not None and found.stretch >= settings.min_held_word_stretch
+    )
+    return tuple(out), verdict, held
 
 
 def _last_speech_end(speech: tuple[TimeSpan, ...], start_s: float, end_s: float) -> float:

@@ -26,6 +26,13 @@ Three judgements come from the path:
   ``min_skip_gain``, and the search repeats (``max_skipped_words``).
 * **Unclear words**: a word matching more than ``max_relative_word_cost``
   times the line's median word.
+
+Whether the speech is the line at all is better judged by Whisper when a
+real person speaks (:mod:`kiosk.voice.line_check`); the caller passes that
+verdict in, and may veto a word's being left out. Each word also reports
+how much longer it took than the reference's word against the rest of the
+line (``stretch``): a filled pause sounds like a vowel and is run into the
+word next to it, which then takes several times longer.
 """
 
 from __future__ import annotations
@@ -56,10 +63,14 @@ class MatchedWord:
         span: where it was said, seconds from the start of the take.
         relative_cost: its mean distance along the path over the line's
             median word's (1.0: a typical word of this take; higher: a worse match).
+        stretch: how much longer it took than the reference's word, over the
+            line's median word's (1.0: as the rest of the line; 3: held three
+            times as long, as a word with an "øh" run into it is).
     """
 
     span: TimeSpan
     relative_cost: float
+    stretch: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -180,27 +191,37 @@ def align_to_reference(
         cols_of.append(final_cols[on])
     known = [c for c in costs if c is not None]
     median = float(np.median(known)) if known else 1.0
+    # Take frames per reference frame, each word against the line's median word.
+    rates = [len(np.unique(cols)) / len(rows_of[i]) if cols is not None else None for i, cols in enumerate(cols_of)]
+    known_rates = [r for r in rates if r is not None]
+    usual_rate = float(np.median(known_rates)) if known_rates else 1.0
     words: list[MatchedWord | None] = []
-    for word_cost, cols in zip(costs, cols_of, strict=True):
-        if word_cost is None or cols is None:
+    for word_cost, cols, rate in zip(costs, cols_of, rates, strict=True):
+        if word_cost is None or cols is None or rate is None:
             words.append(None)
             continue
         frames = take_frames[cols]
-        words.append(MatchedWord(_word_span(frames, audio.start_s), word_cost / median if median > 0 else 1.0))
+        words.append(
+            MatchedWord(
+                _word_span(frames, audio.start_s),
+                word_cost / median if median > 0 else 1.0,
+                rate / usual_rate if usual_rate > 0 else 1.0,
+            )
+        )
     return SynthesisAlignment(tuple(words), tuple(sorted(left_out)), silent, ratio)
 
 
 def _word_span(frames: np.ndarray, start_s: float) -> TimeSpan:
-    """Seconds covered by a word's take frames; a word the path carried across a pause starts after it
-    unless most of it lies before."""
-    first, last = int(frames.min()), int(frames.max())
-    gaps = np.flatnonzero(np.diff(np.unique(frames)) > 1)
-    if len(gaps):
-        unique = np.unique(frames)
-        before = gaps[-1] + 1
-        if before < len(unique) - before:
-            first = int(unique[before])
-    return TimeSpan(start_s + first * FRAME_S, start_s + (last + 1) * FRAME_S)
+    """Seconds covered by a word's take frames, within one stretch of speech.
+
+    The take's frames are its speech only, so the path may carry a word's
+    first or last reference frame across a pause onto the other side; a word
+    lies in the stretch where most of its frames are.
+    """
+    unique = np.unique(frames)
+    groups = np.split(unique, np.flatnonzero(np.diff(unique) > 1) + 1)
+    main = max(groups, key=len)
+    return TimeSpan(start_s + int(main[0]) * FRAME_S, start_s + (int(main[-1]) + 1) * FRAME_S)
 
 
 def _left_out_words(

@@ -81,6 +81,9 @@ def test_the_report_of_a_take_in_the_page_s_language_shows_pace_delivery_and_the
     assert pace, measured(page, shown.pace_cue)
     assert int(pace[1]) == pytest.approx(take.words_per_minute, rel=0.10)
     assert measured(page, "line_delivered") == shown.delivered
+    # How each cue went, in a sentence: one full stop after a unit's own ("žodž./min."), not two.
+    everyday = [html.unescape(t) for t in re.findall(r'<td class="everyday"[^>]*>([^<]*)</td>', page)]
+    assert len(everyday) >= 5 and not any(t.endswith("..") for t in everyday), everyday
 
     strings = load_strings(language)["report"]
     assert f"<h2>{html.escape(strings['what_was_said'])}</h2>" in page

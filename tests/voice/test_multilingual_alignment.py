@@ -125,6 +125,9 @@ def test_pace_and_a_pause_after_the_right_word(language: str, k: int) -> None:
     assert pause.start_s == pytest.approx(gap[0], abs=0.1)
     assert pause.end_s == pytest.approx(gap[1], abs=0.1)
     assert pause.after_word == after, f"the pause follows {words[after]!r}"
+    # The word before the pause ends where the pause starts, not across it.
+    before = signals.words[after]
+    assert before.end_s is not None and before.end_s <= pause.start_s + 0.1
     # No "um" in clean speech (the Danish take was flagged 9% filled pauses).
     assert signals.filled_pauses == ()
 
