@@ -181,7 +181,11 @@ def _words_by_synthesis(
                 threads=int(calibration.whisper.threads), compute_type=calibration.whisper.compute_type
             )
             evidence = checker.check(
-                filtered, [w.written for w in line.words], line.language, TimeSpan(speech[0].start_s, speech[-1].end_s)
+                filtered,
+                line.text,
+                [w.written for w in line.words],
+                line.language,
+                TimeSpan(speech[0].start_s, speech[-1].end_s),
             )
             said_by_whisper = evidence.mean_log_probability >= language.min_line_log_probability
             heard = evidence.word_min_probability
