@@ -241,9 +241,15 @@ class Manifest:
 
 def without_fillers(transcript: str, language: str) -> str:
     """The transcript with the language's filled pauses (:data:`FILLER_WORDS`) removed."""
-    fillers = FILLER_WORDS.get(language.split("-")[0], FILLER_WORDS["en"])
-    kept = [w for w in transcript.split() if w.strip(".,;:!?…—-\"'“”").lower() not in fillers]
-    return " ".join(kept)
+    primary = language.split("-")[0]
+    fillers = FILLER_WORDS.get(primary, FILLER_WORDS["en"])
+    if primary == "zh":
+        # Chinese is written without spaces: a one-character filler (呃, 嗯) goes wherever it stands; a
+        # longer one (那个, also the words "that one") only standing alone.
+        for filler in (f for f in fillers if len(f) == 1):
+            transcript = transcript.replace(filler, " ")
+    kept = [w for w in transcript.split() if w.strip(".,;:!?…—-\"'“”，。！？、").lower() not in fillers]
+    return ("" if primary == "zh" else " ").join(kept)
 
 
 # --- reading -------------------------------------------------------------------------------------

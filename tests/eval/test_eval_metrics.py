@@ -135,6 +135,8 @@ def test_wpm_from_word_timings_leaves_out_fillers() -> None:
     assert wpm_from_words(words, "en") == pytest.approx(120.0)  # 2 words in 1.0 s
     assert without_fillers("And so um my fellow, uh, Americans", "en") == "And so my fellow, Americans"
     assert without_fillers("Hej øh velkommen", "da") == "Hej velkommen"
+    assert without_fillers("欢迎呃光临，嗯本酒店", "zh") == "欢迎光临，本酒店"
+    assert without_fillers("那个 我要这个 那个", "zh") == "我要这个"
 
 
 def test_line_delivered_counts_the_takes_put_below_ninety_percent() -> None:
