@@ -51,6 +51,13 @@ class LineCheck(StrEnum):
     SYNTHESIS_MATCH = "synthesis_match"
 
 
+class ModelWeights(StrEnum):
+    """How CTranslate2 holds Whisper's weights: 8-bit (fast) or 32-bit floats."""
+
+    INT8 = "int8"
+    FLOAT32 = "float32"
+
+
 class Setting(StrEnum):
     """Where a line is practised."""
 

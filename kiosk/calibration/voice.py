@@ -19,7 +19,7 @@ from kiosk.calibration.schema import (
     tables_by,
     text,
 )
-from kiosk.vocabulary import Aligner, Language, LineCheck
+from kiosk.vocabulary import Aligner, Language, LineCheck, ModelWeights
 
 #: A level against full scale: an RMS of 1.0 is 0 dBFS, nothing is louder.
 DBFS = "dBFS"
@@ -310,6 +310,14 @@ class SynthesisAlignmentSettings:
     mel_bands: float = number(
         doc="Mel filter bands the coefficients are computed from", unit="bands", check=Range(8, 128, whole=True)
     )
+    outside_line_cost_quantile: float = number(
+        doc=(
+            "Speech before or after the line matches a row outside it at this quantile of the take's "
+            "distances to the reference"
+        ),
+        unit="quantile 0-1",
+        check=SHARE,
+    )
     max_line_cost_ratio: float = number(
         doc=(
             "The line's match (mean distance along the path) against its match to the line said backwards; "
@@ -341,6 +349,14 @@ class SynthesisAlignmentSettings:
     max_skipped_words: float = number(
         doc="At most this many words are found left out", unit="words", check=Range(low=0, whole=True)
     )
+    max_squeezed_word_stretch: float = number(
+        doc=(
+            "Words at the end (or start) of the line that the path squeezed below this stretch were not said "
+            "(the trainee stopped early)"
+        ),
+        unit="ratio",
+        check=POSITIVE,
+    )
     min_held_word_stretch: float = number(
         doc=(
             "A word taking this many times longer than the reference's, against the rest of the line, may hold "
@@ -364,7 +380,7 @@ class WhisperSettings:
         unit="probability",
         check=SHARE,
     )
-    compute_type: str = text(doc="CTranslate2's weights: int8 (fast) or float32", default="int8")
+    compute_type: ModelWeights = choice(doc="CTranslate2's weights: int8 (fast) or float32", vocabulary=ModelWeights)
 
 
 @profile_table

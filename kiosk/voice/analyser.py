@@ -16,7 +16,7 @@ import numpy as np
 
 from kiosk.calibration import ToneThresholds, VoiceCalibration
 from kiosk.capture import AUDIO_SAMPLE_RATE_HZ, AudioTrack
-from kiosk.errors import MediaError
+from kiosk.errors import MediaError, ModelUnavailableError
 from kiosk.timespan import TimeSpan
 from kiosk.vocabulary import Aligner, Language, LineCheck, PhraseEndMovement, WordStatus
 from kiosk.voice.acoustics import VoiceFrames, front_end, measure_frames, semitones_re_100hz
@@ -24,12 +24,13 @@ from kiosk.voice.activity import pauses_between, speech_stretches
 from kiosk.voice.alignment import ALIGNER_FRAME_S, LineAlignment, WordTiming, align_line
 from kiosk.voice.dictionary import english_pronunciations
 from kiosk.voice.fillers import filled_pauses, voiced_fillers
+from kiosk.voice.line_check import WINDOW_S as WHISPER_WINDOW_S
 from kiosk.voice.line_check import line_checker
 from kiosk.voice.reference import reference_speech, said_by_espeak
 from kiosk.voice.script import ScriptLine
 from kiosk.voice.signals import Pause, SpokenWord, VoiceSignals, VoiceSummary
 from kiosk.voice.syllables import syllable_nuclei_s
-from kiosk.voice.synthesis_alignment import align_to_reference
+from kiosk.voice.synthesis_alignment import SynthesisAlignment, align_to_reference
 from kiosk.voice.tone import (
     clipped_share,
     in_stretches,
@@ -91,10 +92,13 @@ def analyse_voice(
     aligner: Aligner | None = None
     aligned_fillers: tuple[TimeSpan, ...] = ()
     held_words: frozenset[int] = frozenset()
+    alignment_note: str | None = None
     if line is not None:
         aligner = calibration.languages[Language(line.language)].aligner
         if aligner is Aligner.SPEECH_SYNTHESIS_DTW:
-            words, line_matched, held_words = _words_by_synthesis(filtered, frames, line, speech, calibration)
+            words, line_matched, held_words, alignment_note = _words_by_synthesis(
+                filtered, frames, line, speech, calibration
+            )
         else:
             alignment = None
             # pocketsphinx's acoustic model and dictionary are US English.
@@ -147,6 +151,7 @@ def analyse_voice(
         line_score_per_frame=line_score,
         line_matched=line_matched,
         aligner=aligner,
+        alignment_note=alignment_note,
         phrase_ends=ends,
         filled_pauses=fillers,
         voice_breaks_s=breaks,
@@ -159,33 +164,41 @@ def _words_by_synthesis(
     line: ScriptLine,
     speech: tuple[TimeSpan, ...],
     calibration: VoiceCalibration,
-) -> tuple[tuple[SpokenWord, ...], bool | None, frozenset[int]]:
-    """The line's words as delivered, aligned to espeak-ng's reading of the line, whether it is the line,
-    and the words held long enough to hold a filled pause."""
+) -> tuple[tuple[SpokenWord, ...], bool | None, frozenset[int], str | None]:
+    """The line's words as delivered, aligned to espeak-ng's reading of the line: the words, whether it is
+    the line, the words held long enough to hold a filled pause, and what kept the words from being checked."""
     settings = calibration.synthesis_alignment
-    voice = calibration.languages[Language(line.language)].espeak_voice or line.language
-    pitch = frames.f0_hz[in_stretches(frames, speech) & frames.voiced] if speech else np.array([])
+    language = calibration.languages[Language(line.language)]
+    unsaid = tuple(SpokenWord(w.index, w.written, WordStatus.SKIPPED, None, None, None) for w in line.words)
+    if not speech or not line.words:
+        return unsaid, None, frozenset(), None
+    voice = language.espeak_voice or line.language
+    pitch = frames.f0_hz[in_stretches(frames, speech) & frames.voiced]
     # A high voice is matched to espeak-ng's female variant: the distance between voices shrinks.
     if len(pitch) and float(np.median(pitch)) >= settings.high_voice_from_hz:
         voice += settings.high_voice_variant
     spoken = said_by_espeak([w.written for w in line.words], line.language)
     # A comma after a word that ends a phrase: the reference pauses and falls there too.
     said_as = [f"{said}," if w.phrase_end else said for w, said in zip(line.words, spoken, strict=True)]
-    matched = None
     said_by_whisper: bool | None = None
     may_be_left_out: Callable[[int], bool] | None = None
-    if speech and line.words:
-        language = calibration.languages[Language(line.language)]
-        if language.line_check is LineCheck.WHISPER:
+    problem: str | None = None
+    speech_span = TimeSpan(speech[0].start_s, speech[-1].end_s)
+    if language.line_check is LineCheck.WHISPER and speech_span.duration_s <= WHISPER_WINDOW_S:
+        try:
             checker = line_checker(
                 threads=int(calibration.whisper.threads), compute_type=calibration.whisper.compute_type
             )
+        except ModelUnavailableError as err:
+            # The espeak-ng match alone judges the line (two cuts); the report says why.
+            problem = f"Whether the line was said is judged less surely: {err}"
+        else:
             evidence = checker.check(
                 filtered,
                 line.text,
                 [w.written for w in line.words],
                 line.language,
-                TimeSpan(speech[0].start_s, speech[-1].end_s),
+                speech_span,
             )
             said_by_whisper = evidence.mean_log_probability >= language.min_line_log_probability
             heard = evidence.word_min_probability
@@ -197,31 +210,32 @@ def _words_by_synthesis(
                 return probability is None or probability < most
 
             may_be_left_out = heard_unclearly
-
+    try:
         reference = reference_speech(
             tuple(said_as),
             voice=voice,
             rate_wpm=int(settings.reference_rate_wpm),
             joiner=" ",
         )
-        matched = align_to_reference(
-            filtered,
-            speech,
-            reference,
-            settings,
-            is_the_line=said_by_whisper,
-            may_be_left_out=may_be_left_out,
-        )
+    except ModelUnavailableError as err:
+        unchecked = tuple(SpokenWord(w.index, w.written, WordStatus.UNCHECKED, None, None, None) for w in line.words)
+        return unchecked, None, frozenset(), f"Words are not checked: {err}"
+    matched = align_to_reference(
+        filtered, speech, reference, settings, is_the_line=said_by_whisper, may_be_left_out=may_be_left_out
+    )
     if matched is None:
-        unsaid = tuple(SpokenWord(w.index, w.written, WordStatus.SKIPPED, None, None, None) for w in line.words)
-        return unsaid, None, frozenset()
+        return unsaid, None, frozenset(), problem
     if said_by_whisper is not None:
         right_line, other_line = said_by_whisper, not said_by_whisper
     else:
         right_line = matched.line_cost_ratio <= settings.max_line_cost_ratio
         other_line = matched.line_cost_ratio >= settings.min_other_line_cost_ratio
+    # A trainee who stopped early (or started late): the words the path squeezed into the take's last (or
+    # first) frames were not said.
+    unsaid_ends = _squeezed_ends(matched, settings.max_squeezed_word_stretch)
     out = []
-    for word, found in zip(line.words, matched.words, strict=True):
+    for word in line.words:
+        found = None if word.index in unsaid_ends else matched.words[word.index]
         if word.index in matched.silent:
             out.append(SpokenWord(word.index, word.written, WordStatus.UNCHECKED, None, None, None))
         elif found is None:
@@ -236,7 +250,7 @@ def _words_by_synthesis(
                 status = WordStatus.UNCLEAR if other_line else WordStatus.UNCHECKED
             span = found.span
             end = min(span.end_s, max(span.start_s, _last_speech_end(speech, span.start_s, span.end_s)))
-            # On the same footing as pocketsphinx's: log of the line's median word match over this word's.
+            # The log of the line's median word distance over this word's: 0 for a typical word, below 0 worse.
             relative = -float(np.log(found.relative_cost)) if found.relative_cost > 0 else None
             out.append(SpokenWord(word.index, word.written, status, span.start_s, end, relative))
     verdict = True if right_line else False if other_line else None
@@ -245,7 +259,28 @@ def _words_by_synthesis(
         for i, found in enumerate(matched.words)
         if found is not None and found.stretch >= settings.min_held_word_stretch
     )
-    return tuple(out), verdict, held
+    return tuple(out), verdict, held, problem
+
+
+def _squeezed_ends(matched: SynthesisAlignment, most_stretch: float) -> frozenset[int]:
+    """The words at the start and at the end of the line that the path squeezed to almost nothing
+    (or left out), up to the first word said at its length from either end.
+
+    Whisper's word probabilities do not overrule this as they do a word left out mid-line: a
+    line's last words are likely to it from the words before them, heard or not (0.24 for a
+    Chinese line's last character that was never said).
+    """
+    squeezed: set[int] = set()
+    for order in (range(len(matched.words)), range(len(matched.words) - 1, -1, -1)):
+        for i in order:
+            found = matched.words[i]
+            if i in matched.silent:
+                continue
+            if found is not None and found.stretch >= most_stretch:
+                break
+            squeezed.add(i)
+    # A line squeezed from both ends to nothing is not a line stopped early: leave it to the line check.
+    return frozenset(squeezed) if len(squeezed) < len(matched.words) else frozenset()
 
 
 def _last_speech_end(speech: tuple[TimeSpan, ...], start_s: float, end_s: float) -> float:
@@ -438,6 +473,8 @@ def summarise_voice(signals: VoiceSignals, calibration: VoiceCalibration) -> Voi
         notes.append(
             f"Only {voiced_speech_s:.1f} s of voiced speech: too little to judge pitch variety; say the whole line."
         )
+    if signals.alignment_note is not None:
+        notes.append(signals.alignment_note)
     if signals.line is not None:
         unchecked = [w.written for w in signals.words if w.status == WordStatus.UNCHECKED]
         if signals.aligner is None:
@@ -450,7 +487,7 @@ def summarise_voice(signals: VoiceSignals, calibration: VoiceCalibration) -> Voi
                 "The words were timed against a synthetic voice reading the line, but for this voice the match "
                 "cannot tell whether every word was said: pace and pauses are measured, the words are not checked."
             )
-        elif unchecked:
+        elif unchecked and signals.alignment_note is None:
             notes.append(
                 "Not in the pronunciation dictionary, so not checked: " + ", ".join(repr(w) for w in unchecked) + "."
             )

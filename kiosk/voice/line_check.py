@@ -37,6 +37,10 @@ from kiosk.timespan import TimeSpan
 
 #: Whisper hears at most this much at once.
 WINDOW_S = 30.0
+#: The clip Whisper hears starts this long before the first speech (a soft onset is not cut).
+LEAD_S = 0.2
+#: The smoothing of the alignment heads' attention (faster-whisper's own value).
+MEDIAN_FILTER_WIDTH = 7
 _MISSING_MERGE = ("Ġ", "t")
 
 
@@ -80,7 +84,12 @@ class WhisperLineChecker:
         self._model.hf_tokenizer = _tokenizer_with_first_merge(model_dir / "tokenizer.json")
 
     def check(
-        self, audio: AudioTrack, text: str, words: Sequence[str], language: str, speech: TimeSpan
+        self,
+        audio: AudioTrack,
+        text: str,
+        words: Sequence[str],
+        language: str,
+        speech: TimeSpan,
     ) -> LineEvidence:
         """Score the line ``text`` (as written: capitals and punctuation help Whisper) against the take's speech.
 
@@ -91,7 +100,7 @@ class WhisperLineChecker:
         from faster_whisper.audio import pad_or_trim
         from faster_whisper.tokenizer import Tokenizer
 
-        start = max(0, int((speech.start_s - audio.start_s - 0.2) * AUDIO_SAMPLE_RATE_HZ))
+        start = max(0, int((speech.start_s - audio.start_s - LEAD_S) * AUDIO_SAMPLE_RATE_HZ))
         clip = audio.samples[start : start + int(WINDOW_S * AUDIO_SAMPLE_RATE_HZ)].astype(np.float32)
         # Whisper writes a space before each word of a language written with spaces. Chinese is given
         # without its punctuation: with it, right lines of espeak-ng takes scored lower (-3.9 at the
@@ -116,7 +125,9 @@ class WhisperLineChecker:
             encoding = model.hf_tokenizer.encode(text, add_special_tokens=False)
             tokenizer = Tokenizer(model.hf_tokenizer, True, task="transcribe", language=language)
             prompt = [*tokenizer.sot_sequence, tokenizer.no_timestamps]
-            result = model.model.align(encoded, prompt, [encoding.ids], frames, median_filter_width=7)[0]
+            result = model.model.align(
+                encoded, prompt, [encoding.ids], frames, median_filter_width=MEDIAN_FILTER_WIDTH
+            )[0]
         probabilities = np.asarray(result.text_token_probs[: len(encoding.ids)], dtype=np.float64)
         content = [i for i, token in enumerate(encoding.tokens) if any(ch.isalnum() for ch in token)]
         chosen = probabilities[content] if content else probabilities

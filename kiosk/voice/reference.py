@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -148,7 +149,8 @@ class EspeakReference:
     def say(self, words: Sequence[str], *, voice: str, rate_wpm: int, joiner: str = " ") -> ReferenceSpeech:
         """``words`` said in turn by ``voice`` at ``rate_wpm``, with each word's start.
 
-        ``joiner`` goes between words (``""`` for Chinese, written without spaces).
+        ``joiner`` goes between words (a space; ``""`` for a script written
+        without spaces, were one given to espeak-ng as written).
 
         Raises:
             ModelUnavailableError: espeak-ng has no voice ``voice``.
@@ -181,8 +183,10 @@ class EspeakReference:
         return ReferenceSpeech(samples=samples, word_starts_s=tuple(starts), voice=voice)
 
 
-#: Chinese digits, for a number in a Chinese line said digit by digit (room 214: er4 yi1 si4).
-_CHINESE_DIGITS = dict(zip("0123456789", "零一二三四五六七八九", strict=True))
+#: Abbreviations espeak-ng would spell out, as said in full.
+_SAID_IN_FULL: dict[str, dict[str, str]] = {"da": {"kl": "klokken"}}
+#: A clock time (15.30, 15:30), said as hours and minutes.
+_CLOCK = re.compile(r"^(\d{1,2})[.:](\d{2})$")
 
 
 def said_by_espeak(words: Sequence[str], language: str) -> tuple[str, ...]:
@@ -193,10 +197,17 @@ def said_by_espeak(words: Sequence[str], language: str) -> tuple[str, ...]:
     characters with their tone number said in English ("hao three"). The
     pinyin comes from pypinyin, over each run of characters at once so that
     a character with several readings gets the one its word needs; a number
-    is said digit by digit. Other languages are given as written.
+    is left as digits, which the voice reads as a number (10: shi2). Other
+    languages are given as written, but for a clock time (15.30: "15 30")
+    and the abbreviations of :data:`_SAID_IN_FULL` (Danish "kl.": klokken).
     """
     if language != "zh":
-        return tuple(words)
+        full = _SAID_IN_FULL.get(language, {})
+        out_words = []
+        for word in words:
+            clock = _CLOCK.match(word)
+            out_words.append(f"{clock[1]} {clock[2]}" if clock else full.get(word.lower(), word))
+        return tuple(out_words)
     from pypinyin import Style, lazy_pinyin
 
     def pinyin(text: str) -> list[str]:
@@ -217,10 +228,7 @@ def said_by_espeak(words: Sequence[str], language: str) -> tuple[str, ...]:
             run.append(word)
             continue
         close_run()
-        if word.isdigit():
-            out.append(" ".join(pinyin("".join(_CHINESE_DIGITS.get(d, d) for d in word))))
-        else:
-            out.append(word)
+        out.append(word)
     close_run()
     return tuple(out)
 

@@ -27,8 +27,10 @@ class SpokenWord:
         status: how it was delivered (said, unclear, skipped, or unchecked).
         start_s, end_s: where it was said, seconds from the start of the take
             (``None`` unless said or unclear).
-        relative_score: acoustic match per 10 ms frame relative to the line's
-            median word, natural-log units (``None`` if not aligned).
+        relative_score: how well the word matched against the line's median
+            word, natural-log units, 0 typical and below 0 worse (``None`` if
+            not aligned): pocketsphinx's acoustic match per 10 ms frame for
+            English, the log of the distance ratio to espeak-ng's reading otherwise.
     """
 
     index: int
@@ -78,6 +80,8 @@ class VoiceSignals:
         line_matched: whether the speech is the line, as its aligner judged
             (``None``: not aligned).
         aligner: the aligner the line's language uses (``None`` without a line).
+        alignment_note: what kept the words from being checked as usual (a
+            missing model or espeak-ng), for the report's notes.
     """
 
     frames: VoiceFrames
@@ -93,6 +97,7 @@ class VoiceSignals:
     voice_breaks_s: np.ndarray
     line_matched: bool | None = None
     aligner: Aligner | None = None
+    alignment_note: str | None = None
 
     @property
     def aligned(self) -> bool:

@@ -17,8 +17,10 @@ Three judgements come from the path:
 
 * **Is it the line?** The mean distance along the path, divided by that of
   the path to the reference played backwards (the same sounds in the wrong
-  order, so the voice's own distance cancels): near 0.3-0.8 for the line,
-  near 1 for another line (``max_line_cost_ratio``).
+  order, so the voice's own distance cancels): 0.3-0.5 for the line read by
+  espeak-ng's other voices, near 1 for another line (``max_line_cost_ratio``).
+  A real person reading the right line scores 0.8-0.9, too near another
+  line's, so where Whisper can judge (:mod:`kiosk.voice.line_check`) it does.
 * **Words left out.** A word that was not said is forced onto its
   neighbours' sounds. The words matching worst are each removed from the
   reference in turn (``skip_candidates``) and the path found again; the one
@@ -110,11 +112,21 @@ def _normalised(frames: np.ndarray) -> np.ndarray:
     return (frames - frames.mean(axis=1, keepdims=True)) / (frames.std(axis=1, keepdims=True) + 1e-9)
 
 
-def _path_cost(cost: np.ndarray) -> tuple[np.ndarray, float]:
-    """The warping path (reference row, take column pairs, in order) and its mean distance per step."""
-    _, path = librosa.sequence.dtw(C=cost)
+def _path_cost(cost: np.ndarray, outside_line: float) -> tuple[np.ndarray, float]:
+    """The warping path (reference row, take column pairs, in order) and its mean distance per step.
+
+    Speech before or after the line ("okay, um..."): the reference gets a row before its first
+    and after its last frame that every take frame matches at ``outside_line``, so such speech
+    is matched there, not stretched over the line's first or last word. The path returned keeps
+    only the line's own rows.
+    """
+    edge = np.full((1, cost.shape[1]), outside_line)
+    padded = np.vstack([edge, cost, edge])
+    _, path = librosa.sequence.dtw(C=padded)
     path = path[::-1]
-    return path, float(cost[path[:, 0], path[:, 1]].sum() / (cost.shape[0] + cost.shape[1]))
+    mean = float(padded[path[:, 0], path[:, 1]].sum() / (padded.shape[0] + padded.shape[1]))
+    inside = (path[:, 0] >= 1) & (path[:, 0] <= cost.shape[0])
+    return path[inside] - np.array([1, 0]), mean
 
 
 def align_to_reference(
@@ -161,20 +173,21 @@ def align_to_reference(
 
     cost = cdist(_normalised(ref[:, ref_frames]).T, _normalised(take[:, take_frames]).T, metric="cosine")
     cost = np.nan_to_num(cost, nan=1.0)
-    path, path_cost = _path_cost(cost)
-    _, backwards_cost = _path_cost(cost[::-1])
+    outside_line = float(np.quantile(cost, settings.outside_line_cost_quantile))
+    path, path_cost = _path_cost(cost, outside_line)
+    _, backwards_cost = _path_cost(cost[::-1], outside_line)
     ratio = path_cost / backwards_cost if backwards_cost > 0 else 1.0
 
     left_out: list[int] = []
     if is_the_line if is_the_line is not None else ratio <= settings.max_line_cost_ratio:
-        left_out = _left_out_words(cost, rows_of, path, path_cost, silent, settings, may_be_left_out)
+        left_out = _left_out_words(cost, rows_of, path, path_cost, silent, settings, may_be_left_out, outside_line)
     keep = np.ones(cost.shape[0], dtype=bool)
     for i in left_out:
         keep[rows_of[i]] = False
     kept_rows = np.flatnonzero(keep)
     if len(kept_rows) < 2:
         return SynthesisAlignment((None,) * n_words, tuple(left_out), silent, ratio)
-    final_path, _ = _path_cost(cost[kept_rows]) if left_out else (path, path_cost)
+    final_path, _ = _path_cost(cost[kept_rows], outside_line) if left_out else (path, path_cost)
     # Back to the full reference's row numbers.
     final_rows = kept_rows[final_path[:, 0]]
     final_cols = final_path[:, 1]
@@ -232,6 +245,7 @@ def _left_out_words(
     silent: tuple[int, ...],
     settings: SynthesisAlignmentSettings,
     may_be_left_out: Callable[[int], bool] | None,
+    outside_line: float,
 ) -> list[int]:
     """The words left out, found by leaving the worst-matching ones out in turn (module docstring)."""
     left_out: list[int] = []
@@ -260,7 +274,7 @@ def _left_out_words(
         for i in candidates:
             trial = keep.copy()
             trial[rows_of[i]] = False
-            trial_path, trial_cost = _path_cost(cost[trial])
+            trial_path, trial_cost = _path_cost(cost[trial], outside_line)
             gain = (base - trial_cost) / base if base > 0 else 0.0
             if gain > best_gain:
                 best, best_gain, best_path = i, gain, trial_path
