@@ -58,6 +58,9 @@ fi
 
 # Resolve and verify the models once (later runs read the cache).
 "$venv/bin/kiosk" models fetch
+# Compile the aligner's numba code once (cached on disk), not in a trainee's first Danish,
+# Lithuanian or Chinese take.
+"$venv/bin/python" -c "from kiosk.voice.synthesis_alignment import compile_ahead; compile_ahead()"
 
 case "$mode" in
   test)
