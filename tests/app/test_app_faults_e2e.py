@@ -222,9 +222,11 @@ def take_running(server: KioskServer, threads_before: int) -> bool:
     return bool(analyser_processes(pid)) and process_figures(pid)["threads"] > threads_before
 
 
-def take_gone(server: KioskServer, threads_before: int) -> bool:
+def take_gone(server: KioskServer, threads_before: int, *, pool_growth: int = 0) -> bool:
+    """The take's analyser process is gone and the server is back to its threads (plus ``pool_growth``:
+    a worker pool that grew during the server's first take keeps its threads, as in the long session)."""
     pid = server.process.pid
-    return not analyser_processes(pid) and process_figures(pid)["threads"] <= threads_before
+    return not analyser_processes(pid) and process_figures(pid)["threads"] <= threads_before + pool_growth
 
 
 def wait_for(condition, timeout_s: float) -> bool:
@@ -310,6 +312,9 @@ def test_the_kiosk_shows_no_streamlit_menu_deploy_or_stop_of_its_own_and_the_pre
             assert len(pictures) >= 5, f"the preview showed {len(pictures)} pictures in 5 s"
             page_button(page, "Stop").click()
             read_score(page)
-            assert wait_for(lambda: take_gone(server, threads), 30), process_figures(pid)
+            # The server's first take: under the whole suite's load the server kept one or two more
+            # threads than before it in 3 of 4 runs (issue 16's note), never more; the long session's
+            # check allows the same +2 after its first takes. The analyser process must still be gone.
+            assert wait_for(lambda: take_gone(server, threads, pool_growth=2), 30), process_figures(pid)
             assert takes_saved(server) == 1
         assert_alive(server)
