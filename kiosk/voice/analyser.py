@@ -173,7 +173,7 @@ def _words_by_synthesis(
     if not speech or not line.words:
         return unsaid, None, frozenset(), None
     voice = language.espeak_voice or line.language
-    pitch = frames.f0_hz[in_stretches(frames, speech) & frames.voiced]
+    pitch = _speech_pitch_hz(frames, speech)
     # A high voice is matched to espeak-ng's female variant: the distance between voices shrinks.
     if len(pitch) and float(np.median(pitch)) >= settings.high_voice_from_hz:
         voice += settings.high_voice_variant
@@ -211,12 +211,7 @@ def _words_by_synthesis(
 
             may_be_left_out = heard_unclearly
     try:
-        reference = reference_speech(
-            tuple(said_as),
-            voice=voice,
-            rate_wpm=int(settings.reference_rate_wpm),
-            joiner=" ",
-        )
+        reference = reference_speech(tuple(said_as), voice=voice, rate_wpm=int(settings.reference_rate_wpm))
     except ModelUnavailableError as err:
         unchecked = tuple(SpokenWord(w.index, w.written, WordStatus.UNCHECKED, None, None, None) for w in line.words)
         return unchecked, None, frozenset(), f"Words are not checked: {err}"
@@ -260,6 +255,11 @@ def _words_by_synthesis(
         if found is not None and found.stretch >= settings.min_held_word_stretch
     )
     return tuple(out), verdict, held, problem
+
+
+def _speech_pitch_hz(frames: VoiceFrames, speech: tuple[TimeSpan, ...]) -> np.ndarray:
+    """The pitch (Hz) of the voiced frames inside the stretches of speech (empty without speech)."""
+    return frames.f0_hz[in_stretches(frames, speech) & frames.voiced] if speech else np.array([])
 
 
 def _squeezed_ends(matched: SynthesisAlignment, most_stretch: float) -> frozenset[int]:
@@ -446,7 +446,7 @@ def summarise_voice(signals: VoiceSignals, calibration: VoiceCalibration) -> Voi
         if aligned_span > 0:
             wpm = 60.0 * len(spoken) / aligned_span
 
-    in_speech_f0 = frames.f0_hz[in_stretches(frames, speech) & frames.voiced] if speech else np.array([])
+    in_speech_f0 = _speech_pitch_hz(frames, speech)
     voiced_speech_s = float(len(in_speech_f0)) * frames.step_s
     # A median pitch only from enough voice: whispered speech has (almost) none.
     f0_median = (

@@ -146,16 +146,15 @@ class EspeakReference:
             i += 1
         return 0
 
-    def say(self, words: Sequence[str], *, voice: str, rate_wpm: int, joiner: str = " ") -> ReferenceSpeech:
+    def say(self, words: Sequence[str], *, voice: str, rate_wpm: int) -> ReferenceSpeech:
         """``words`` said in turn by ``voice`` at ``rate_wpm``, with each word's start.
 
-        ``joiner`` goes between words (a space; ``""`` for a script written
-        without spaces, were one given to espeak-ng as written).
+        The words are given space-separated (Chinese as pinyin syllables, :func:`said_by_espeak`).
 
         Raises:
             ModelUnavailableError: espeak-ng has no voice ``voice``.
         """
-        body = joiner.join(f'<mark name="w{i}"/>{escape(word)}' for i, word in enumerate(words))
+        body = " ".join(f'<mark name="w{i}"/>{escape(word)}' for i, word in enumerate(words))
         ssml = f"<speak>{body}</speak>".encode()
         with self.lock:
             if self._lib.espeak_SetVoiceByName(voice.encode()) != 0:
@@ -234,6 +233,6 @@ def said_by_espeak(words: Sequence[str], language: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=REFERENCES_KEPT)
-def reference_speech(words: tuple[str, ...], *, voice: str, rate_wpm: int, joiner: str = " ") -> ReferenceSpeech:
+def reference_speech(words: tuple[str, ...], *, voice: str, rate_wpm: int) -> ReferenceSpeech:
     """:meth:`EspeakReference.say` on the shared instance, cached (see the module docstring)."""
-    return EspeakReference.shared().say(words, voice=voice, rate_wpm=rate_wpm, joiner=joiner)
+    return EspeakReference.shared().say(words, voice=voice, rate_wpm=rate_wpm)
